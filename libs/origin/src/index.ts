@@ -1,0 +1,23 @@
+export { Client, createClient } from './lib/client.ts';
+export { CourierResponse } from './lib/response.ts';
+export { ResponseBody } from './lib/response-body.ts';
+export { CourierError, ErrorCode, errorCodes, isCourierError, isTransientCode, type CourierErrorDetails } from './lib/errors.ts';
+export { toCourierError } from './lib/map-error.ts';
+export { defaultPolicy, plutoPolicy, PolicyResolver, type OriginPolicy, type OriginPolicyOverride } from './lib/policy.ts';
+export { originIdOf, remoteToUrl, type OriginId } from './lib/origin-key.ts';
+export { parseUrl, normaliseHeaders, normaliseMethod } from './lib/validate.ts';
+export { originMachine } from './lib/origin-machine.ts';
+export { channels, type OriginStateMessage, type RequestEndMessage } from './lib/diagnostics.ts';
+export type {
+  BodyInit,
+  ClientOptions,
+  HeadersInit,
+  HeaderValue,
+  OriginSnapshot,
+  OriginStateValue,
+  RedirectHop,
+  RequestInit,
+  ResponseHeaders,
+  Timings,
+  TlsOptions,
+} from './lib/types.ts';

@@ -1,0 +1,221 @@
+import { Readable } from 'node:stream';
+import { channels } from './diagnostics.ts';
+import { CourierError } from './errors.ts';
+import { Exchange } from './exchange.ts';
+import type { OriginActor } from './origin-actor.ts';
+import { originIdOf, remoteToUrl } from './origin-key.ts';
+import { PolicyResolver, type OriginPolicy } from './policy.ts';
+import { isRedirect, nextHop, type Hop } from './redirect.ts';
+import { OriginRegistry } from './registry.ts';
+import { RequestControl, publishRequestEnd } from './request-control.ts';
+import type { CourierResponse } from './response.ts';
+import type { BodyInit, ClientOptions, OriginSnapshot, RedirectHop, RequestInit, Timings } from './types.ts';
+import { hasHeader, normaliseHeaders, normaliseMethod, parseUrl } from './validate.ts';
+
+function checkBody(body: unknown): BodyInit {
+  if (body === undefined || body === null) return null;
+  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof Readable) return body;
+  if (typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') return body as AsyncIterable<Uint8Array>;
+  throw new CourierError('BAD_BODY', `body must be a string, a Uint8Array, a Readable or an async iterable, got ${typeof body}`);
+}
+
+function isReplayable(body: BodyInit): boolean {
+  return body === null || typeof body === 'string' || body instanceof Uint8Array;
+}
+
+/** userinfo in a URL becomes Basic credentials for its own origin, never part of the target. */
+function takeUserinfo(url: URL, headers: string[]): URL {
+  if (!url.username && !url.password) return url;
+  if (!hasHeader(headers, 'authorization')) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    headers.push('authorization', `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`);
+  }
+  const clean = new URL(url.href);
+  clean.username = '';
+  clean.password = '';
+  return clean;
+}
+
+/**
+ * The Courier HTTP client: every request goes through the origin actor of its origin; a
+ * redirect to another origin is handed to that origin's actor through the registry.
+ */
+export class Client {
+  readonly #options: ClientOptions;
+  readonly #registry: OriginRegistry;
+  #closing: Promise<void> | null = null;
+
+  constructor(options: ClientOptions = {}) {
+    this.#options = options;
+    this.#registry = new OriginRegistry(new PolicyResolver(options.policy, options.origins), options);
+  }
+
+  /** Number of origin actors alive (evicted ones are gone). */
+  get size(): number {
+    return this.#registry.size;
+  }
+
+  async request(input: string | URL, init: RequestInit = {}): Promise<CourierResponse> {
+    if (this.#closing) throw new CourierError('CLIENT_CLOSED', 'the client is closed');
+    const startedAtMs = performance.now();
+    const headers = normaliseHeaders(init.headers);
+    let hop: Hop = {
+      url: takeUserinfo(parseUrl(input), headers),
+      method: normaliseMethod(init.method),
+      headers,
+      body: checkBody(init.body),
+    };
+    const tls = init.tls ?? this.#options.tls;
+    const redirects: RedirectHop[] = [];
+    const timings: Timings = { startedAt: Date.now(), headersMs: 0 };
+    let control: RequestControl | null = null;
+    let seen: Set<string> | null = null;
+    for (;;) {
+      const actor = this.#registry.acquire(originIdOf(hop.url, tls), tls);
+      const policy = actor.policy;
+      if (redirects.length === 0) {
+        const total = init.totalTimeoutMs ?? policy.totalTimeoutMs;
+        if (init.signal || total > 0) control = new RequestControl(init.signal, total);
+      }
+      const ex = this.#exchange(actor, hop, init, policy, redirects, timings, startedAtMs, control);
+      const res = await ex.promise;
+      const maxRedirects = init.maxRedirects ?? policy.maxRedirects;
+      const location = res.headers['location'];
+      if (maxRedirects === 0 || !isRedirect(res.status, location)) {
+        control?.markFinal(ex.exchange, ex.settled);
+        return res;
+      }
+      if (redirects.length >= maxRedirects) {
+        res.body.cancel('redirect limit reached');
+        throw new CourierError('TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirects, last to ${location}`);
+      }
+      let next: Hop | null;
+      try {
+        next = nextHop(res.status, location, hop, init.allowInsecureRedirects ?? policy.allowInsecureRedirects);
+      } catch (err) {
+        res.body.cancel('redirect refused');
+        throw err;
+      }
+      if (next === null) {
+        control?.markFinal(ex.exchange, ex.settled);
+        return res;
+      }
+      seen ??= new Set([`${hop.method} ${hop.url.href}`]);
+      const visit = `${next.method} ${next.url.href}`;
+      if (seen.has(visit)) {
+        res.body.cancel('redirect loop');
+        throw new CourierError('TOO_MANY_REDIRECTS', `redirect loop: ${next.url.href} was already visited`);
+      }
+      seen.add(visit);
+      redirects.push({ status: res.status, url: hop.url.href, location: next.url.href, method: hop.method });
+      await res.body.dump();
+      hop = next;
+    }
+  }
+
+  #exchange(
+    actor: OriginActor,
+    hop: Hop,
+    init: RequestInit,
+    policy: OriginPolicy,
+    redirects: RedirectHop[],
+    timings: Timings,
+    startedAtMs: number,
+    control: RequestControl | null,
+  ): { promise: Promise<CourierResponse>; exchange: Exchange; settled: boolean } {
+    const out = { promise: null as unknown as Promise<CourierResponse>, exchange: null as unknown as Exchange, settled: false };
+    out.promise = new Promise<CourierResponse>((resolve, reject) => {
+      const ex = new Exchange(
+        {
+          method: hop.method,
+          path: `${hop.url.pathname}${hop.url.search}`,
+          headers: hop.headers,
+          body: hop.body,
+          url: hop.url.href,
+          replayable: isReplayable(hop.body),
+          dontReuse: init.dontReuse === true,
+          dontMakeReusable: init.dontMakeReusable === true,
+          preferIpv6: init.preferIpv6 ?? policy.preferIpv6,
+          headersTimeoutMs: init.headersTimeoutMs ?? policy.headersTimeoutMs,
+          bodyTimeoutMs: init.bodyTimeoutMs ?? policy.bodyTimeoutMs,
+          maxResponseBytes: init.maxResponseBytes ?? policy.maxResponseBytes,
+          retryStaleSocket: init.retryStaleSocket ?? policy.retryStaleSocket,
+          redirects,
+          timings,
+          startedAtMs,
+          onSettled: (error) => {
+            out.settled = true;
+            control?.settled(ex, error);
+            if (channels.requestEnd.hasSubscribers) {
+              publishRequestEnd({
+                origin: actor.id.origin,
+                method: hop.method,
+                status: error ? null : 0,
+                durationMs: performance.now() - startedAtMs,
+                error: error?.code ?? null,
+              });
+            }
+          },
+        },
+        resolve,
+        reject,
+      );
+      out.exchange = ex;
+      if (control) {
+        control.current = ex;
+        if (control.reason) {
+          ex.fail(control.reason);
+          return;
+        }
+      }
+      actor.dispatch(ex);
+    });
+    return out;
+  }
+
+  /** Pluto's `hasconnection`: a reusable socket, idle or busy, exists for the remote's origin. */
+  hasConnection(remote: string | URL): boolean {
+    const id = originIdOf(remoteToUrl(remote), this.#options.tls);
+    return this.#registry.get(id.key)?.hasConnection() ?? false;
+  }
+
+  /** A snapshot per origin actor. */
+  origins(): OriginSnapshot[] {
+    return this.#registry.snapshots();
+  }
+
+  /** The snapshot of one origin's actor(s), whatever their TLS settings. */
+  origin(remote: string | URL): OriginSnapshot[] {
+    const id = originIdOf(remoteToUrl(remote), undefined);
+    return [...this.#registry.byOrigin(id.origin)].map((a) => a.snapshot());
+  }
+
+  /**
+   * Stop making sockets reusable, close idle ones, and resolve once the requests in flight at
+   * the call have finished (all origins, or the one named). New requests run meanwhile on
+   * one-off sockets; afterwards sockets are reusable again.
+   */
+  async closeConnections(remote?: string | URL): Promise<void> {
+    const actors = remote === undefined
+      ? this.#registry.actors()
+      : [...this.#registry.byOrigin(originIdOf(remoteToUrl(remote), undefined).origin)];
+    await Promise.all(actors.map((a) => a.closeConnections()));
+  }
+
+  /** Drain for good: in-flight requests finish, new ones fail with `CLIENT_CLOSED`. */
+  close(): Promise<void> {
+    this.#closing ??= Promise.all(this.#registry.actors().map((a) => a.close())).then(() => undefined);
+    return this.#closing;
+  }
+
+  /** Abort everything in flight and close every socket now. */
+  async destroy(): Promise<void> {
+    this.#closing ??= Promise.resolve();
+    for (const actor of this.#registry.actors()) actor.destroy();
+  }
+}
+
+export function createClient(options?: ClientOptions): Client {
+  return new Client(options);
+}

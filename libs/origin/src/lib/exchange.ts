@@ -1,0 +1,223 @@
+import type { Dispatcher } from 'undici';
+import { CourierError } from './errors.ts';
+import { toCourierError } from './map-error.ts';
+import { CourierResponse, parseRawHeaders } from './response.ts';
+import { ResponseBody, type BodySource } from './response-body.ts';
+import type { SocketSlot } from './socket-slot.ts';
+import type { BodyInit, RedirectHop, Timings } from './types.ts';
+
+/** The actor's side of an exchange: it gets the socket back (and may retry) when one ends. */
+export interface ExchangeOwner {
+  /** Called once per attempt when the socket is done with it. Returns true if it re-dispatched. */
+  release(exchange: Exchange, slot: SocketSlot, error: CourierError | null): boolean;
+}
+
+export interface ExchangeInit {
+  method: string;
+  path: string;
+  headers: string[];
+  body: BodyInit;
+  url: string;
+  replayable: boolean;
+  dontReuse: boolean;
+  dontMakeReusable: boolean;
+  preferIpv6: boolean;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  maxResponseBytes: number;
+  retryStaleSocket: boolean;
+  redirects: RedirectHop[];
+  timings: Timings;
+  startedAtMs: number;
+  /** Called when the last body byte has arrived or the exchange failed (clears total timers). */
+  onSettled: (error: CourierError | null) => void;
+}
+
+const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/**
+ * One request/response exchange on one origin, and undici's dispatch handler for it. undici 7
+ * runs the legacy handler shape (`onConnect`/`onHeaders`/`onData`/`onComplete`/`onError`)
+ * natively and wraps the newer `onRequestStart…` shape in an adapter, so this uses the legacy
+ * shape: one object per request, no wrapper, on the hot path.
+ */
+export class Exchange implements Dispatcher.DispatchHandler, BodySource {
+  readonly init: ExchangeInit;
+  /** Which closeConnections() generation was current when the request was accepted. */
+  epoch = 0;
+  /** True once it has been retried on a fresh socket (at most once). */
+  retried = false;
+  /** The socket served a request before this one: a closed-before-response error may be stale. */
+  reusedSocket = false;
+  /** Set while queued in the actor, so an abort can take it out of the queue. */
+  queued = false;
+  slot: SocketSlot | null = null;
+  abortReason: CourierError | null = null;
+
+  #abort: ((err?: Error) => void) | null = null;
+  #resume: (() => void) | null = null;
+  #headersSeen = false;
+  #received = 0;
+  #body: ResponseBody | null = null;
+  #trailers: Record<string, string | string[]> = {};
+  #settled = false;
+  #resolve: (res: CourierResponse) => void;
+  #reject: (err: CourierError) => void;
+  owner: ExchangeOwner | null = null;
+  /** Lets the actor take an aborted exchange out of its queue. */
+  onAbortWhileQueued: ((ex: Exchange) => void) | null = null;
+
+  constructor(init: ExchangeInit, resolve: (res: CourierResponse) => void, reject: (err: CourierError) => void) {
+    this.init = init;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  get idempotent(): boolean {
+    return idempotentMethods.has(this.init.method);
+  }
+
+  /** A stale-socket error before any response byte may be retried once, when that is safe. */
+  canRetryOnFreshSocket(error: CourierError): boolean {
+    return (
+      this.init.retryStaleSocket &&
+      !this.retried &&
+      this.reusedSocket &&
+      !this.#headersSeen &&
+      this.abortReason === null &&
+      this.init.replayable &&
+      // Never replay a request the server may have processed: idempotent methods only.
+      this.idempotent &&
+      (error.code === 'CLOSED_PREMATURELY' || error.code === 'CONNECTION_RESET')
+    );
+  }
+
+  /** Reset per-attempt state before a retry. */
+  prepareRetry(): void {
+    this.retried = true;
+    this.#abort = null;
+    this.#resume = null;
+    this.slot = null;
+  }
+
+  dispatchOptions(reset: boolean): Dispatcher.DispatchOptions {
+    const i = this.init;
+    return {
+      path: i.path,
+      method: i.method as Dispatcher.HttpMethod,
+      headers: i.headers,
+      body: i.body as Dispatcher.DispatchOptions['body'],
+      reset,
+      headersTimeout: i.headersTimeoutMs,
+      bodyTimeout: i.bodyTimeoutMs,
+    };
+  }
+
+  // ---- BodySource ----
+
+  resume(): void {
+    const resume = this.#resume;
+    if (resume) {
+      this.#resume = null;
+      resume();
+    }
+  }
+
+  abort(reason: CourierError): void {
+    if (this.#settled) return;
+    this.abortReason ??= reason;
+    if (this.queued) {
+      this.onAbortWhileQueued?.(this);
+      this.#fail(reason);
+      return;
+    }
+    // Before onConnect the reason is applied as soon as undici hands over its abort function.
+    this.#abort?.(reason);
+  }
+
+  // ---- undici DispatchHandler (legacy shape) ----
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.#abort = abort;
+    if (this.abortReason) abort(this.abortReason);
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // 1xx are interim; undici handles 100-continue and upgrades itself.
+    if (statusCode < 200) return true;
+    this.#headersSeen = true;
+    this.#resume = resume;
+    const headers = parseRawHeaders(rawHeaders);
+    const max = this.init.maxResponseBytes;
+    if (max > 0) {
+      const declared = Number(headers['content-length']);
+      if (declared > max) {
+        this.#abort?.(new CourierError('BODY_TOO_LARGE', `response body of ${declared} bytes is over the limit of ${max}`));
+        return false;
+      }
+    }
+    if (this.slot && /\bclose\b/i.test(String(headers['connection'] ?? ''))) this.slot.reusable = false;
+    const body = new ResponseBody(this);
+    this.#body = body;
+    const timings = this.init.timings;
+    timings.headersMs = performance.now() - this.init.startedAtMs;
+    this.#resolve(
+      new CourierResponse({
+        status: statusCode,
+        statusText,
+        headers,
+        rawHeaders,
+        body,
+        url: this.init.url,
+        redirects: this.init.redirects,
+        timings,
+        trailers: this.#trailers,
+      }),
+    );
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const max = this.init.maxResponseBytes;
+    if (max > 0) {
+      this.#received += chunk.length;
+      if (this.#received > max) {
+        this.#abort?.(new CourierError('BODY_TOO_LARGE', `response body is over the limit of ${max} bytes`));
+        return false;
+      }
+    }
+    return this.#body!.push(chunk);
+  }
+
+  onComplete(rawTrailers: Array<Buffer | string> | null): void {
+    if (rawTrailers && rawTrailers.length > 0) parseRawHeaders(rawTrailers, this.#trailers);
+    const slot = this.slot!;
+    this.#settled = true;
+    this.init.timings.totalMs = performance.now() - this.init.startedAtMs;
+    // Give the socket back before the caller sees the end, so its next request can reuse it.
+    this.owner!.release(this, slot, null);
+    this.init.onSettled(null);
+    this.#body?.end();
+  }
+
+  onError(err: Error): void {
+    if (this.#settled) return;
+    const error = this.abortReason ?? toCourierError(err);
+    const slot = this.slot;
+    if (slot && this.owner!.release(this, slot, error)) return; // retried on a fresh socket
+    this.#fail(error);
+  }
+
+  /** Fail without a socket (refused before dispatch, or aborted while queued). */
+  fail(error: CourierError): void {
+    this.#fail(error);
+  }
+
+  #fail(error: CourierError): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.init.onSettled(error);
+    if (this.#body) this.#body.fail(error);
+    else this.#reject(error);
+  }
+}

@@ -1,0 +1,465 @@
+import { createActor, type Actor } from 'xstate';
+import { createConnector, type Connector, type ConnectorOptions } from './connector.ts';
+import { publishState } from './diagnostics.ts';
+import { CourierError } from './errors.ts';
+import type { Exchange, ExchangeOwner } from './exchange.ts';
+import { toCourierError } from './map-error.ts';
+import { originMachine } from './origin-machine.ts';
+import type { OriginId } from './origin-key.ts';
+import type { OriginPolicy } from './policy.ts';
+import { SocketSlot, type SocketEvents } from './socket-slot.ts';
+import type { OriginSnapshot, OriginStateValue } from './types.ts';
+
+export interface OriginActorInit {
+  id: OriginId;
+  policy: OriginPolicy;
+  connector: Omit<ConnectorOptions, 'timeoutMs' | 'preferIpv6'>;
+  /** The registry lets go of the actor when it is evicted or closed. */
+  onEvicted: (actor: OriginActor) => void;
+  inspect?: ((event: unknown) => void) | undefined;
+}
+
+/**
+ * One remote origin: its sockets, its queue of waiting requests, and the xstate actor that
+ * holds its state. Per-request work touches only the plain counters here; the state chart
+ * hears of changes of state (see origin-machine.ts).
+ */
+export class OriginActor implements ExchangeOwner, SocketEvents {
+  readonly id: OriginId;
+  readonly policy: OriginPolicy;
+  readonly machine: Actor<typeof originMachine>;
+
+  readonly #slots = new Set<SocketSlot>();
+  #idle: SocketSlot[] = [];
+  #queue: Exchange[] = [];
+  #queueHead = 0;
+  readonly #running = new Set<Exchange>();
+  #reusableSlots = 0;
+  #connected = 0;
+  #connecting = 0;
+  #inFlight = 0;
+  #reportedActive = false;
+  #idleCheckScheduled = false;
+  /** closeConnections() in progress: no socket is made or kept reusable. */
+  #nonReusable = false;
+  #epoch = 0;
+  #drainWaiters: Array<{ epoch: number; remaining: number; resolve: () => void }> = [];
+  #closing: Promise<void> | null = null;
+  #closed = false;
+  #connectFailures = 0;
+  #circuitOpen = false;
+  #lastError: CourierError | null = null;
+  #completed = 0;
+  #failed = 0;
+  readonly #connectors = new Map<boolean, Connector>();
+  readonly #connectorInit: OriginActorInit['connector'];
+  readonly #onEvicted: (actor: OriginActor) => void;
+
+  constructor(init: OriginActorInit) {
+    this.id = init.id;
+    this.policy = init.policy;
+    this.#connectorInit = init.connector;
+    this.#onEvicted = init.onEvicted;
+    const machine = originMachine.provide({ actions: { evict: () => this.#evict() } });
+    this.machine = createActor(machine, {
+      input: {
+        circuitThreshold: init.policy.circuitThreshold,
+        circuitCooldownMs: init.policy.circuitCooldownMs,
+        idleEvictionMs: init.policy.idleEvictionMs,
+      },
+      ...(init.inspect ? { inspect: init.inspect } : {}),
+    });
+    this.machine.subscribe((snap) => {
+      const value = snap.value;
+      this.#circuitOpen = value === 'backoff';
+      publishState(this.id.key, stateName(value, this.#inFlight));
+    });
+    this.machine.start();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  // ---- dispatch ----
+
+  /** Accept an exchange: run it on a socket now, or queue it until one is free. */
+  dispatch(ex: Exchange): void {
+    if (this.#closing || this.#closed) {
+      ex.fail(new CourierError('CLIENT_CLOSED', `origin ${this.id.origin} is closing: no new requests`));
+      return;
+    }
+    if (this.#circuitOpen) {
+      const last = this.#lastError;
+      ex.fail(new CourierError('CIRCUIT_OPEN', `origin ${this.id.origin}: circuit open after ${this.#connectFailures} failed connects (last: ${last?.code ?? 'unknown'})`, { cause: last }));
+      return;
+    }
+    ex.owner = this;
+    ex.epoch = this.#epoch;
+    if (this.#queueLength() === 0 && this.#tryRun(ex)) return;
+    const max = this.policy.maxQueued;
+    if (max > 0 && this.#queueLength() >= max) {
+      ex.fail(new CourierError('QUEUE_FULL', `origin ${this.id.origin}: ${max} requests already wait for a socket`));
+      return;
+    }
+    ex.queued = true;
+    ex.onAbortWhileQueued = this.#dequeueAborted;
+    this.#queue.push(ex);
+  }
+
+  #queueLength(): number {
+    return this.#queue.length - this.#queueHead;
+  }
+
+  readonly #dequeueAborted = (ex: Exchange): void => {
+    const i = this.#queue.indexOf(ex, this.#queueHead);
+    if (i >= 0) this.#queue.splice(i, 1);
+    ex.queued = false;
+    this.#countDrained(ex);
+  };
+
+  /** Pick or open a socket for the exchange; false when it has to wait. */
+  #tryRun(ex: Exchange): boolean {
+    let slot: SocketSlot | undefined;
+    const wantsFresh = ex.init.dontReuse || ex.retried;
+    if (!wantsFresh) slot = this.#takeIdle() ?? this.#pipelineSlot();
+    if (!slot) {
+      if (this.#slots.size < this.policy.connections) {
+        slot = this.#openSlot(ex, this.#canMakeReusable(ex));
+      } else if (this.policy.oneOffWhileConnecting && (wantsFresh || !this.#hasConnectedReusable())) {
+        // Pluto: a fresh remote's simultaneous first requests (and dont_reuse) take one-off sockets.
+        slot = this.#openSlot(ex, false);
+      } else {
+        return false;
+      }
+    }
+    this.#run(ex, slot);
+    return true;
+  }
+
+  #canMakeReusable(ex: Exchange): boolean {
+    return !ex.init.dontMakeReusable && !this.#nonReusable && this.#reusableSlots < this.policy.connections;
+  }
+
+  #takeIdle(): SocketSlot | undefined {
+    while (this.#idle.length > 0) {
+      const slot = this.#idle.pop()!;
+      slot.listedIdle = false;
+      if (!slot.retired && slot.reusable && slot.running === 0) return slot;
+    }
+    return undefined;
+  }
+
+  #pipelineSlot(): SocketSlot | undefined {
+    if (this.policy.pipelining <= 1) return undefined;
+    for (const slot of this.#slots) {
+      if (!slot.retired && slot.reusable && slot.connected && slot.running < this.policy.pipelining) return slot;
+    }
+    return undefined;
+  }
+
+  #hasConnectedReusable(): boolean {
+    for (const slot of this.#slots) if (slot.reusable && slot.connected && !slot.retired) return true;
+    return false;
+  }
+
+  #connectorFor(preferIpv6: boolean): Connector {
+    let c = this.#connectors.get(preferIpv6);
+    if (!c) {
+      c = createConnector({ ...this.#connectorInit, timeoutMs: this.policy.connectTimeoutMs, preferIpv6 });
+      this.#connectors.set(preferIpv6, c);
+    }
+    return c;
+  }
+
+  #openSlot(ex: Exchange, reusable: boolean): SocketSlot {
+    const preferIpv6 = ex.init.preferIpv6;
+    const slot = new SocketSlot(this.id.origin, this.policy, this.#connectorFor(preferIpv6), reusable, this);
+    this.#slots.add(slot);
+    if (reusable) this.#reusableSlots++;
+    this.#connecting++;
+    this.#socketsChanged();
+    return slot;
+  }
+
+  #run(ex: Exchange, slot: SocketSlot): void {
+    ex.queued = false;
+    ex.slot = slot;
+    ex.reusedSocket = slot.served > 0;
+    slot.running++;
+    this.#running.add(ex);
+    if (this.#inFlight++ === 0 && !this.#reportedActive) {
+      this.#reportedActive = true;
+      this.machine.send({ type: 'requests.active' });
+    }
+    slot.client.dispatch(ex.dispatchOptions(!slot.reusable), ex);
+  }
+
+  // ---- ExchangeOwner ----
+
+  release(ex: Exchange, slot: SocketSlot, error: CourierError | null): boolean {
+    slot.running--;
+    slot.served++;
+    this.#running.delete(ex);
+    if (--this.#inFlight === 0) this.#scheduleIdleCheck();
+    if (error) {
+      this.#lastError = error;
+      if (error.code !== 'ABORTED') slot.reusable = slot.reusable && slot.connected && !slot.retired;
+    }
+    this.#settleSlot(slot);
+    let retried = false;
+    if (error && ex.canRetryOnFreshSocket(error)) {
+      ex.prepareRetry();
+      retried = true;
+      // The retry keeps its place: it runs now on a fresh socket, or first in the queue.
+      if (!this.#closing && !this.#tryRun(ex)) {
+        ex.queued = true;
+        ex.onAbortWhileQueued = this.#dequeueAborted;
+        this.#queue.splice(this.#queueHead, 0, ex);
+      }
+    }
+    if (!retried) {
+      if (error) this.#failed++;
+      else this.#completed++;
+      this.#countDrained(ex);
+    }
+    this.#pump();
+    return retried;
+  }
+
+  /** After a request: keep the socket for the next one, or close it. */
+  #settleSlot(slot: SocketSlot): void {
+    if (slot.running > 0) return;
+    if (slot.retired || !slot.reusable || this.#nonReusable) {
+      this.#removeSlot(slot, false);
+      return;
+    }
+    if (!slot.listedIdle) {
+      slot.listedIdle = true;
+      this.#idle.push(slot);
+    }
+  }
+
+  #removeSlot(slot: SocketSlot, destroy: boolean): void {
+    if (!this.#slots.delete(slot)) return;
+    if (slot.reusable) this.#reusableSlots--;
+    slot.reusable = false;
+    if (destroy) slot.destroy();
+    else slot.close();
+    // A socket that never connected stops counting as connecting now; a connected one
+    // stops counting when undici reports the disconnect.
+    if (slot.connecting) {
+      slot.connecting = false;
+      this.#connecting--;
+    }
+    this.#socketsChanged();
+  }
+
+  /** Start queued exchanges while sockets allow. */
+  #pump(): void {
+    while (this.#queueHead < this.#queue.length) {
+      const ex = this.#queue[this.#queueHead]!;
+      if (!this.#tryRun(ex)) break;
+      this.#queue[this.#queueHead++] = undefined as unknown as Exchange;
+    }
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    } else if (this.#queueHead === this.#queue.length && this.#queueHead > 0) {
+      this.#queue = [];
+      this.#queueHead = 0;
+    }
+    if (this.#closing && this.#inFlight === 0 && this.#queueLength() === 0) this.#finishClose();
+  }
+
+  #scheduleIdleCheck(): void {
+    // Coalesce in-flight 1 → 0 → 1 within one turn (sequential requests): no event per request.
+    if (this.#idleCheckScheduled) return;
+    this.#idleCheckScheduled = true;
+    setImmediate(() => {
+      this.#idleCheckScheduled = false;
+      if (this.#inFlight === 0 && this.#reportedActive) {
+        this.#reportedActive = false;
+        this.machine.send({ type: 'requests.idle' });
+      }
+    });
+  }
+
+  // ---- SocketEvents ----
+
+  connected(slot: SocketSlot): void {
+    if (slot.connecting) {
+      slot.connecting = false;
+      this.#connecting--;
+    }
+    slot.connected = true;
+    this.#connected++;
+    if (this.#connectFailures > 0) {
+      this.#connectFailures = 0;
+      this.machine.send({ type: 'connect.succeeded' });
+    }
+    // Connected after we let go of it (closed while connecting): it closes by itself.
+    if (!this.#slots.has(slot)) slot.close();
+    this.#socketsChanged();
+  }
+
+  disconnected(slot: SocketSlot): void {
+    slot.retired = true;
+    if (slot.connected) {
+      slot.connected = false;
+      this.#connected--;
+    }
+    if (slot.running === 0) this.#removeSlot(slot, false);
+    this.#socketsChanged();
+  }
+
+  connectFailed(slot: SocketSlot, error: Error): void {
+    slot.retired = true;
+    if (slot.connecting) {
+      slot.connecting = false;
+      this.#connecting--;
+    }
+    this.#lastError = toCourierError(error);
+    this.#connectFailures++;
+    this.machine.send({ type: 'connect.failed', failures: this.#connectFailures });
+    if (slot.running === 0) this.#removeSlot(slot, true);
+    this.#socketsChanged();
+  }
+
+  #reportedSockets = '0/0';
+
+  #socketsChanged(): void {
+    const now = `${this.#connected}/${this.#connecting}`;
+    if (now === this.#reportedSockets || this.#closed) return;
+    this.#reportedSockets = now;
+    this.machine.send({ type: 'sockets.changed', connected: this.#connected, connecting: this.#connecting });
+  }
+
+  // ---- connections ----
+
+  /** Pluto's meaning: a reusable socket, idle or busy, exists for this origin. */
+  hasConnection(): boolean {
+    return !this.#nonReusable && this.#hasConnectedReusable();
+  }
+
+  /**
+   * Stop making sockets reusable, close the idle ones, and resolve once the requests accepted
+   * before the call have finished; then sockets are made reusable again.
+   */
+  closeConnections(): Promise<void> {
+    this.#nonReusable = true;
+    const epoch = ++this.#epoch;
+    for (const slot of [...this.#slots]) {
+      if (slot.running === 0) this.#removeSlot(slot, false);
+      else if (slot.reusable) {
+        slot.reusable = false;
+        this.#reusableSlots--;
+      }
+    }
+    this.#idle = [];
+    const remaining = this.#inFlight + this.#queueLength();
+    if (remaining === 0) {
+      this.#endNonReusable();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#drainWaiters.push({ epoch, remaining, resolve }));
+  }
+
+  #countDrained(ex: Exchange): void {
+    if (this.#drainWaiters.length === 0 || ex.epoch >= this.#epoch) return;
+    for (const w of this.#drainWaiters) if (ex.epoch < w.epoch) w.remaining--;
+    const done = this.#drainWaiters.filter((w) => w.remaining <= 0);
+    if (done.length === 0) return;
+    this.#drainWaiters = this.#drainWaiters.filter((w) => w.remaining > 0);
+    if (this.#drainWaiters.length === 0) this.#endNonReusable();
+    for (const w of done) w.resolve();
+  }
+
+  #endNonReusable(): void {
+    this.#nonReusable = false;
+    // Sockets opened during the drain were one-offs; the next request opens a reusable one.
+  }
+
+  /** Drain for good: finish in-flight and queued requests, refuse new ones, then close. */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = new Promise<void>((resolve) => {
+      this.#resolveClose = resolve;
+    });
+    this.machine.send({ type: 'origin.drain' });
+    if (this.#inFlight === 0 && this.#queueLength() === 0) this.#finishClose();
+    return this.#closing;
+  }
+
+  #resolveClose: (() => void) | null = null;
+
+  #finishClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const slot of [...this.#slots]) this.#removeSlot(slot, false);
+    this.machine.send({ type: 'origin.drained' });
+    this.machine.stop();
+    this.#onEvicted(this);
+    this.#resolveClose?.();
+  }
+
+  /** Abort everything now. */
+  destroy(reason = new CourierError('ABORTED', 'client destroyed')): void {
+    if (this.#closed) return;
+    if (!this.#closing) this.#closing = Promise.resolve();
+    const queued = this.#queue.slice(this.#queueHead);
+    this.#queue = [];
+    this.#queueHead = 0;
+    for (const ex of queued) {
+      ex.queued = false;
+      ex.fail(reason);
+    }
+    for (const ex of [...this.#running]) ex.abort(reason);
+    for (const slot of [...this.#slots]) this.#removeSlot(slot, true);
+    this.#closed = true;
+    this.machine.send({ type: 'origin.destroy' });
+    this.machine.stop();
+    this.#onEvicted(this);
+    for (const w of this.#drainWaiters) w.resolve();
+    this.#drainWaiters = [];
+  }
+
+  #evict(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#onEvicted(this);
+  }
+
+  snapshot(): OriginSnapshot {
+    let free = 0;
+    let busy = 0;
+    let reusable = 0;
+    for (const slot of this.#slots) {
+      if (!slot.connected) continue;
+      if (slot.running > 0) busy++;
+      else free++;
+      if (slot.reusable && !slot.retired) reusable++;
+    }
+    return {
+      origin: this.id.origin,
+      key: this.id.key,
+      state: stateName(this.machine.getSnapshot().value, this.#inFlight),
+      sockets: { connected: this.#connected, connecting: this.#connecting, free, busy, reusable },
+      inFlight: this.#inFlight,
+      queued: this.#queueLength(),
+      completed: this.#completed,
+      failed: this.#failed,
+      lastError: this.#lastError?.code ?? null,
+    };
+  }
+}
+
+type MachineValue = ReturnType<Actor<typeof originMachine>['getSnapshot']>['value'];
+
+/** The flat state name of the snapshot; available/active follow the live counter. */
+function stateName(value: MachineValue, inFlight: number): OriginStateValue {
+  if (typeof value === 'string') return value as OriginStateValue;
+  const open = (value as { open?: unknown }).open;
+  if (open === 'idle' || open === 'connecting') return open;
+  return inFlight > 0 ? 'active' : 'available';
+}

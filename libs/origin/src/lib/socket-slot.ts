@@ -1,0 +1,68 @@
+import { Client } from 'undici';
+import type { Connector } from './connector.ts';
+import type { OriginPolicy } from './policy.ts';
+
+export interface SocketEvents {
+  connected(slot: SocketSlot): void;
+  disconnected(slot: SocketSlot, error: Error | null): void;
+  connectFailed(slot: SocketSlot, error: Error): void;
+}
+
+// undici needs a finite keep-alive; "no timeout" (Pluto's pool) is a very long one.
+const NO_TIMEOUT_MS = 2 ** 31 - 1;
+
+let nextSlotId = 1;
+
+/**
+ * One socket of an origin: an undici `Client` (one connection, ~1.8 KiB) rather than a `Pool`
+ * (~18 KiB idle), so the actor itself decides which socket takes which request. Its connect,
+ * disconnect and connectionError events are the truth the actor's state is driven from.
+ */
+export class SocketSlot {
+  readonly id = nextSlotId++;
+  readonly client: Client;
+  /** May be kept alive and handed to later requests. */
+  reusable: boolean;
+  /** A TCP (and TLS) connection is established right now. */
+  connected = false;
+  /** A connect is under way. */
+  connecting = true;
+  /** Never dispatched to again (disconnected, failed, or being closed). */
+  retired = false;
+  /** Requests dispatched and not yet finished. */
+  running = 0;
+  /** Requests finished on this socket. */
+  served = 0;
+  /** Whether the slot sits in the actor's idle list. */
+  listedIdle = false;
+
+  constructor(origin: string, policy: OriginPolicy, connector: Connector, reusable: boolean, events: SocketEvents) {
+    this.reusable = reusable;
+    const keepAlive = policy.keepAliveTimeoutMs > 0 ? policy.keepAliveTimeoutMs : NO_TIMEOUT_MS;
+    this.client = new Client(origin, {
+      connect: connector,
+      pipelining: policy.pipelining,
+      keepAliveTimeout: keepAlive,
+      keepAliveMaxTimeout: Math.max(keepAlive, 600_000),
+      headersTimeout: policy.headersTimeoutMs,
+      bodyTimeout: policy.bodyTimeoutMs,
+      maxHeaderSize: policy.maxHeaderBytes,
+    });
+    // The actor keeps the flags and its counters in step; the slot only reports.
+    this.client.on('connect', () => events.connected(this));
+    this.client.on('disconnect', (_origin, _targets, err) => events.disconnected(this, err ?? null));
+    this.client.on('connectionError', (_origin, _targets, err) => events.connectFailed(this, err));
+  }
+
+  /** Graceful: finish what runs, then close the socket. */
+  close(): void {
+    this.retired = true;
+    this.client.close().catch(() => {});
+  }
+
+  /** Abort what runs and close now. */
+  destroy(err?: Error): void {
+    this.retired = true;
+    this.client.destroy(err ?? null).catch(() => {});
+  }
+}
