@@ -68,6 +68,10 @@ export function toCourierError(err: unknown, context = ''): CourierError {
     }
     if (isTlsCode(code)) return new CourierError('TLS_ERROR', `${where}${message} (${code})`, { cause: err });
   }
+  // llhttp errors without a code (invalid status code, invalid chunk size) carry only a name.
+  if (err instanceof Error && err.name === 'HTTPParserError') {
+    return new CourierError('PROTOCOL_ERROR', `${where}${message}`, { cause: err });
+  }
   if (err instanceof Error && err.name === 'AbortError') {
     const reason = (err as { cause?: unknown }).cause;
     if (isCourierError(reason)) return reason;

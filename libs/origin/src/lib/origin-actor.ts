@@ -77,6 +77,11 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     this.machine.start();
   }
 
+  /** Events after the chart reached its final state are dropped (late socket events after close). */
+  #send(event: Parameters<Actor<typeof originMachine>['send']>[0]): void {
+    if (this.machine.getSnapshot().status === 'active') this.machine.send(event);
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -190,7 +195,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     this.#running.add(ex);
     if (this.#inFlight++ === 0 && !this.#reportedActive) {
       this.#reportedActive = true;
-      this.machine.send({ type: 'requests.active' });
+      this.#send({ type: 'requests.active' });
     }
     slot.client.dispatch(ex.dispatchOptions(!slot.reusable), ex);
   }
@@ -280,7 +285,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
       this.#idleCheckScheduled = false;
       if (this.#inFlight === 0 && this.#reportedActive) {
         this.#reportedActive = false;
-        this.machine.send({ type: 'requests.idle' });
+        this.#send({ type: 'requests.idle' });
       }
     });
   }
@@ -296,7 +301,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     this.#connected++;
     if (this.#connectFailures > 0) {
       this.#connectFailures = 0;
-      this.machine.send({ type: 'connect.succeeded' });
+      this.#send({ type: 'connect.succeeded' });
     }
     // Connected after we let go of it (closed while connecting): it closes by itself.
     if (!this.#slots.has(slot)) slot.close();
@@ -321,7 +326,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     }
     this.#lastError = toCourierError(error);
     this.#connectFailures++;
-    this.machine.send({ type: 'connect.failed', failures: this.#connectFailures });
+    this.#send({ type: 'connect.failed', failures: this.#connectFailures });
     if (slot.running === 0) this.#removeSlot(slot, true);
     this.#socketsChanged();
   }
@@ -332,7 +337,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     const now = `${this.#connected}/${this.#connecting}`;
     if (now === this.#reportedSockets || this.#closed) return;
     this.#reportedSockets = now;
-    this.machine.send({ type: 'sockets.changed', connected: this.#connected, connecting: this.#connecting });
+    this.#send({ type: 'sockets.changed', connected: this.#connected, connecting: this.#connecting });
   }
 
   // ---- connections ----
@@ -386,7 +391,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     this.#closing = new Promise<void>((resolve) => {
       this.#resolveClose = resolve;
     });
-    this.machine.send({ type: 'origin.drain' });
+    this.#send({ type: 'origin.drain' });
     if (this.#inFlight === 0 && this.#queueLength() === 0) this.#finishClose();
     return this.#closing;
   }
@@ -397,7 +402,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     if (this.#closed) return;
     this.#closed = true;
     for (const slot of [...this.#slots]) this.#removeSlot(slot, false);
-    this.machine.send({ type: 'origin.drained' });
+    this.#send({ type: 'origin.drained' });
     this.machine.stop();
     this.#onEvicted(this);
     this.#resolveClose?.();
@@ -417,7 +422,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     for (const ex of [...this.#running]) ex.abort(reason);
     for (const slot of [...this.#slots]) this.#removeSlot(slot, true);
     this.#closed = true;
-    this.machine.send({ type: 'origin.destroy' });
+    this.#send({ type: 'origin.destroy' });
     this.machine.stop();
     this.#onEvicted(this);
     for (const w of this.#drainWaiters) w.resolve();

@@ -43,7 +43,8 @@ export class SocketSlot {
       connect: connector,
       pipelining: policy.pipelining,
       keepAliveTimeout: keepAlive,
-      keepAliveMaxTimeout: Math.max(keepAlive, 600_000),
+      // A server's Keep-Alive hint may shorten the timeout, never lengthen it.
+      keepAliveMaxTimeout: keepAlive,
       headersTimeout: policy.headersTimeoutMs,
       bodyTimeout: policy.bodyTimeoutMs,
       maxHeaderSize: policy.maxHeaderBytes,
