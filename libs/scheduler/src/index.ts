@@ -1,0 +1,13 @@
+export { Scheduler, type Coroutine, type CoroutineSource, type ErrorFunc, type YieldFunc } from './lib/scheduler.ts';
+export { Operation } from './lib/operation.ts';
+export { Wait } from './lib/wait.ts';
+export { isInsideCoroutine } from './lib/coroutine-context.ts';
+export { WarningCode, warningType } from './lib/warnings.ts';
+export { http } from './lib/http/default-http.ts';
+export { createPlutoHttp, type PlutoHttp } from './lib/http/pluto-http.ts';
+export { createPlutoClient, type PlutoClientOptions } from './lib/http/pluto-client.ts';
+export { plutoClientOptionsFromEnv } from './lib/http/environment.ts';
+export { plutoReasons, plutoReason } from './lib/http/reasons.ts';
+export { buildRequest, defaultAcceptEncoding, defaultUserAgent, type PlutoRequestSpec } from './lib/http/build-request.ts';
+export { executeRequest } from './lib/http/execute.ts';
+export type { PlutoFailure, PlutoHeaders, PlutoRequestOptions, PlutoResult, PlutoSuccess } from './lib/http/types.ts';

@@ -1,0 +1,316 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { enterCoroutine, leaveCoroutine } from './coroutine-context.ts';
+import { Operation } from './operation.ts';
+import { Wait } from './wait.ts';
+import { emitPlutoWarning, WarningCode, yieldedValuesMessage } from './warnings.ts';
+
+/** A coroutine is a generator: a bare `yield` gives up the turn. */
+export type Coroutine = Generator<unknown, unknown, unknown>;
+
+/** What `add` accepts: a generator function, a plain function, or a generator already made. */
+export type CoroutineSource = Coroutine | (() => unknown);
+
+/** Called with a coroutine's error when set (Pluto's `errorfunc`). Its return value is ignored. */
+export type ErrorFunc = (error: unknown) => void;
+
+/** Called after every pass that resumed something (Pluto's `yieldfunc`); a returned promise is awaited. */
+export type YieldFunc = () => void | PromiseLike<void>;
+
+interface Entry {
+  readonly co: Coroutine;
+  /**
+   * The `errorfunc` that was set when a *function* was added: Pluto wraps such a function as
+   * `xpcall(f, errorfunc)`, so its errors go there and its return values are swallowed.
+   */
+  readonly handler: ErrorFunc | null;
+  done: boolean;
+  /** Being resumed right now (Pluto's `running` / `normal`): skipped by a pass. */
+  running: boolean;
+  /** Parked until this Wait is ready; not resumed meanwhile. */
+  waiting: Wait | null;
+  /** Taken out of the list (by `remove`, or dropped after it died); compacted away after the pass. */
+  removed: boolean;
+}
+
+const generatorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {});
+
+function isGeneratorFunction(f: unknown): f is () => Coroutine {
+  return typeof f === 'function' && Object.getPrototypeOf(f) === generatorFunctionPrototype;
+}
+
+function isCoroutine(value: unknown): value is Coroutine {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Coroutine).next === 'function' &&
+    typeof (value as Coroutine)[Symbol.iterator] === 'function'
+  );
+}
+
+/** A plain function returning a generator or an Operation behaves as if it had `yield*`-ed it. */
+function isDelegable(value: unknown): value is Iterable<unknown, unknown> {
+  return isCoroutine(value) || value instanceof Operation;
+}
+
+/** A plain function as a coroutine: it runs to its end on its first resume, unless it delegates. */
+function* callAsCoroutine(f: () => unknown): Coroutine {
+  const result = f();
+  if (isDelegable(result)) return yield* result;
+  return result;
+}
+
+function typeName(value: unknown): string {
+  if (value === null || value === undefined) return 'nil';
+  if (typeof value === 'object') return 'table';
+  return typeof value;
+}
+
+/**
+ * Pluto's cooperative `scheduler` class (reference §5), with generators as coroutines.
+ *
+ * - `add` stores the coroutine, resumes it once at once and returns it.
+ * - `run()` makes passes over the coroutines in insertion order, resuming each runnable one
+ *   once with no arguments, dropping finished ones lazily (one pass after they died), calling
+ *   `yieldfunc` after every pass that resumed something, and returns on the first pass that
+ *   resumes nothing.
+ *
+ * Better than the reference: a coroutine waiting for I/O (`yield* http.request(…)`) is not
+ * resumed until its result is ready, and when every coroutine waits, `run()` sleeps on the
+ * event loop instead of spinning. Every pass takes one macrotask turn (`setImmediate`), so I/O
+ * progresses even when `yieldfunc` is synchronous and a loop coroutine is always runnable.
+ */
+export class Scheduler {
+  /** Called after every pass that resumed at least one coroutine. Default: nothing (the scheduler takes a macrotask turn after every pass anyway). */
+  yieldfunc: YieldFunc = () => {};
+
+  /**
+   * Unset (default): a coroutine's error leaves `run()` (or `add()`) as it was thrown; the
+   * other coroutines stay and a later `run()` continues them. Set: it is called with the error
+   * and the others go on.
+   */
+  errorfunc: ErrorFunc | null | undefined = null;
+
+  #list: Entry[] = [];
+  /** How many live entries hold each coroutine (the same generator may be added twice, as in Pluto). */
+  readonly #count = new Map<Coroutine, number>();
+  #garbage = 0;
+  #waiting = 0;
+  #wake: (() => void) | null = null;
+  #running: Promise<void> | null = null;
+  #passes = 0;
+  #resumes = 0;
+
+  /** Passes made by `run()` so far (a pass that found every coroutine waiting counts too). */
+  get passes(): number {
+    return this.#passes;
+  }
+
+  /** Resumes so far (those inside `add` included). */
+  get resumes(): number {
+    return this.#resumes;
+  }
+
+  /** Coroutines parked on I/O right now. */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  /** Coroutines in the list (finished ones not yet dropped included). */
+  get size(): number {
+    return this.#list.length - this.#garbage;
+  }
+
+  /** True while `run()` sleeps because every coroutine waits for I/O. */
+  get sleeping(): boolean {
+    return this.#wake !== null;
+  }
+
+  /**
+   * Adds a coroutine and resumes it once, now. `source` is a generator function (or a plain
+   * function, which runs to its end on that first resume) or a generator already created.
+   * Returns the coroutine (the generator). Without `errorfunc`, an error in that first resume
+   * is thrown from here; the dead coroutine stays listed until the next pass drops it.
+   */
+  add(source: CoroutineSource): Coroutine {
+    let co: Coroutine;
+    let handler: ErrorFunc | null = null;
+    if (typeof source === 'function') {
+      co = isGeneratorFunction(source) ? source() : callAsCoroutine(source);
+      handler = this.errorfunc ?? null;
+    } else if (isCoroutine(source)) {
+      co = source;
+    } else {
+      throw new TypeError(`bad argument #1 to 'add' (function or generator expected, got ${typeName(source)})`);
+    }
+    const entry: Entry = { co, handler, done: false, running: false, waiting: null, removed: false };
+    this.#list.push(entry);
+    this.#count.set(co, (this.#count.get(co) ?? 0) + 1);
+    this.#resume(entry);
+    // Added from outside while run() sleeps (a timer, an I/O callback): the next pass must see it.
+    this.#wakeUp();
+    return co;
+  }
+
+  /**
+   * Calls `f` now and then once per pass until it returns exactly `false` (`undefined`, `null`
+   * or `true` keep it going). `f` may be a generator function: it may then `yield*` I/O, and
+   * its return value decides.
+   */
+  addloop(f: () => unknown): Coroutine {
+    return this.add(function* addloop(): Coroutine {
+      for (;;) {
+        let result = f();
+        if (isDelegable(result)) result = yield* result;
+        if (result === false) return;
+        yield;
+      }
+    });
+  }
+
+  /** True while `co` is listed, a finished coroutine that has not been dropped yet included. */
+  contains(co: Coroutine): boolean {
+    return this.#count.has(co);
+  }
+
+  /** Takes `co` out of the list; it is neither closed nor resumed again. */
+  remove(co: Coroutine): void {
+    for (const entry of this.#list) {
+      if (entry.co === co && !entry.removed) {
+        this.#drop(entry);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Runs passes until one resumes nothing while no coroutine waits for I/O. While every
+   * coroutine waits, it sleeps until one of them can go on. Calling it while it runs gives the
+   * run in progress.
+   */
+  run(): Promise<void> {
+    this.#running ??= this.#loop().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  async #loop(): Promise<void> {
+    for (;;) {
+      if (!this.#pass()) {
+        if (this.#waiting === 0) return;
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        continue;
+      }
+      const pending = this.yieldfunc();
+      if (pending && typeof pending.then === 'function') await pending;
+      await nextTurn();
+    }
+  }
+
+  /** One pass over the list; true if it resumed something. Throws a coroutine's error when `errorfunc` is unset. */
+  #pass(): boolean {
+    this.#passes++;
+    const list = this.#list;
+    let resumed = false;
+    try {
+      // `list.length` is read every time: a coroutine added during the pass is reached in it.
+      for (let i = 0; i < list.length; i++) {
+        const entry = list[i]!;
+        if (entry.removed || entry.running || entry.waiting !== null) continue;
+        if (entry.done) {
+          this.#drop(entry);
+          continue;
+        }
+        resumed = true;
+        this.#resume(entry);
+      }
+    } finally {
+      if (this.#garbage > 0 && list === this.#list) {
+        this.#list = list.filter((e) => !e.removed);
+        this.#garbage = 0;
+      }
+    }
+    return resumed;
+  }
+
+  #resume(entry: Entry): void {
+    this.#resumes++;
+    entry.running = true;
+    enterCoroutine();
+    let result: IteratorResult<unknown, unknown>;
+    try {
+      result = entry.co.next();
+    } catch (error) {
+      entry.done = true;
+      entry.running = false;
+      leaveCoroutine();
+      this.#failed(entry, error);
+      return;
+    }
+    entry.running = false;
+    leaveCoroutine();
+    const value = result.value;
+    if (result.done) {
+      entry.done = true;
+      // A function added while errorfunc was set runs inside Pluto's xpcall wrapper, which
+      // returns nothing: its return values never reach the scheduler.
+      if (entry.handler === null) this.#checkValues(value);
+    } else if (value instanceof Wait) {
+      if (!value.ready) this.#park(entry, value);
+    } else {
+      this.#checkValues(value);
+    }
+  }
+
+  /**
+   * Reference §5.2: without errorfunc any value warns (Lua's `yield(nil)` too, which is `null`
+   * here); with errorfunc only a first value that is not nil. JavaScript cannot tell `yield`
+   * from `yield undefined`, so `undefined` is no value.
+   */
+  #checkValues(value: unknown): void {
+    if (value === undefined) return;
+    if (value === null && this.errorfunc) return;
+    emitPlutoWarning(yieldedValuesMessage, WarningCode.YIELDED_VALUES);
+  }
+
+  #failed(entry: Entry, error: unknown): void {
+    const handler = entry.handler ?? this.errorfunc;
+    if (!handler) throw error;
+    handler(error);
+  }
+
+  #park(entry: Entry, wait: Wait): void {
+    entry.waiting = wait;
+    this.#waiting++;
+    wait.onReady(() => {
+      if (entry.waiting !== wait) return; // removed meanwhile
+      entry.waiting = null;
+      this.#waiting--;
+      this.#wakeUp();
+    });
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    if (wake) {
+      this.#wake = null;
+      wake();
+    }
+  }
+
+  #drop(entry: Entry): void {
+    entry.removed = true;
+    this.#garbage++;
+    if (entry.waiting !== null) {
+      entry.waiting = null;
+      this.#waiting--;
+    }
+    const n = this.#count.get(entry.co)!;
+    if (n === 1) this.#count.delete(entry.co);
+    else this.#count.set(entry.co, n - 1);
+    // Nothing is waited on any more: a sleeping run() has no reason to keep sleeping.
+    if (this.#waiting === 0) this.#wakeUp();
+  }
+}
