@@ -265,6 +265,7 @@ describe('errors', () => {
     const s = new Scheduler();
     const boom = new Error('at once');
     let dead: Coroutine | undefined;
+    // eslint-disable-next-line require-yield -- it fails on its first resume, before any yield
     const gen = (function* (): Coroutine {
       throw boom;
     })();
@@ -400,6 +401,7 @@ describe('warnings (reference §5.2)', () => {
       yield 'x';
     });
     s.add(
+      // eslint-disable-next-line require-yield -- it returns on its first resume
       (function* () {
         return 7; // a generator object: its return value reaches the scheduler
       })(),
