@@ -1,0 +1,75 @@
+export type {
+  CloseConnectionsReport,
+  DownloadResult,
+  EnqueueOptions,
+  EnqueueResult,
+  FleetSource,
+  FleetView,
+  FleetWorkerState,
+  JobError,
+  JobHandler,
+  JobProgress,
+  JobRecord,
+  JobResult,
+  JobState,
+  QueueCounts,
+  QueueDriver,
+  QueueEvent,
+  QueueLogger,
+  QueueWorker,
+  RequestResult,
+  WorkerOptions,
+} from './lib/driver.ts';
+export {
+  downloadJobSchema,
+  jobKinds,
+  jobSchema,
+  parseJob,
+  parseJobs,
+  requestJobSchema,
+  type DownloadJob,
+  type HeaderPair,
+  type JobInput,
+  type JobInputLike,
+  type JobKind,
+  type RequestJob,
+} from './lib/job-schema.ts';
+export { queueDefaults } from './lib/defaults.ts';
+export { createQueue, type CreateQueueExtraOptions } from './lib/create-queue.ts';
+export type { CreateQueueOptions, RetentionOptions } from './lib/queue-options.ts';
+export { MemoryDriver } from './lib/memory/memory-driver.ts';
+export { BullmqDriver, type BullmqDriverOptions } from './lib/bullmq/bullmq-driver.ts';
+export { REDACTED, credentialHeaderNames, redactResponseHeaders } from './lib/credentials.ts';
+export { jobIdForKey } from './lib/job-ids.ts';
+export {
+  backoffDelay,
+  isIdempotentMethod,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryPlan,
+  toJobError,
+  type RetryOptions,
+  type RetryPlan,
+} from './lib/retry-policy.ts';
+export { runRequestJob, type RequestJobRun, type RunRequestOptions } from './lib/request-job.ts';
+export { bodyFileName } from './lib/result-body.ts';
+export { sweepResults } from './lib/results-sweeper.ts';
+export {
+  defaultJobHandlers,
+  JobHandlerRegistry,
+  registerJobHandler,
+  type JobContext,
+  type KindHandler,
+  type QueuedJob,
+} from './lib/job-handlers.ts';
+export { defaultResultsDir, startWorker, type StartWorkerOptions } from './lib/start-worker.ts';
+export type { OriginLimit, OriginLimitOverride, OriginLimitsConfig } from './lib/limits/limits-config.ts';
+export {
+  broadcastCloseConnections,
+  publishFleetState,
+  readFleetState,
+  type BroadcastCloseOptions,
+  type FleetKeysOptions,
+  type FleetPublisher,
+  type PublishFleetStateOptions,
+} from './lib/fleet-state.ts';

@@ -1,0 +1,380 @@
+/**
+ * The distributed driver: BullMQ 5 on Redis (ioredis). Any number of producers and workers, on any
+ * number of machines, share one queue. Courier keeps beside BullMQ's keys only what BullMQ has no
+ * place for: credentials (split off, short-lived), cancel markers, fleet limits and fleet state.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import { CourierError } from '@courier/origin';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type {
+  EnqueueOptions,
+  EnqueueResult,
+  FleetView,
+  JobError,
+  JobHandler,
+  JobRecord,
+  JobState,
+  QueueCounts,
+  QueueDriver,
+  QueueEvent,
+  QueueWorker,
+  WorkerOptions,
+} from '../driver.ts';
+import { broadcastCloseConnections, readFleetState } from '../fleet-state.ts';
+import type { JobKind } from '../job-schema.ts';
+import { prepareJobs, type PreparedJob, type StoredJobData } from '../prepare-jobs.ts';
+import { resolveQueueOptions, type CreateQueueOptions, type ResolvedQueueOptions } from '../queue-options.ts';
+import { RedisLimitStore } from '../../redis/redis-limit-store.ts';
+import { recordOf, stateOf, type CourierJob } from './bullmq-records.ts';
+import { BullmqQueueWorker } from './bullmq-worker.ts';
+import { createRedisConnection, guarded, toQueueError } from './redis-connection.ts';
+import { courierKeys, type CourierKeys } from './queue-keys.ts';
+import { courierBackoff } from './retryable-error.ts';
+import { decodeFailedReason } from './failed-reason.ts';
+import { SecretsStore } from './secrets-store.ts';
+
+export interface BullmqDriverOptions extends CreateQueueOptions {
+  redisUrl: string;
+  /** Open the event reader at once (producers, servers); workers don't need one. Default true. */
+  events?: boolean;
+}
+
+const finishedStates: ReadonlySet<JobState> = new Set(['completed', 'failed', 'cancelled']);
+
+// BullMQ runs lower numbers first and jobs without a priority before any prioritized one; the
+// contract's "higher runs first" maps onto the middle of BullMQ's range (0 … 2^21).
+const PRIORITY_MIDPOINT = 1_048_576;
+
+export class BullmqDriver implements QueueDriver {
+  readonly name = 'bullmq' as const;
+  readonly fleet: FleetView;
+  readonly #options: ResolvedQueueOptions & { redisUrl: string };
+  readonly #producer: Redis;
+  readonly #queue: Queue<StoredJobData, unknown, JobKind>;
+  readonly #keys: CourierKeys;
+  readonly #secrets: SecretsStore;
+  readonly #workers = new Set<BullmqQueueWorker>();
+  #events: Promise<QueueEvents> | null = null;
+  #closing: Promise<void> | null = null;
+
+  private constructor(options: BullmqDriverOptions) {
+    this.#options = { ...resolveQueueOptions(options), redisUrl: options.redisUrl };
+    const { prefix, queueName, retention } = this.#options;
+    this.#keys = courierKeys(prefix, queueName);
+    this.#secrets = new SecretsStore(this.#keys, Math.max(retention.completedAgeMs, retention.failedAgeMs));
+    this.#producer = createRedisConnection(options.redisUrl, 'producer', this.#options.commandTimeoutMs);
+    this.#producer.on('error', (error: unknown) => this.#options.logger?.debug({ err: error }, 'producer Redis connection error'));
+    this.#queue = new Queue<StoredJobData, unknown, JobKind>(queueName, { connection: this.#producer, prefix });
+    this.#queue.on('error', (error: unknown) => this.#options.logger?.debug({ err: error }, 'queue error'));
+    this.fleet = {
+      workers: () => this.#guard('read fleet state', () => readFleetState(this.#producer, { prefix, queueName })),
+      closeConnections: (remote, o) =>
+        broadcastCloseConnections(this.#producer, { prefix, queueName, ...(remote === undefined ? {} : { remote }), ...(o?.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) }).catch(
+          (error: unknown) => {
+            throw toQueueError(error, 'closeconnections');
+          },
+        ),
+    };
+  }
+
+  /** Connects (waiting up to the command timeout; after it, calls fail with `QUEUE_UNAVAILABLE` until Redis is back). */
+  static async create(options: BullmqDriverOptions): Promise<BullmqDriver> {
+    const driver = new BullmqDriver(options);
+    const wait = driver.#options.commandTimeoutMs;
+    await guarded('connect', wait, () => driver.#queue.waitUntilReady()).catch((error: unknown) => {
+      driver.#options.logger?.warn({ err: error }, 'Redis not reachable yet; queue calls fail with QUEUE_UNAVAILABLE until it is');
+    });
+    if (options.events !== false) await guarded('open events', wait, () => driver.#ensureEvents()).catch(() => {});
+    return driver;
+  }
+
+  #guard<T>(what: string, op: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new CourierError('QUEUE_UNAVAILABLE', `${what}: the queue is closed`));
+    return guarded(what, this.#options.commandTimeoutMs, op);
+  }
+
+  async enqueue(jobs: unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
+    const prepared = prepareJobs(jobs, options);
+    return this.#guard('enqueue', () => this.#enqueue(prepared));
+  }
+
+  async #readStored(ids: readonly string[]): Promise<Array<StoredJobData | null>> {
+    if (ids.length === 0) return [];
+    const pipeline = this.#producer.pipeline();
+    for (const id of ids) pipeline.hget(this.#keys.job(id), 'data');
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, value]) => {
+      if (error) throw error;
+      return typeof value === 'string' ? (JSON.parse(value) as StoredJobData) : null;
+    });
+  }
+
+  async #enqueue(prepared: PreparedJob[]): Promise<EnqueueResult[]> {
+    const outcome = new Map<string, EnqueueResult>();
+    // 1. Keys already taken: the same payload is a duplicate, another one a CONFLICT — found
+    //    before anything is added, so a batch with a conflict adds nothing.
+    const keyed = [...new Map(prepared.filter((p) => p.keyed).map((p) => [p.id, p])).values()];
+    const existing = await this.#readStored(keyed.map((p) => p.id));
+    keyed.forEach((p, i) => {
+      const stored = existing[i];
+      if (!stored) return;
+      if (stored.payloadHash !== p.payloadHash) throw new CourierError('CONFLICT', `idempotency key already used for another payload (job ${p.id})`);
+      outcome.set(p.id, { id: p.id, duplicate: true });
+    });
+    const fresh = [...new Map(prepared.filter((p) => !outcome.has(p.id)).map((p) => [p.id, p])).values()];
+
+    // 2. Depth cap. Not atomic with the add (two producers may both pass at the edge): a soft cap.
+    if (this.#options.maxDepth !== undefined && fresh.length > 0) {
+      const c = await this.#queue.getJobCounts('wait', 'prioritized', 'paused', 'waiting-children', 'delayed', 'active');
+      const depth = Object.values(c).reduce((a, b) => a + b, 0);
+      if (depth + fresh.length > this.#options.maxDepth) {
+        throw new CourierError('QUEUE_FULL', `the queue holds at most ${this.#options.maxDepth} unfinished jobs (${depth} now)`);
+      }
+    }
+
+    // 3. Credentials first (the worker may take the job the moment it is added); stale cancel
+    //    markers of a removed job with the same key go.
+    const withSecrets = fresh.filter((p) => p.secrets);
+    await this.#secrets.storeMany(this.#producer, withSecrets.map((p) => ({ id: p.id, headers: p.secrets! })));
+    const reusedKeys = fresh.filter((p) => p.keyed).map((p) => this.#keys.cancelled(p.id));
+    if (reusedKeys.length > 0) await this.#producer.del(...reusedKeys);
+
+    // 4. Add. BullMQ ignores an add whose id exists, so a racing producer's job survives intact.
+    const token = randomUUID();
+    const { retention } = this.#options;
+    const keep = (ageMs: number, count: number) => ({ age: Math.max(1, Math.ceil(ageMs / 1000)), count });
+    if (fresh.length > 0) {
+      await this.#queue.addBulk(
+        fresh.map((p) => ({
+          name: p.kind,
+          data: { input: p.stored, payloadHash: p.payloadHash, token, secrets: p.secrets !== null },
+          opts: {
+            jobId: p.id,
+            attempts: p.attempts,
+            backoff: courierBackoff,
+            removeOnComplete: keep(retention.completedAgeMs, retention.completedCount),
+            removeOnFail: keep(retention.failedAgeMs, retention.failedCount),
+            ...(p.delayMs > 0 ? { delay: p.delayMs } : {}),
+            ...(p.priority !== undefined ? { priority: PRIORITY_MIDPOINT - p.priority } : {}),
+          },
+        })),
+      );
+    }
+
+    // 5. Keyed jobs: did we add them, or did a racing producer? (Its payload may differ.)
+    const freshKeyed = fresh.filter((p) => p.keyed);
+    const after = await this.#readStored(freshKeyed.map((p) => p.id));
+    freshKeyed.forEach((p, i) => {
+      const stored = after[i];
+      if (!stored || stored.token === token) return;
+      if (stored.payloadHash !== p.payloadHash) throw new CourierError('CONFLICT', `idempotency key already used for another payload (job ${p.id})`);
+      outcome.set(p.id, { id: p.id, duplicate: true });
+    });
+    return prepared.map((p) => outcome.get(p.id) ?? { id: p.id, duplicate: false });
+  }
+
+  async get(id: string): Promise<JobRecord | null> {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 200) return null;
+    return this.#guard('get', () => this.#get(id));
+  }
+
+  async #get(id: string): Promise<JobRecord | null> {
+    const [job, bullState, tomb] = await Promise.all([
+      Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id) as Promise<CourierJob | undefined>,
+      this.#queue.getJobState(id),
+      this.#producer.get(this.#keys.cancelled(id)),
+    ]);
+    if (!job) return tomb ? (JSON.parse(tomb) as JobRecord) : null;
+    const state = stateOf(bullState, tomb !== null);
+    return state ? recordOf(job, state) : null;
+  }
+
+  wait(id: string, timeoutMs: number): Promise<JobRecord | null> {
+    return this.#guard('wait', async () => {
+      // Per-job event names (`completed:<id>`) are not in QueueEvents' typed listener map.
+      const events = (await this.#ensureEvents()) as unknown as EventEmitter;
+      return new Promise<JobRecord | null>((resolve, reject) => {
+        const names = ['completed', 'failed', 'courier:cancelled'].map((e) => `${e}:${id}`);
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          for (const name of names) events.off(name, finish);
+          this.#get(id).then(resolve, reject);
+        };
+        const timer = setTimeout(finish, Math.max(0, timeoutMs));
+        for (const name of names) events.on(name, finish);
+        // Listening first, then looking: a job that finished in between is seen either way.
+        this.#get(id).then((record) => {
+          if (!record || finishedStates.has(record.state)) finish();
+        }, reject);
+      });
+    }).catch((error: unknown) => {
+      throw toQueueError(error, 'wait');
+    });
+  }
+
+  async cancel(id: string): Promise<boolean> {
+    return this.#guard('cancel', async () => {
+      const record = await this.#get(id);
+      if (!record || finishedStates.has(record.state)) return false;
+      const tomb: JobRecord = { ...record, state: 'cancelled', finishedAt: Date.now(), error: { code: 'ABORTED', message: 'job cancelled' } };
+      const ttlMs = Math.max(1, this.#options.retention.failedAgeMs);
+      await this.#producer.set(this.#keys.cancelled(id), JSON.stringify(tomb), 'PX', ttlMs);
+      // Every worker hears it: the one running the job aborts it; the others remember it briefly
+      // in case the job is between BullMQ's lock and their processor.
+      await this.#producer.publish(this.#keys.cancelChannel, id);
+      if (record.state !== 'active' && (await this.#queue.remove(id)) === 1) {
+        await this.#secrets.delete(this.#producer, [id]);
+        await this.#producer.xadd(this.#keys.events, 'MAXLEN', '~', 10_000, '*', 'event', 'courier:cancelled', 'jobId', id);
+      }
+      return true;
+    });
+  }
+
+  async listFailed(start = 0, end = -1): Promise<JobRecord[]> {
+    return this.#guard('listFailed', async () => {
+      const jobs = (await this.#queue.getFailed(start, end)) as CourierJob[];
+      if (jobs.length === 0) return [];
+      const pipeline = this.#producer.pipeline();
+      for (const job of jobs) pipeline.exists(this.#keys.cancelled(job.id!));
+      const marks = (await pipeline.exec()) ?? [];
+      return jobs.map((job, i) => recordOf(job, marks[i]?.[1] === 1 ? 'cancelled' : 'failed'));
+    });
+  }
+
+  async retry(id: string): Promise<boolean> {
+    return this.#guard('retry', async () => {
+      const job = (await Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id)) as CourierJob | undefined;
+      if (!job || (await job.getState()) !== 'failed') return false;
+      await this.#producer.del(this.#keys.cancelled(id));
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return true;
+    });
+  }
+
+  async counts(): Promise<QueueCounts> {
+    return this.#guard('counts', async () => {
+      const c = await this.#queue.getJobCounts('wait', 'prioritized', 'paused', 'waiting-children', 'active', 'delayed', 'completed', 'failed');
+      return {
+        waiting: (c.wait ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0) + (c['waiting-children'] ?? 0),
+        active: c.active ?? 0,
+        delayed: c.delayed ?? 0,
+        completed: c.completed ?? 0,
+        failed: c.failed ?? 0,
+      };
+    });
+  }
+
+  /**
+   * Events of every job, read from BullMQ's event stream (capped: subscribe before adding, and
+   * re-check a job's state with `get` rather than count on seeing every event).
+   */
+  subscribe(listener: (event: QueueEvent) => void): () => void {
+    let detach: (() => void) | null = null;
+    let unsubscribed = false;
+    const safe = (event: QueueEvent) => {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#options.logger?.warn({ err: error }, 'queue event listener threw');
+      }
+    };
+    const handlers: Record<string, (args: Record<string, unknown>) => void> = {
+      active: (a) => safe({ type: 'active', id: String(a.jobId) }),
+      progress: (a) => safe({ type: 'progress', id: String(a.jobId), progress: a.data as never }),
+      completed: (a) => safe({ type: 'completed', id: String(a.jobId), result: a.returnvalue as never }),
+      failed: (a) => safe({ type: 'failed', id: String(a.jobId), error: decodeFailedReason(String(a.failedReason ?? '')) ?? { code: 'INTERNAL', message: 'failed' }, willRetry: false }),
+      'courier:retrying': (a) => safe({ type: 'failed', id: String(a.jobId), error: parseError(a.error), willRetry: true }),
+      'courier:cancelled': (a) => safe({ type: 'failed', id: String(a.jobId), error: { code: 'ABORTED', message: 'job cancelled' }, willRetry: false }),
+    };
+    this.#ensureEvents().then(
+      (events) => {
+        if (unsubscribed) return;
+        for (const [name, handler] of Object.entries(handlers)) events.on(name as 'active', handler as never);
+        detach = () => {
+          for (const [name, handler] of Object.entries(handlers)) events.off(name as 'active', handler as never);
+        };
+      },
+      (error: unknown) => this.#options.logger?.warn({ err: error }, 'could not open the queue event stream'),
+    );
+    return () => {
+      unsubscribed = true;
+      detach?.();
+    };
+  }
+
+  #ensureEvents(): Promise<QueueEvents> {
+    this.#events ??= (async () => {
+      // Read from "now" by the server's clock, so nothing between this call and the first read is missed.
+      const [seconds, micros] = await this.#producer.time();
+      const lastEventId = `${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)}-0`;
+      const connection = createRedisConnection(this.#options.redisUrl, 'worker', this.#options.commandTimeoutMs);
+      const events = new QueueEvents(this.#options.queueName, { connection, prefix: this.#options.prefix, lastEventId });
+      events.setMaxListeners(0);
+      events.on('error', (error: unknown) => this.#options.logger?.debug({ err: error }, 'queue events error'));
+      await events.waitUntilReady();
+      // QueueEvents reads on a duplicate; the original was only its template.
+      connection.disconnect();
+      return events;
+    })();
+    this.#events.catch(() => {
+      this.#events = null;
+    });
+    return this.#events;
+  }
+
+  startWorker(handler: JobHandler, options: WorkerOptions): QueueWorker {
+    if (this.#closing) throw new CourierError('QUEUE_UNAVAILABLE', 'the queue is closed');
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new CourierError('BAD_OPTION', 'concurrency must be a positive integer');
+    const workerId = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
+    if (/[^A-Za-z0-9_.-]/.test(workerId)) throw new CourierError('BAD_OPTION', 'workerId: letters, digits, _ . - only');
+    const connection = createRedisConnection(this.#options.redisUrl, 'worker', this.#options.commandTimeoutMs);
+    connection.on('error', (error: unknown) => options.logger?.debug({ err: error }, 'worker Redis connection error'));
+    const worker = new BullmqQueueWorker(handler, { ...options, workerId }, {
+      queueName: this.#options.queueName,
+      prefix: this.#options.prefix,
+      keys: this.#keys,
+      connection,
+      secrets: this.#secrets,
+      limitStore: new RedisLimitStore(connection, this.#options.prefix),
+      onClosed: (w) => this.#workers.delete(w),
+    });
+    this.#workers.add(worker);
+    return worker;
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const steps: Array<() => Promise<unknown>> = [
+        () => Promise.all([...this.#workers].map((w) => w.close())),
+        async () => {
+          const events = await this.#events?.catch(() => null);
+          await events?.close();
+        },
+        () => this.#queue.close(),
+        () => this.#producer.quit(),
+      ];
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (error) {
+          this.#options.logger?.warn({ err: error }, 'closing the queue: a step failed');
+        }
+      }
+      if (this.#producer.status !== 'end') this.#producer.disconnect();
+    })();
+    return this.#closing;
+  }
+}
+
+function parseError(json: unknown): JobError {
+  try {
+    return JSON.parse(String(json)) as JobError;
+  } catch {
+    return { code: 'INTERNAL', message: String(json) };
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * A BullMQ worker running Courier jobs. BullMQ does the distributed part — locks, stalled-job
+ * recovery (a SIGKILLed worker's jobs go back to waiting once their lock expires), retries with
+ * our backoff strategy — and `runAttempt` the per-job part. A job whose origin is saturated is
+ * moved back to delayed with `job.moveToDelayed` + `DelayedError`: it holds no worker slot while
+ * it waits and blocks no other origin, and no attempt is used.
+ */
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { queueDefaults } from '../defaults.ts';
+import type { JobError, JobHandler, JobResult, QueueLogger, QueueWorker, WorkerOptions } from '../driver.ts';
+import { publishFleetState, type FleetPublisher } from '../fleet-state.ts';
+import { newAttemptControl, runAttempt, stopAttempt, type AttemptControl, type AttemptDeps } from '../job-execution.ts';
+import type { JobKind } from '../job-schema.ts';
+import type { LimitStore } from '../limits/limit-store.ts';
+import { OriginLimiter } from '../limits/origin-limiter.ts';
+import type { StoredJobData } from '../prepare-jobs.ts';
+import type { CourierJob } from './bullmq-records.ts';
+import { encodeFailedReason } from './failed-reason.ts';
+import type { CourierKeys } from './queue-keys.ts';
+import { courierBackoffStrategy, RetryableJobError } from './retryable-error.ts';
+import type { SecretsStore } from './secrets-store.ts';
+
+export interface BullmqWorkerContext {
+  queueName: string;
+  prefix: string;
+  keys: CourierKeys;
+  /** This worker's own connection (worker role); closed with the worker. */
+  connection: Redis;
+  secrets: SecretsStore;
+  limitStore: LimitStore;
+  onClosed(worker: BullmqQueueWorker): void;
+}
+
+/** How long a cancel message is remembered for a job not (yet) running here, in milliseconds. */
+const RECENT_CANCEL_MS = 60_000;
+
+/** Events are capped like BullMQ's own stream (approximate trim). */
+const EVENTS_MAX_LEN = 10_000;
+
+export class BullmqQueueWorker implements QueueWorker {
+  readonly id: string;
+  readonly #ctx: BullmqWorkerContext;
+  readonly #worker: Worker<StoredJobData, JobResult, JobKind>;
+  readonly #active = new Map<string, AttemptControl>();
+  readonly #recentCancels = new Map<string, number>();
+  readonly #subscriber: Redis;
+  readonly #limiter: OriginLimiter;
+  readonly #deps: AttemptDeps;
+  readonly #logger: QueueLogger | undefined;
+  #fleet: Promise<FleetPublisher | null> = Promise.resolve(null);
+  #closing: Promise<void> | null = null;
+
+  constructor(handler: JobHandler, options: WorkerOptions, ctx: BullmqWorkerContext) {
+    this.id = options.workerId!;
+    this.#ctx = ctx;
+    this.#logger = options.logger;
+    const retry = { ...queueDefaults.retry, ...options.retry };
+    this.#limiter = new OriginLimiter(ctx.limitStore, options.originLimits, this.id, options.logger);
+    this.#deps = {
+      handler,
+      limiter: this.#limiter,
+      retry,
+      readSecrets: (id) => ctx.secrets.read(ctx.connection, id),
+    };
+
+    this.#subscriber = ctx.connection.duplicate();
+    this.#subscriber.on('error', (error: unknown) => this.#logger?.warn({ err: error }, 'cancel subscriber connection error'));
+    this.#subscriber.on('message', (_channel: string, id: string) => this.#onCancel(id));
+    void this.#subscriber.subscribe(ctx.keys.cancelChannel).catch((error: unknown) => this.#logger?.error({ err: error }, 'could not subscribe to cancel messages'));
+
+    this.#worker = new Worker<StoredJobData, JobResult, JobKind>(ctx.queueName, (job, token) => this.#process(job, token), {
+      connection: ctx.connection,
+      prefix: ctx.prefix,
+      name: this.id,
+      concurrency: options.concurrency,
+      lockDuration: options.lockDurationMs ?? queueDefaults.worker.lockDurationMs,
+      stalledInterval: options.stalledIntervalMs ?? queueDefaults.worker.stalledIntervalMs,
+      maxStalledCount: options.maxStalledCount ?? queueDefaults.worker.maxStalledCount,
+      settings: { backoffStrategy: courierBackoffStrategy(retry) },
+    });
+    // Without a listener an 'error' event would crash the process; Redis blips are expected.
+    this.#worker.on('error', (error) => this.#logger?.warn({ err: error }, 'queue worker error'));
+    this.#worker.on('completed', (job) => {
+      if (job.data.secrets) {
+        ctx.secrets.delete(ctx.connection, [job.id!]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
+      }
+    });
+
+    if (options.fleet) {
+      this.#fleet = publishFleetState({
+        redis: ctx.connection,
+        prefix: ctx.prefix,
+        queueName: ctx.queueName,
+        workerId: this.id,
+        source: options.fleet,
+        ...(options.logger ? { logger: options.logger } : {}),
+      }).catch((error: unknown) => {
+        this.#logger?.error({ err: error }, 'could not publish fleet state');
+        return null;
+      });
+    }
+  }
+
+  /** Jobs running in this worker right now. */
+  get activeCount(): number {
+    return this.#active.size;
+  }
+
+  async #process(job: CourierJob, token: string | undefined): Promise<JobResult> {
+    const id = job.id!;
+    const control = newAttemptControl();
+    this.#active.set(id, control);
+    if (this.#recentCancels.delete(id)) stopAttempt(control, 'cancel');
+    try {
+      const outcome = await runAttempt(
+        {
+          id,
+          data: job.data,
+          attempt: job.attemptsMade + 1,
+          control,
+          reportProgress: (progress) => {
+            job.updateProgress(progress).catch((error: unknown) => this.#logger?.debug({ err: error, jobId: id }, 'progress update failed'));
+          },
+        },
+        this.#deps,
+      );
+      switch (outcome.type) {
+        case 'completed':
+          return outcome.result;
+        case 'deferred':
+          await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+          throw new DelayedError();
+        case 'handed-back':
+          await job.moveToWait(token);
+          throw new DelayedError();
+        case 'failed':
+          return await this.#fail(job, outcome.error, outcome.retryDelayMs, control);
+      }
+    } finally {
+      this.#active.delete(id);
+    }
+  }
+
+  async #fail(job: CourierJob, error: JobError, retryDelayMs: number | null, control: AttemptControl): Promise<never> {
+    const message = encodeFailedReason(error);
+    if (retryDelayMs === null) {
+      if (control.stopReason === 'cancel' && job.data.secrets) await this.#ctx.secrets.delete(this.#ctx.connection, [job.id!]).catch(() => {});
+      throw new UnrecoverableError(message);
+    }
+    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) await this.#publishRetrying(job.id!, error, retryDelayMs);
+    throw new RetryableJobError(message, retryDelayMs);
+  }
+
+  /** BullMQ emits no event for a failure it will retry; subscribers get ours (`courier:retrying`). */
+  async #publishRetrying(jobId: string, error: JobError, delayMs: number): Promise<void> {
+    try {
+      await this.#ctx.connection.xadd(this.#ctx.keys.events, 'MAXLEN', '~', EVENTS_MAX_LEN, '*', 'event', 'courier:retrying', 'jobId', jobId, 'error', JSON.stringify(error), 'delay', String(delayMs));
+    } catch (err) {
+      this.#logger?.debug({ err, jobId }, 'could not publish a retrying event');
+    }
+  }
+
+  #onCancel(id: string): void {
+    const control = this.#active.get(id);
+    if (control) {
+      stopAttempt(control, 'cancel');
+      return;
+    }
+    // Not running here (yet): the job may be between BullMQ's lock and our processor.
+    const now = Date.now();
+    this.#recentCancels.set(id, now + RECENT_CANCEL_MS);
+    if (this.#recentCancels.size > 1_000) for (const [k, until] of this.#recentCancels) if (until < now) this.#recentCancels.delete(k);
+  }
+
+  close(graceMs: number = queueDefaults.worker.graceMs): Promise<void> {
+    this.#closing ??= (async () => {
+      // After the grace period, active jobs are aborted and handed back to the queue as they were.
+      const handBack = setTimeout(() => {
+        for (const control of this.#active.values()) stopAttempt(control, 'shutdown');
+      }, graceMs);
+      const steps: Array<[string, () => Promise<unknown>]> = [
+        ['worker', () => this.#worker.close()],
+        ['fleet state', async () => (await this.#fleet)?.close()],
+        ['cancel subscriber', () => this.#subscriber.quit()],
+        ['connection', () => this.#ctx.connection.quit()],
+      ];
+      for (const [what, step] of steps) {
+        try {
+          await step();
+        } catch (error) {
+          this.#logger?.warn({ err: error }, `closing the worker: ${what} failed`);
+        }
+        if (what === 'worker') clearTimeout(handBack);
+      }
+      this.#limiter.close();
+      this.#ctx.onClosed(this);
+    })();
+    return this.#closing;
+  }
+}

@@ -1,0 +1,18 @@
+/** Keys Courier keeps beside BullMQ's, under the same `<prefix>:<queueName>:`. */
+export function courierKeys(prefix: string, queueName: string) {
+  const base = `${prefix}:${queueName}`;
+  return {
+    /** BullMQ's job hash. */
+    job: (id: string) => `${base}:${id}`,
+    /** BullMQ's event stream (custom events go there too). */
+    events: `${base}:events`,
+    /** Credential headers of a job, split off at enqueue time (hash, TTL). */
+    secrets: (id: string) => `${base}:secrets:${id}`,
+    /** A cancelled job's marker (and its record when it was removed while waiting), with a TTL. */
+    cancelled: (id: string) => `${base}:cancelled:${id}`,
+    /** Pub/sub channel: ids of jobs to abort wherever they run. */
+    cancelChannel: `${base}:cancel`,
+  };
+}
+
+export type CourierKeys = ReturnType<typeof courierKeys>;

@@ -1,0 +1,43 @@
+/**
+ * ioredis connections for each role. Producers fail fast while Redis is away (no offline queue,
+ * a command timeout) so callers get `QUEUE_UNAVAILABLE` at once; workers and event readers wait
+ * and reconnect (BullMQ requires `maxRetriesPerRequest: null` for them), so a Redis restart only
+ * pauses them.
+ */
+import { CourierError, isCourierError } from '@courier/origin';
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type ConnectionRole = 'producer' | 'worker';
+
+const reconnect = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000);
+
+export function createRedisConnection(url: string, role: ConnectionRole, commandTimeoutMs: number): Redis {
+  const common: RedisOptions = { retryStrategy: reconnect, connectionName: `courier-${role}` };
+  const options: RedisOptions =
+    role === 'producer'
+      ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: commandTimeoutMs }
+      : { ...common, maxRetriesPerRequest: null, enableOfflineQueue: true };
+  return new Redis(url, options);
+}
+
+/** Anything but a CourierError from a Redis call means the queue could not be reached. */
+export function toQueueError(error: unknown, what: string): CourierError {
+  if (isCourierError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new CourierError('QUEUE_UNAVAILABLE', `${what}: Redis unavailable (${message})`, { cause: error });
+}
+
+/** Runs a producer-side operation with a deadline; its errors become `QUEUE_UNAVAILABLE`. */
+export async function guarded<T>(what: string, timeoutMs: number, op: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CourierError('QUEUE_UNAVAILABLE', `${what}: Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([op(), deadline]);
+  } catch (error) {
+    throw toQueueError(error, what);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,56 @@
+/** Every default of @courier/queue in one place (STYLE §7); the options types document each field. */
+export const queueDefaults = {
+  /** Redis key prefix (BullMQ's `prefix`; fleet limits and fleet state live under it too). */
+  prefix: 'courier',
+  /** BullMQ queue name. */
+  queueName: 'jobs',
+  /** How long finished jobs (and so their idempotency keys) are kept, in milliseconds and in count. */
+  retention: {
+    completedAgeMs: 60 * 60_000,
+    completedCount: 10_000,
+    failedAgeMs: 24 * 60 * 60_000,
+    failedCount: 10_000,
+  },
+  /** Tries in all, first run included. */
+  attempts: 3,
+  /** Largest body kept inline (base64) in a result, in bytes; larger ones go to a file. */
+  inlineBodyBytes: 64 * 1024,
+  /** Queue-level retries: exponential backoff with jitter, `Retry-After` honoured up to a cap. */
+  retry: {
+    baseDelayMs: 1_000,
+    maxDelayMs: 60_000,
+    maxRetryAfterMs: 5 * 60_000,
+  },
+  /** Per-origin limits, fleet-wide on Redis (process-wide in memory). 0 = no limit. */
+  limits: {
+    concurrency: 32,
+    rps: 0,
+    leaseTtlMs: 30_000,
+    leaseRenewMs: 5_000,
+    /** Delay before a job whose origin was saturated is tried again, in milliseconds (jitter added). */
+    saturatedDelayMs: 50,
+  },
+  /** Fleet state: heartbeat interval and TTL of a worker's hash, in milliseconds. */
+  fleet: {
+    heartbeatMs: 1_000,
+    ttlMs: 5_000,
+    closeConnectionsTimeoutMs: 30_000,
+  },
+  /** BullMQ worker: lock, stall detection, and graceful-close grace period, in milliseconds. */
+  worker: {
+    lockDurationMs: 30_000,
+    stalledIntervalMs: 15_000,
+    maxStalledCount: 2,
+    graceMs: 30_000,
+  },
+  /** Job payload caps (enforced by the schema). */
+  job: {
+    maxUrlLength: 8 * 1024,
+    maxBodyBytes: 1024 * 1024,
+    maxHeaderPairs: 200,
+    maxTimeoutMs: 60 * 60_000,
+    maxRedirects: 50,
+  },
+  /** Producer-side Redis command timeout, in milliseconds: past it, `QUEUE_UNAVAILABLE`. */
+  commandTimeoutMs: 5_000,
+} as const;

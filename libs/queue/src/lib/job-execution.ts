@@ -1,0 +1,101 @@
+/**
+ * One attempt of one job, the same for both drivers: take the origin's slot (or give the job back
+ * for later without using an attempt), put the credentials back, run the handler, release the
+ * slot, and decide what the outcome means. The driver then records that outcome its own way.
+ */
+import { CourierError } from '@courier/origin';
+import { restoreCredentials } from './credentials.ts';
+import type { JobHandler, JobError, JobProgress, JobResult } from './driver.ts';
+import type { HeaderPair } from './job-schema.ts';
+import type { OriginLimiter } from './limits/origin-limiter.ts';
+import type { StoredJobData } from './prepare-jobs.ts';
+import { retryPlan, toJobError, type RetryOptions } from './retry-policy.ts';
+
+/** Why a running job was stopped from outside. */
+export type StopReason = 'cancel' | 'shutdown';
+
+export interface AttemptControl {
+  readonly controller: AbortController;
+  stopReason: StopReason | null;
+}
+
+export function newAttemptControl(): AttemptControl {
+  return { controller: new AbortController(), stopReason: null };
+}
+
+/** Stops a running attempt: `cancel` fails it for good, `shutdown` hands it back to the queue. */
+export function stopAttempt(control: AttemptControl, reason: StopReason): void {
+  if (control.stopReason) return;
+  control.stopReason = reason;
+  control.controller.abort(new CourierError('ABORTED', reason === 'cancel' ? 'job cancelled' : 'worker shutting down; job handed back'));
+}
+
+export type AttemptOutcome =
+  | { type: 'completed'; result: JobResult }
+  /** The origin was saturated: run again after `delayMs`, not counted as an attempt. */
+  | { type: 'deferred'; delayMs: number }
+  /** The worker is closing: put the job back in the queue as it was. */
+  | { type: 'handed-back' }
+  | { type: 'failed'; error: JobError; retryDelayMs: number | null };
+
+export interface AttemptDeps {
+  handler: JobHandler;
+  limiter: OriginLimiter;
+  retry: RetryOptions;
+  /** The credentials split off at enqueue time (null when they expired). */
+  readSecrets(id: string): Promise<HeaderPair[] | null>;
+}
+
+export interface AttemptJob {
+  id: string;
+  data: StoredJobData;
+  /** 1-based number of this attempt. */
+  attempt: number;
+  control: AttemptControl;
+  reportProgress(progress: JobProgress): void;
+}
+
+function stopped(job: AttemptJob): AttemptOutcome | null {
+  switch (job.control.stopReason) {
+    case 'shutdown':
+      return { type: 'handed-back' };
+    case 'cancel':
+      return { type: 'failed', error: { code: 'ABORTED', message: 'job cancelled' }, retryDelayMs: null };
+    default:
+      return null;
+  }
+}
+
+export async function runAttempt(job: AttemptJob, deps: AttemptDeps): Promise<AttemptOutcome> {
+  const early = stopped(job);
+  if (early) return early;
+  const slot = await deps.limiter.acquire(job.data.input.url);
+  if (!slot.ok) return { type: 'deferred', delayMs: deps.limiter.saturatedDelay(slot) };
+  try {
+    let input = job.data.input;
+    if (job.data.secrets) {
+      const secrets = await deps.readSecrets(job.id);
+      if (!secrets) {
+        const error = { code: 'BAD_JOB', message: 'the credentials of this job expired before it ran (kept for the job retention period)' } as const;
+        return { type: 'failed', error, retryDelayMs: null };
+      }
+      input = restoreCredentials(input, secrets);
+    }
+    const result = await deps.handler({
+      id: job.id,
+      input,
+      attempt: job.attempt,
+      reportProgress: job.reportProgress,
+      signal: job.control.controller.signal,
+    });
+    // A result in hand wins over a stop that came too late to matter.
+    return { type: 'completed', result };
+  } catch (error) {
+    const interrupted = stopped(job);
+    if (interrupted) return interrupted;
+    const plan = retryPlan(error, job.attempt, deps.retry);
+    return { type: 'failed', error: toJobError(error), retryDelayMs: plan.retry ? plan.delayMs : null };
+  } finally {
+    await deps.limiter.release(slot.lease);
+  }
+}

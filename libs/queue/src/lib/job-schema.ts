@@ -1,0 +1,187 @@
+/**
+ * The job payloads a queue accepts, validated once at enqueue time so bad input is refused
+ * before it reaches Redis. URL, method and headers go through `@courier/origin`'s own validators,
+ * so a bad one is refused with the very code the client would give (`BAD_URL`, `BAD_HEADER`,
+ * `BAD_METHOD`, `UNSUPPORTED_SCHEME`); any other problem is `BAD_JOB`. Messages name the field.
+ *
+ * `parseJob` is idempotent: its output parses to itself (drivers validate again on enqueue).
+ */
+import { CourierError, isCourierError, normaliseHeaders, normaliseMethod, parseUrl, type ErrorCode } from '@courier/origin';
+import { z } from 'zod';
+import { queueDefaults } from './defaults.ts';
+
+const caps = queueDefaults.job;
+
+/** Attaches a CourierError's code to the zod issue so `parseJob` can throw with it. */
+function courierIssue(ctx: z.RefinementCtx, error: unknown): never {
+  const code: ErrorCode = isCourierError(error) ? error.code : 'BAD_JOB';
+  const message = error instanceof Error ? error.message : String(error);
+  ctx.addIssue({ code: 'custom', message, params: { courierCode: code } });
+  return z.NEVER;
+}
+
+const url = z
+  .string({ error: 'must be a string' })
+  .max(caps.maxUrlLength, `must be at most ${caps.maxUrlLength} characters`)
+  .transform((value, ctx) => {
+    try {
+      return parseUrl(value).href;
+    } catch (error) {
+      return courierIssue(ctx, error);
+    }
+  });
+
+const method = z
+  .string({ error: 'must be a string' })
+  .max(64, 'must be at most 64 characters')
+  .transform((value, ctx) => {
+    try {
+      return normaliseMethod(value);
+    } catch (error) {
+      return courierIssue(ctx, error);
+    }
+  });
+
+/** A header as `[name, value]`; repeated names are repeated pairs, in order. */
+export type HeaderPair = [string, string];
+
+const headerValue = z.union([z.string(), z.number(), z.array(z.string())], { error: 'must be a string, a number or an array of strings' });
+
+const headers = z
+  .union(
+    [
+      z.array(z.tuple([z.string(), z.string()]), { error: 'must be [name, value] pairs' }),
+      z.record(z.string(), headerValue),
+    ],
+    { error: 'must be an object of name → value or an array of [name, value] pairs' },
+  )
+  .transform((value, ctx): HeaderPair[] => {
+    let flat: string[];
+    try {
+      flat = normaliseHeaders(value);
+    } catch (error) {
+      return courierIssue(ctx, error);
+    }
+    if (flat.length / 2 > caps.maxHeaderPairs) {
+      ctx.addIssue({ code: 'custom', message: `at most ${caps.maxHeaderPairs} headers` });
+      return z.NEVER;
+    }
+    const pairs: HeaderPair[] = [];
+    for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!]);
+    return pairs;
+  });
+
+const base64Re = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** A request body: UTF-8 text, or bytes as `{ base64 }` (binary safe). */
+const body = z.union(
+  [
+    z.string().refine((s) => Buffer.byteLength(s) <= caps.maxBodyBytes, `must be at most ${caps.maxBodyBytes} bytes`),
+    z.strictObject({
+      base64: z
+        .string()
+        .regex(base64Re, 'must be base64')
+        .refine((s) => s.length % 4 === 0, 'must be base64 (length a multiple of 4)')
+        .refine((s) => (s.length / 4) * 3 <= caps.maxBodyBytes + 2, `must decode to at most ${caps.maxBodyBytes} bytes`),
+    }),
+  ],
+  { error: 'must be a string (UTF-8) or { base64: string }' },
+);
+
+const timeoutMs = z.number({ error: 'must be a number' }).int('must be an integer').min(0, 'must be ≥ 0').max(caps.maxTimeoutMs, `must be at most ${caps.maxTimeoutMs}`);
+
+export const requestJobSchema = z.strictObject({
+  kind: z.literal('request'),
+  url,
+  method: method.optional(),
+  headers: headers.optional(),
+  body: body.optional(),
+  /** Time for the response head, in milliseconds (0 disables; default: origin policy). */
+  headersTimeoutMs: timeoutMs.optional(),
+  /** Longest pause between body chunks, in milliseconds. */
+  bodyTimeoutMs: timeoutMs.optional(),
+  /** Whole exchange, in milliseconds. */
+  totalTimeoutMs: timeoutMs.optional(),
+  /** Redirects followed (0 = return the 3xx as it is). */
+  maxRedirects: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(caps.maxRedirects, `must be at most ${caps.maxRedirects}`).optional(),
+  /** Pluto's `dont_reuse`: a fresh socket for this request. */
+  dontReuse: z.boolean({ error: 'must be a boolean' }).optional(),
+  /** Pluto's `dont_make_reusable`: close the new socket after this request. */
+  dontMakeReusable: z.boolean({ error: 'must be a boolean' }).optional(),
+  /** Pluto's `prefer_ipv6`: try IPv6 first. */
+  preferIpv6: z.boolean({ error: 'must be a boolean' }).optional(),
+  /** Largest response body accepted, in bytes (0 = no limit). */
+  maxResponseBytes: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+export const downloadJobSchema = z.strictObject({
+  kind: z.literal('download'),
+  url,
+  /** Destination path, confined to the download root by the download handler. */
+  dst: z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(4096, 'must be at most 4096 characters')
+    .refine((s) => !s.includes('\0'), "can't contain NUL"),
+  /** Expected SHA-256 of the content, hex. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
+    .transform((s) => s.toLowerCase())
+    .optional(),
+  /** Expected size, in bytes. */
+  size: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER).optional(),
+  headers: headers.optional(),
+});
+
+/** `kind` defaults to `request`, so the common case stays short. */
+export const jobSchema = z.preprocess(
+  (input) => (typeof input === 'object' && input !== null && !Array.isArray(input) && !('kind' in input) ? { kind: 'request', ...input } : input),
+  z.discriminatedUnion('kind', [requestJobSchema, downloadJobSchema], { error: 'must be "request" or "download"' }),
+);
+
+export type RequestJob = z.output<typeof requestJobSchema>;
+export type DownloadJob = z.output<typeof downloadJobSchema>;
+export type JobInput = RequestJob | DownloadJob;
+export type JobKind = JobInput['kind'];
+/** What callers may send (before normalisation): header objects, lower-case methods, no `kind`. */
+export type JobInputLike = z.input<typeof requestJobSchema> | Omit<z.input<typeof requestJobSchema>, 'kind'> | z.input<typeof downloadJobSchema>;
+
+export const jobKinds: readonly JobKind[] = ['request', 'download'];
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out;
+}
+
+/**
+ * Validates and normalises one job. Throws `CourierError` with `BAD_JOB` — or the origin's own
+ * code for a bad URL, method or header — and a message naming the field (`headers: …`), prefixed
+ * by `path` when given (`jobs[3].url: …`).
+ */
+export function parseJob(input: unknown, path: ReadonlyArray<string | number> = []): JobInput {
+  const parsed = jobSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const issuePath = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+  const where = formatPath([...path, ...issuePath]) || 'job';
+  const params = (issue as { params?: { courierCode?: ErrorCode } }).params;
+  const code: ErrorCode = params?.courierCode ?? 'BAD_JOB';
+  const message =
+    issue.code === 'unrecognized_keys' ? 'unknown field' : issue.code === 'invalid_type' && issue.path.length === 0 ? 'must be an object' : issue.message;
+  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
+  throw new CourierError(code, `${where}: ${message}${more}`, { field: where });
+}
+
+/** `parseJob` over a batch; the message names the index (`[3].url: …`). */
+export function parseJobs(inputs: unknown): JobInput[] {
+  if (!Array.isArray(inputs)) throw new CourierError('BAD_JOB', 'jobs: must be an array');
+  return inputs.map((input, index) => parseJob(input, [index]));
+}
+
+/** The request body as bytes, or null. */
+export function requestBodyBytes(job: RequestJob): Uint8Array | string | null {
+  if (job.body === undefined) return null;
+  return typeof job.body === 'string' ? job.body : Buffer.from(job.body.base64, 'base64');
+}

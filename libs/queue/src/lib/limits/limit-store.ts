@@ -1,0 +1,23 @@
+import type { OriginLimit } from './limits-config.ts';
+
+/** A concurrency slot held on an origin; its token proves ownership on renew and release. */
+export interface Lease {
+  origin: string;
+  token: string;
+}
+
+export type AcquireOutcome =
+  | { ok: true; lease: Lease | null }
+  | { ok: false; reason: 'concurrency' | 'rate'; retryInMs: number };
+
+/**
+ * Where per-origin limit state lives: Redis (fleet-wide, Lua scripts) or this process (memory
+ * driver). Both take the limit with every call, so workers with different settings share one state.
+ */
+export interface LimitStore {
+  /** Takes a concurrency slot (when `limit.concurrency` > 0) and a rate token (when `limit.rps` > 0), atomically. */
+  acquire(origin: string, limit: OriginLimit, token: string, leaseTtlMs: number): Promise<AcquireOutcome>;
+  /** Extends leases; returns those that were lost (expired and reclaimed). */
+  renew(leases: readonly Lease[], leaseTtlMs: number): Promise<Lease[]>;
+  release(lease: Lease): Promise<void>;
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { originIdOf, parseUrl } from '@courier/origin';
+import type { QueueLogger } from '../driver.ts';
+import { OriginLimitResolver, type OriginLimitsConfig } from './limits-config.ts';
+import type { AcquireOutcome, Lease, LimitStore } from './limit-store.ts';
+
+/**
+ * One worker's view of the per-origin limits: resolves the limit of a job's origin, takes a slot
+ * from the store, keeps the leases it holds alive (renewed every `leaseRenewMs`, far below their
+ * TTL, so a live worker never loses one while a dead worker's come back by themselves).
+ */
+export class OriginLimiter {
+  readonly #store: LimitStore;
+  readonly #resolver: OriginLimitResolver;
+  readonly #held = new Set<Lease>();
+  readonly #owner: string;
+  readonly #logger: QueueLogger | undefined;
+  #timer: NodeJS.Timeout | null = null;
+  #renewing = false;
+
+  constructor(store: LimitStore, config: OriginLimitsConfig | undefined, owner: string, logger?: QueueLogger) {
+    this.#store = store;
+    this.#resolver = new OriginLimitResolver(config);
+    this.#owner = owner;
+    this.#logger = logger;
+  }
+
+  /** Delay before a saturated job is tried again: the configured delay plus up to as much jitter. */
+  saturatedDelay(outcome: Extract<AcquireOutcome, { ok: false }>): number {
+    const base = Math.max(outcome.retryInMs, this.#resolver.settings.saturatedDelayMs);
+    return Math.round(base + Math.random() * this.#resolver.settings.saturatedDelayMs);
+  }
+
+  async acquire(url: string): Promise<AcquireOutcome> {
+    const { origin } = originIdOf(parseUrl(url), undefined);
+    const limit = this.#resolver.resolve(origin);
+    if (limit.concurrency === 0 && limit.rps === 0) return { ok: true, lease: null };
+    const token = `${this.#owner}/${randomUUID()}`;
+    const outcome = await this.#store.acquire(origin, limit, token, this.#resolver.settings.leaseTtlMs);
+    if (outcome.ok && outcome.lease) {
+      this.#held.add(outcome.lease);
+      this.#timer ??= setInterval(() => void this.#renew(), this.#resolver.settings.leaseRenewMs).unref();
+    }
+    return outcome;
+  }
+
+  async release(lease: Lease | null): Promise<void> {
+    if (!lease) return;
+    this.#held.delete(lease);
+    if (this.#held.size === 0 && this.#timer) {
+      clearInterval(this.#timer);
+      this.#timer = null;
+    }
+    try {
+      await this.#store.release(lease);
+    } catch (error) {
+      // The lease expires by itself; a failed release only delays the slot's return.
+      this.#logger?.warn({ err: error, origin: lease.origin }, 'could not release an origin lease; it will expire');
+    }
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#renewing || this.#held.size === 0) return;
+    this.#renewing = true;
+    try {
+      const lost = await this.#store.renew([...this.#held], this.#resolver.settings.leaseTtlMs);
+      for (const lease of lost) {
+        // Only after the process stalled past the TTL: the slot may now be someone else's.
+        this.#logger?.warn({ origin: lease.origin }, 'an origin lease expired while held; the origin may briefly exceed its limit');
+      }
+    } catch (error) {
+      this.#logger?.warn({ err: error }, 'could not renew origin leases; will retry');
+    } finally {
+      this.#renewing = false;
+    }
+  }
+
+  /** Leases held right now. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+}

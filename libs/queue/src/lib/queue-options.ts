@@ -1,0 +1,65 @@
+import { CourierError } from '@courier/origin';
+import { queueDefaults } from './defaults.ts';
+import type { QueueLogger } from './driver.ts';
+
+/** How long finished jobs are kept (and so how long an idempotency key holds). */
+export interface RetentionOptions {
+  /** Completed jobs older than this are removed, in milliseconds. */
+  completedAgeMs: number;
+  /** At most this many completed jobs are kept (the oldest go first). */
+  completedCount: number;
+  /** Failed (and cancelled) jobs older than this are removed, in milliseconds. */
+  failedAgeMs: number;
+  /** At most this many failed jobs are kept. */
+  failedCount: number;
+}
+
+export interface CreateQueueOptions {
+  /** `redis://` or `rediss://` URL: set → BullMQ on Redis; unset → in-memory, this process only. */
+  redisUrl?: string;
+  /** Redis key prefix. Default `courier`. */
+  prefix?: string;
+  /** Queue name. Default `jobs`. */
+  queueName?: string;
+  retention?: Partial<RetentionOptions>;
+  /** Most jobs waiting, delayed or active at once; more gives `QUEUE_FULL`. Default: no cap. */
+  maxDepth?: number;
+  /** Producer-side Redis command timeout, in milliseconds (then `QUEUE_UNAVAILABLE`). Default 5 s. */
+  commandTimeoutMs?: number;
+  logger?: QueueLogger;
+}
+
+export interface ResolvedQueueOptions {
+  redisUrl: string | undefined;
+  prefix: string;
+  queueName: string;
+  retention: RetentionOptions;
+  maxDepth: number | undefined;
+  commandTimeoutMs: number;
+  logger: QueueLogger | undefined;
+}
+
+const namePattern = /^[A-Za-z0-9_.-]{1,100}$/;
+
+export function resolveQueueOptions(options: CreateQueueOptions): ResolvedQueueOptions {
+  const prefix = options.prefix ?? queueDefaults.prefix;
+  const queueName = options.queueName ?? queueDefaults.queueName;
+  if (!namePattern.test(prefix)) throw new CourierError('BAD_OPTION', 'prefix: letters, digits, _ . - only (1 to 100)');
+  if (!namePattern.test(queueName)) throw new CourierError('BAD_OPTION', 'queueName: letters, digits, _ . - only (1 to 100)');
+  const retention = { ...queueDefaults.retention, ...options.retention };
+  for (const [key, value] of Object.entries(retention)) {
+    if (!Number.isInteger(value) || value < 0) throw new CourierError('BAD_OPTION', `retention.${key} must be an integer ≥ 0`);
+  }
+  if (options.maxDepth !== undefined && (!Number.isInteger(options.maxDepth) || options.maxDepth < 1)) {
+    throw new CourierError('BAD_OPTION', 'maxDepth must be a positive integer');
+  }
+  return {
+    redisUrl: options.redisUrl,
+    prefix,
+    queueName,
+    retention,
+    maxDepth: options.maxDepth,
+    commandTimeoutMs: options.commandTimeoutMs ?? queueDefaults.commandTimeoutMs,
+    logger: options.logger,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Runs one `request` job through a `@courier/origin` client and shapes its result. The client's
+ * own retries stay off except `retryStaleSocket` (a socket-level replay of a request that never
+ * reached the server); every other retry is decided at the queue level from the error this throws.
+ */
+import { CourierError, isCourierError, isTransientCode, toCourierError, type Client, type CourierResponse } from '@courier/origin';
+import { redactResponseHeaders } from './credentials.ts';
+import type { RequestResult } from './driver.ts';
+import { requestBodyBytes, type RequestJob } from './job-schema.ts';
+import { storeBody } from './result-body.ts';
+import { isIdempotentMethod, isNothingSentCode, isRetryableStatus, parseRetryAfter } from './retry-policy.ts';
+
+export interface RunRequestOptions {
+  workerId: string;
+  /** Where bodies larger than `inlineBodyBytes` are written. */
+  resultsDir: string;
+  /** Largest body kept inline in the result, in bytes. */
+  inlineBodyBytes: number;
+}
+
+export interface RequestJobRun {
+  id: string;
+  input: RequestJob;
+  attempt: number;
+  signal: AbortSignal;
+}
+
+/**
+ * Marks an error with whether another attempt is safe: transient codes are, but for a method
+ * that is not idempotent only when nothing was sent (DNS, connect, open circuit).
+ */
+function classify(error: unknown, method: string): CourierError {
+  const courier = isCourierError(error) ? error : toCourierError(error);
+  const retryable = isTransientCode(courier.code) && (isIdempotentMethod(method) || isNothingSentCode(courier.code));
+  return new CourierError(courier.code, courier.message, { ...courier.details, cause: courier, retryable });
+}
+
+/** A 4xx or 5xx answer fails the job; 408, 429 and 5xx may be retried (idempotent methods only). */
+function statusError(res: CourierResponse, method: string): CourierError {
+  const status = res.status;
+  const retryable = isRetryableStatus(status) && isIdempotentMethod(method);
+  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after']) : null;
+  return new CourierError('HTTP_STATUS', `upstream answered ${status}${res.statusText ? ` ${res.statusText}` : ''}`, {
+    status,
+    retryable,
+    ...(retryAfterMs === null ? {} : { retryAfterMs }),
+  });
+}
+
+export async function runRequestJob(client: Client, job: RequestJobRun, options: RunRequestOptions): Promise<RequestResult> {
+  const input = job.input;
+  const method = input.method ?? 'GET';
+  let res: CourierResponse;
+  try {
+    res = await client.request(input.url, {
+      method,
+      headers: input.headers ?? [],
+      body: requestBodyBytes(input),
+      signal: job.signal,
+      dontReuse: input.dontReuse,
+      dontMakeReusable: input.dontMakeReusable,
+      preferIpv6: input.preferIpv6,
+      maxRedirects: input.maxRedirects,
+      headersTimeoutMs: input.headersTimeoutMs,
+      bodyTimeoutMs: input.bodyTimeoutMs,
+      totalTimeoutMs: input.totalTimeoutMs,
+      maxResponseBytes: input.maxResponseBytes,
+      retryStaleSocket: true,
+    });
+  } catch (error) {
+    throw classify(error, method);
+  }
+  if (res.status >= 400) {
+    await res.body.dump().catch(() => {});
+    throw statusError(res, method);
+  }
+  let body;
+  try {
+    body = await storeBody(res, job.id, options.resultsDir, options.inlineBodyBytes);
+  } catch (error) {
+    throw classify(error, method);
+  }
+  return {
+    kind: 'request',
+    status: res.status,
+    statusText: res.statusText,
+    headers: redactResponseHeaders(res.headers),
+    url: res.url,
+    redirects: res.redirects.map((r) => ({ ...r })),
+    timings: { startedAt: res.timings.startedAt, headersMs: res.timings.headersMs, totalMs: res.timings.totalMs ?? Date.now() - res.timings.startedAt },
+    ...body,
+    workerId: options.workerId,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The worker loop: takes jobs from a queue driver and runs each through the handler registered
+ * for its kind, with a `@courier/origin` client. Per-origin limits, retries, stalled-job recovery
+ * and graceful close are the driver's; this wires the handlers, the client and the result files.
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@courier/origin';
+import { queueDefaults } from './defaults.ts';
+import type { QueueDriver, QueueWorker, WorkerOptions } from './driver.ts';
+import { defaultJobHandlers, type JobContext, type JobHandlerRegistry } from './job-handlers.ts';
+import { startResultsSweeper } from './results-sweeper.ts';
+
+export interface StartWorkerOptions extends WorkerOptions {
+  queue: QueueDriver;
+  client: Client;
+  /** Where bodies too large to inline are written. Default `<tmpdir>/courier-results`. */
+  resultsDir?: string;
+  /** Largest body kept inline in a result, in bytes. Default 64 KiB. */
+  inlineBodyBytes?: number;
+  /** Body files older than this are deleted, in milliseconds (0 = never). Default: completed-job retention. */
+  resultsMaxAgeMs?: number;
+  handlers?: JobHandlerRegistry;
+}
+
+export function defaultResultsDir(): string {
+  return join(tmpdir(), 'courier-results');
+}
+
+export function startWorker(options: StartWorkerOptions): QueueWorker {
+  const { queue, client, handlers = defaultJobHandlers, ...workerOptions } = options;
+  const workerId = options.workerId ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const context: JobContext = {
+    client,
+    workerId,
+    resultsDir: options.resultsDir ?? defaultResultsDir(),
+    inlineBodyBytes: options.inlineBodyBytes ?? queueDefaults.inlineBodyBytes,
+    ...(options.logger ? { logger: options.logger } : {}),
+  };
+  const maxAgeMs = options.resultsMaxAgeMs ?? queueDefaults.retention.completedAgeMs;
+  const stopSweeper = maxAgeMs > 0 ? startResultsSweeper(context.resultsDir, maxAgeMs, Math.min(maxAgeMs, 60_000), options.logger) : () => {};
+  const worker = queue.startWorker((job) => handlers.handle(job, context), { ...workerOptions, workerId, fleet: options.fleet ?? client });
+  return {
+    id: worker.id,
+    close(graceMs) {
+      stopSweeper();
+      return worker.close(graceMs);
+    },
+  };
+}

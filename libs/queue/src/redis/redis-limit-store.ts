@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import type { OriginLimit } from '../lib/limits/limits-config.ts';
+import type { AcquireOutcome, Lease, LimitStore } from '../lib/limits/limit-store.ts';
+import { pipelineScript, scriptPipeline, runScript } from './script-loader.ts';
+import { scriptOutcome } from './script-codes.ts';
+
+/** Keys of one origin's limit state, under the prefix (shared by every queue of that prefix). */
+export function limitKeys(prefix: string, origin: string): { leases: string; rate: string } {
+  return { leases: `${prefix}:limits:${origin}:leases`, rate: `${prefix}:limits:${origin}:rate` };
+}
+
+/** Fleet-wide per-origin limits held in Redis by the scripts of `commands/`. */
+export class RedisLimitStore implements LimitStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, prefix: string) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  async acquire(origin: string, limit: OriginLimit, token: string, leaseTtlMs: number): Promise<AcquireOutcome> {
+    const keys = limitKeys(this.#prefix, origin);
+    if (limit.concurrency === 0) {
+      const outcome = scriptOutcome('takeToken', await runScript(this.#redis, 'takeToken', [keys.rate], [limit.rps, limit.burst]));
+      if (outcome.kind === 'rate-limited') return { ok: false, reason: 'rate', retryInMs: outcome.retryInMs };
+      return { ok: true, lease: null };
+    }
+    const reply = await runScript(this.#redis, 'acquireSlot', [keys.leases, keys.rate], [token, limit.concurrency, leaseTtlMs, limit.rps, limit.burst]);
+    const outcome = scriptOutcome('acquireSlot', reply);
+    switch (outcome.kind) {
+      case 'saturated':
+        return { ok: false, reason: 'concurrency', retryInMs: 0 };
+      case 'rate-limited':
+        return { ok: false, reason: 'rate', retryInMs: outcome.retryInMs };
+      default:
+        return { ok: true, lease: { origin, token } };
+    }
+  }
+
+  async renew(leases: readonly Lease[], leaseTtlMs: number): Promise<Lease[]> {
+    if (leases.length === 0) return [];
+    const pipeline = scriptPipeline(this.#redis);
+    for (const lease of leases) pipelineScript(pipeline, 'renewLease', [limitKeys(this.#prefix, lease.origin).leases], [lease.token, leaseTtlMs]);
+    const replies = (await pipeline.exec()) ?? [];
+    const lost: Lease[] = [];
+    replies.forEach(([error, reply], i) => {
+      if (error) throw error;
+      if (scriptOutcome('renewLease', reply).kind === 'lease-missing') lost.push(leases[i]!);
+    });
+    return lost;
+  }
+
+  async release(lease: Lease): Promise<void> {
+    scriptOutcome('releaseLease', await runScript(this.#redis, 'releaseLease', [limitKeys(this.#prefix, lease.origin).leases], [lease.token]));
+  }
+}
