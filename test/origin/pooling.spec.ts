@@ -205,3 +205,19 @@ async function vi_waitFor(ready: () => boolean, timeoutMs = 10_000): Promise<voi
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('watchOrigin (the inspector)', () => {
+  it('reports transitions while watched, and nothing after unsubscribing', async () => {
+    const f = await fixture();
+    const c = client();
+    await (await c.request(`${f.url}/hello`)).text();
+    const seen: string[] = [];
+    const off = c.watchOrigin(f.url, (t) => seen.push(`${t.from}→${t.to}`));
+    await f.closeAllConnections();
+    await vi_waitFor(() => seen.includes('available→idle'));
+    off();
+    const before = seen.length;
+    await (await c.request(`${f.url}/hello`)).text();
+    expect(seen.length).toBe(before);
+  });
+});

@@ -15,6 +15,7 @@ export type {
   HeaderValue,
   OriginSnapshot,
   OriginStateValue,
+  OriginTransition,
   RedirectHop,
   RequestInit,
   ResponseHeaders,

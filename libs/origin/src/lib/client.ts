@@ -9,7 +9,7 @@ import { isRedirect, nextHop, type Hop } from './redirect.ts';
 import { OriginRegistry } from './registry.ts';
 import { RequestControl, publishRequestEnd } from './request-control.ts';
 import type { CourierResponse } from './response.ts';
-import type { BodyInit, ClientOptions, OriginSnapshot, RedirectHop, RequestInit, Timings } from './types.ts';
+import type { BodyInit, ClientOptions, OriginSnapshot, OriginTransition, RedirectHop, RequestInit, Timings } from './types.ts';
 import { hasHeader, normaliseHeaders, normaliseMethod, parseUrl } from './validate.ts';
 
 function checkBody(body: unknown): BodyInit {
@@ -189,6 +189,17 @@ export class Client {
   origin(remote: string | URL): OriginSnapshot[] {
     const id = originIdOf(remoteToUrl(remote), undefined);
     return [...this.#registry.byOrigin(id.origin)].map((a) => a.snapshot());
+  }
+
+  /**
+   * Follow the state-chart transitions of one origin's actor(s) (the dashboard's inspector).
+   * Nothing is recorded while nobody watches. Returns the unsubscribe function; a remote with no
+   * actor yet returns a no-op (watch again once it has one).
+   */
+  watchOrigin(remote: string | URL, listener: (t: OriginTransition & { key: string }) => void): () => void {
+    const actors = [...this.#registry.byOrigin(originIdOf(remoteToUrl(remote), undefined).origin)];
+    const offs = actors.map((a) => a.watch((t) => listener({ ...t, key: a.id.key })));
+    return () => offs.forEach((off) => off());
   }
 
   /**

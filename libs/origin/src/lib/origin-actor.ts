@@ -8,7 +8,7 @@ import { originMachine } from './origin-machine.ts';
 import type { OriginId } from './origin-key.ts';
 import type { OriginPolicy } from './policy.ts';
 import { SocketSlot, type SocketEvents } from './socket-slot.ts';
-import type { OriginSnapshot, OriginStateValue } from './types.ts';
+import type { OriginSnapshot, OriginStateValue, OriginTransition } from './types.ts';
 
 export interface OriginActorInit {
   id: OriginId;
@@ -67,7 +67,11 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
         circuitCooldownMs: init.policy.circuitCooldownMs,
         idleEvictionMs: init.policy.idleEvictionMs,
       },
-      ...(init.inspect ? { inspect: init.inspect } : {}),
+      inspect: (event) => {
+        init.inspect?.(event);
+        // Transitions are recorded only while someone watches: nothing is kept otherwise.
+        if (this.#watchers.size > 0 && (event as { type: string }).type === '@xstate.snapshot') this.#recordTransition(event);
+      },
     });
     this.machine.subscribe((snap) => {
       const value = snap.value;
@@ -75,6 +79,24 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
       publishState(this.id.key, stateName(value, this.#inFlight));
     });
     this.machine.start();
+  }
+
+  readonly #watchers = new Set<(t: OriginTransition) => void>();
+  #lastValue = 'idle';
+
+  #recordTransition(event: unknown): void {
+    const e = event as { event: { type: string }; snapshot: { value: MachineValue } };
+    const to = stateName(e.snapshot.value, this.#inFlight);
+    const transition: OriginTransition = { at: Date.now(), event: e.event.type, from: this.#lastValue, to };
+    this.#lastValue = to;
+    for (const w of this.#watchers) w(transition);
+  }
+
+  /** Follow this actor's transitions (the dashboard's inspector); returns the unsubscribe. */
+  watch(listener: (t: OriginTransition) => void): () => void {
+    this.#lastValue = stateName(this.machine.getSnapshot().value, this.#inFlight);
+    this.#watchers.add(listener);
+    return () => this.#watchers.delete(listener);
   }
 
   /** Events after the chart reached its final state are dropped (late socket events after close). */

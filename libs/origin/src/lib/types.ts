@@ -105,3 +105,13 @@ export interface OriginSnapshot {
   /** Code of the last error, if any. */
   lastError: string | null;
 }
+
+/** One transition of an origin actor, as the inspector shows it. */
+export interface OriginTransition {
+  /** Epoch milliseconds. */
+  at: number;
+  /** The xstate event that caused it (`sockets.changed`, `requests.active`, …). */
+  event: string;
+  from: string;
+  to: OriginStateValue;
+}
