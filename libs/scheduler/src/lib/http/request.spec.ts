@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync, deflateSync } from 'node:zlib';
 import { errorCodes } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- tests may import the shared fixture origins by path (brief: "allowed for tests only")
 import { dualStackLookup, startHttpFixture, startRawFixture, type HttpFixture, type RawConnectionHandler, type RawFixture } from '../../../../../test/fixtures/index.ts';
 import { Scheduler } from '../scheduler.ts';
 import { WarningCode } from '../warnings.ts';
@@ -12,7 +13,7 @@ import { defaultUserAgent } from './build-request.ts';
 import { createPlutoHttp, type PlutoHttp } from './pluto-http.ts';
 import type { PlutoClientOptions } from './pluto-client.ts';
 import { plutoReasons } from './reasons.ts';
-import type { PlutoResult, PlutoSuccess } from './types.ts';
+import type { PlutoRequestOptions, PlutoResult, PlutoSuccess } from './types.ts';
 
 async function fixture(options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> {
   const f = await startHttpFixture(options);
@@ -38,7 +39,7 @@ function ok(result: PlutoResult): PlutoSuccess {
 }
 
 /** The request head as the fixture's /headers route saw it: [name, value] pairs in wire order. */
-async function headersSeen(h: PlutoHttp, url: string, options?: Parameters<PlutoHttp['request']>[1]): Promise<Array<[string, string]>> {
+async function headersSeen(h: PlutoHttp, url: string, options?: PlutoRequestOptions): Promise<Array<[string, string]>> {
   const [body] = ok(await h.request(url, options));
   return JSON.parse(body) as Array<[string, string]>;
 }
@@ -130,7 +131,7 @@ describe('options (§1.2, §8.1)', () => {
     const f = await fixture();
     const h = plutoHttp();
     const w = captureWarnings();
-    const [body, status] = ok(await h.request(`${f.url}/hello`, { timeout: 5 } as Parameters<PlutoHttp['request']>[1]));
+    const [body, status] = ok(await h.request(`${f.url}/hello`, { timeout: 5 } as PlutoRequestOptions));
     await w.flush();
     expect([body, status]).toEqual(['hello world', 200]);
     expect(w.messages).toEqual(['unrecognized http request option: timeout']);
@@ -140,7 +141,7 @@ describe('options (§1.2, §8.1)', () => {
     const f = await fixture();
     const h = plutoHttp();
     ok(await h.request(`${f.url}/hello`));
-    ok(await h.request(`${f.url}/hello`, { dont_reuse: 1 } as unknown as Parameters<PlutoHttp['request']>[1]));
+    ok(await h.request(`${f.url}/hello`, { dont_reuse: 1 } as unknown as PlutoRequestOptions));
     expect(f.connections).toBe(1);
     ok(await h.request(`${f.url}/hello`, { dont_reuse: true }));
     expect(f.connections).toBe(2);
