@@ -1,0 +1,36 @@
+/** Every default of @courier/download in one place (STYLE: options are types with units, defaults live here). */
+export const downloadDefaults = Object.freeze({
+  /** Consecutive cut transfers (no new byte on disk between them) before giving up. */
+  maxRetries: 5,
+  /** First retry delay after a cut that made no progress, in milliseconds (doubles, with jitter). */
+  retryDelayMs: 200,
+  /** Longest retry delay, in milliseconds. */
+  maxRetryDelayMs: 10_000,
+  /** Restarts from zero because the resource changed, within one call, before `RESOURCE_CHANGED`. */
+  maxRestarts: 2,
+  /** Least time between two progress reports, in milliseconds. */
+  progressIntervalMs: 100,
+  /** Window over which the transfer rate is measured, in milliseconds. */
+  rateWindowMs: 1_000,
+  /** Bytes gathered before one vectored disk write (one write runs while the next batch fills). */
+  writeBatchBytes: 1024 * 1024,
+  /** Size of the read buffer used to hash an existing part file, in bytes. */
+  hashReadBytes: 1024 * 1024,
+});
+
+export const cacheDefaults = Object.freeze({
+  /** Blobs kept in the shared cache before the least recently used are evicted, in bytes. 0 = no cap. */
+  maxBytes: 10 * 1024 ** 3,
+  /** Lifetime of the cross-process lock, in milliseconds; renewed every third of it while held. */
+  lockTtlMs: 30_000,
+  /** First wait between two looks at a lock held by another process, in milliseconds (grows ×1.5). */
+  pollIntervalMs: 25,
+  /** Longest wait between two looks at a held lock, in milliseconds. */
+  maxPollIntervalMs: 500,
+  /** A URL-keyed entry (no SHA-256 given) is used without asking the origin for this long after it was checked, in milliseconds. */
+  revalidateAfterMs: 60_000,
+  /** Unfinished transfers untouched for this long are removed by eviction, in milliseconds. */
+  partialMaxAgeMs: 24 * 3600_000,
+  /** Prefix of the Redis keys. */
+  keyPrefix: 'courier:download:',
+});

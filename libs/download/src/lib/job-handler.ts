@@ -1,0 +1,111 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { CourierError, isCourierError, type Client } from '@courier/origin';
+import type { BandwidthLimiter } from './bandwidth.ts';
+import type { DownloadCache } from './cache/download-cache.ts';
+import { relativeToRoot } from './confine.ts';
+import { download } from './download.ts';
+import type { DownloadOptions } from './types.ts';
+
+// These shapes mirror `JobHandler`, `JobProgress` and `DownloadResult` in libs/queue's driver.ts
+// structurally: download never imports queue (DESIGN's one-way rule), and apps/worker registers
+// this handler with the queue. Keep them in step with driver.ts.
+
+/** Progress as the queue stores it. */
+export interface DownloadJobProgress {
+  bytes: number;
+  total: number | null;
+  /** Bytes per second over the last interval. */
+  rate: number;
+}
+
+/** What a queue worker hands to the handler. `input` is validated here (`BAD_JOB` when it is not a download). */
+export interface DownloadJob {
+  id: string;
+  input: unknown;
+  attempt: number;
+  reportProgress(progress: DownloadJobProgress): void;
+  signal: AbortSignal;
+}
+
+export interface DownloadJobResult {
+  kind: 'download';
+  /** `dst` relative to the download root, with `/` separators (never a worker's absolute path). */
+  dst: string;
+  bytes: number;
+  sha256: string;
+  /** Bytes fetched from upstream by this job (0 when served from the shared cache or another job's transfer). */
+  fetchedBytes: number;
+  workerId: string;
+}
+
+export type DownloadJobHandler = (job: DownloadJob) => Promise<DownloadJobResult>;
+
+export interface DownloadJobHandlerOptions {
+  client: Client;
+  /** Every job's `dst` is confined to this directory. */
+  root: string;
+  /** Shared cache (and, with Redis, cross-worker single-flight). Strongly advised for fleets. */
+  cache?: DownloadCache;
+  /** Reported in results. Default `<hostname>:<pid>`. */
+  workerId?: string;
+  /** One limiter for every job of this worker (an overall cap). */
+  bandwidth?: BandwidthLimiter;
+  /** Defaults for every job (retries, timeouts, per-download bandwidth). */
+  defaults?: Pick<DownloadOptions, 'maxRetries' | 'retryDelayMs' | 'maxRestarts' | 'bandwidthBytesPerSec' | 'request' | 'progressIntervalMs'>;
+}
+
+/** The `input` of a download job: what `POST /v1/downloads` and campaigns enqueue. */
+export const downloadJobInputSchema = z.object({
+  url: z.string().min(1),
+  dst: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'sha256 must be 64 hexadecimal digits').optional(),
+  size: z.number().int().nonnegative().optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+export type DownloadJobInput = z.infer<typeof downloadJobInputSchema>;
+
+/**
+ * A queue job handler for downloads: validates the input, runs `download()` confined to `root`
+ * (through `cache` when given), forwards progress, and returns the queue's `DownloadResult`.
+ * Failures are CourierErrors whose code tells the queue whether a retry makes sense; the queue
+ * owns retries across attempts, and a retried job resumes from the part file (or the cache's).
+ */
+export function createDownloadJobHandler(options: DownloadJobHandlerOptions): DownloadJobHandler {
+  if (!options?.client || typeof options.root !== 'string' || options.root.length === 0) {
+    throw new CourierError('BAD_OPTION', 'createDownloadJobHandler needs a client and a download root');
+  }
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+  return async (job) => {
+    const parsed = downloadJobInputSchema.safeParse(job.input);
+    if (!parsed.success) {
+      throw new CourierError('BAD_JOB', `not a download job: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+    }
+    const input = parsed.data;
+    try {
+      const result = await download(options.client, input.url, input.dst, {
+        ...options.defaults,
+        root: options.root,
+        signal: job.signal,
+        onProgress: (p) => job.reportProgress({ bytes: p.bytes, total: p.total, rate: p.rate }),
+        ...(input.sha256 ? { sha256: input.sha256 } : {}),
+        ...(input.size !== undefined ? { size: input.size } : {}),
+        ...(input.headers ? { headers: input.headers } : {}),
+        ...(options.cache ? { cache: options.cache } : {}),
+        ...(options.bandwidth ? { bandwidth: options.bandwidth } : {}),
+      });
+      return {
+        kind: 'download',
+        dst: await relativeToRoot(result.dst, options.root),
+        bytes: result.bytes,
+        sha256: result.sha256,
+        fetchedBytes: result.fetchedBytes,
+        workerId,
+      };
+    } catch (error) {
+      if (isCourierError(error)) throw error;
+      throw new CourierError('INTERNAL', `download job failed: ${String(error)}`, { cause: error });
+    }
+  };
+}
