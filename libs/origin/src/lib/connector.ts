@@ -2,9 +2,12 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { buildConnector } from 'undici';
 import { CourierError } from './errors.ts';
+import { createProxyConnector } from './proxy.ts';
 import type { TlsOptions } from './types.ts';
 
 export interface ConnectorOptions {
+  /** Tunnel through this proxy instead of connecting directly. */
+  proxy?: URL | null;
   tls: TlsOptions | undefined;
   timeoutMs: number;
   preferIpv6: boolean;
@@ -45,6 +48,7 @@ function orderedLookup(opts: ConnectorOptions): LookupFunction {
 export type Connector = buildConnector.connector;
 
 export function createConnector(opts: ConnectorOptions): Connector {
+  if (opts.proxy) return guard(createProxyConnector(opts.proxy, opts.tls, opts.timeoutMs), opts.allowAddress, false);
   const tls = opts.tls ?? {};
   const base = buildConnector({
     timeout: opts.timeoutMs,
@@ -58,7 +62,11 @@ export function createConnector(opts: ConnectorOptions): Connector {
     autoSelectFamily: true,
     lookup: orderedLookup(opts),
   } as buildConnector.BuildOptions);
-  const allow = opts.allowAddress;
+  return guard(base, opts.allowAddress, true);
+}
+
+/** Applies the destination policy to IP literals and (when direct) to the address connected to. */
+function guard(base: Connector, allow: ConnectorOptions['allowAddress'], checkRemote: boolean): Connector {
   if (!allow) return base;
   return (options, callback) => {
     // An IP literal skips DNS, so it is checked here; a name is checked by the lookup.
@@ -71,7 +79,7 @@ export function createConnector(opts: ConnectorOptions): Connector {
     base(options, (err, socket) => {
       if (err || !socket) return callback(err, null);
       // Belt and braces: the address really connected to.
-      const remote = (socket as Socket).remoteAddress;
+      const remote = checkRemote ? (socket as Socket).remoteAddress : undefined;
       const remoteFamily = remote ? isIP(remote) : 0;
       if (remote && remoteFamily && !allow(remote, remoteFamily as 4 | 6, host)) {
         socket.destroy();

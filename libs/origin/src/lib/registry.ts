@@ -1,5 +1,6 @@
 import { CourierError } from './errors.ts';
 import { OriginActor } from './origin-actor.ts';
+import { proxyFor } from './proxy.ts';
 import type { OriginId } from './origin-key.ts';
 import type { PolicyResolver } from './policy.ts';
 import type { ClientOptions, OriginSnapshot } from './types.ts';
@@ -39,7 +40,12 @@ export class OriginRegistry {
     const actor = new OriginActor({
       id,
       policy: this.#policies.resolve(id.origin),
-      connector: { tls, lookup: this.#options.lookup, allowAddress: this.#options.allowAddress },
+      connector: {
+        tls,
+        lookup: this.#options.lookup,
+        allowAddress: this.#options.allowAddress,
+        proxy: proxyFor(this.#options.proxy, id.protocol, id.hostname, id.port),
+      },
       onEvicted: (a) => {
         if (this.#actors.get(a.id.key) === a) this.#actors.delete(a.id.key);
       },

@@ -1,6 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { OriginPolicy, OriginPolicyOverride } from './policy.ts';
+import type { ProxyOptions } from './proxy.ts';
 
 /** TLS settings. Two different settings for one host are two origin actors. */
 export interface TlsOptions {
@@ -82,6 +83,11 @@ export interface ClientOptions {
    * around it). Return false to refuse with `BLOCKED_DESTINATION`.
    */
   allowAddress?: (address: string, family: 4 | 6, host: string) => boolean;
+  /**
+   * Outbound proxy (CONNECT tunnels); `proxyFromEnv()` reads HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
+   * With a proxy, DNS happens at the proxy: `allowAddress` then sees IP-literal hosts only.
+   */
+  proxy?: ProxyOptions;
   /** Most origin actors alive at once; more gives `TOO_MANY_ORIGINS`. Default 100,000. */
   maxOrigins?: number;
   /** xstate inspection hook, given to every origin actor (for the dashboard's inspector). */
