@@ -1,0 +1,44 @@
+import { rootCertificates } from 'node:tls';
+import type { TlsOptions } from '@courier/origin';
+
+export interface TlsMaterial {
+  /** Extra CA certificates (PEM), trusted on top of the system's. */
+  ca?: string | Buffer | undefined;
+  /** Client certificate (PEM) for mutual TLS. */
+  cert?: string | Buffer | undefined;
+  /** Client private key (PEM). */
+  key?: string | Buffer | undefined;
+  /** Passphrase of `key`. */
+  passphrase?: string | undefined;
+  /** False turns verification off (Eryx's `verifySsl = false`, and nothing else). */
+  verify?: boolean;
+}
+
+// node:tls *replaces* the Mozilla store when `ca` is given; DESIGN wants the system CAs plus
+// the given ones, so the store is listed explicitly.
+const systemCas: readonly string[] = rootCertificates;
+
+// The same settings must give the same object: origin keys hash TLS settings per object (a
+// WeakMap), and hashing ~150 root certificates on every request would cost more than the request.
+const MEMO_LIMIT = 64;
+const memo = new Map<string, TlsOptions>();
+
+function text(v: string | Buffer | undefined): string {
+  return v === undefined ? '\0' : typeof v === 'string' ? v : v.toString('latin1');
+}
+
+/** TLS options that verify against the system CAs plus `ca`, with an optional client certificate. */
+export function withSystemCas(material: TlsMaterial): TlsOptions {
+  const id = [text(material.ca), text(material.cert), text(material.key), material.passphrase ?? '\0', material.verify === false ? 'n' : 'y'].join('\x01');
+  const known = memo.get(id);
+  if (known) return known;
+  const tls: TlsOptions = {};
+  if (material.ca !== undefined) tls.ca = [...systemCas, material.ca];
+  if (material.cert !== undefined) tls.cert = material.cert;
+  if (material.key !== undefined) tls.key = material.key;
+  if (material.passphrase !== undefined) tls.passphrase = material.passphrase;
+  if (material.verify === false) tls.rejectUnauthorized = false;
+  if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
+  memo.set(id, tls);
+  return tls;
+}
