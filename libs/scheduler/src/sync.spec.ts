@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- tests may import the shared fixture origins by path (brief: "allowed for tests only")
 import { startHttpFixture, type HttpFixture } from '../../../test/fixtures/index.ts';
 import { createSyncHttp } from './sync.ts';
 

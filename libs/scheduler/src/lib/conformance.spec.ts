@@ -2,7 +2,6 @@
 // hasconnection / closeconnections and the scheduler working together, re-enacted against
 // fixture origins; plus the two examples of the seed doc, translated to TypeScript.
 import { describe, expect, it, onTestFinished } from 'vitest';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- tests may import the shared fixture origins by path (brief: "allowed for tests only")
 import { startHttpFixture, startRawFixture, type HttpFixture, type RawConnectionHandler, type RawFixture } from '../../../../test/fixtures/index.ts';
 import { createPlutoHttp, type PlutoHttp } from './http/pluto-http.ts';
 import type { PlutoClientOptions } from './http/pluto-client.ts';

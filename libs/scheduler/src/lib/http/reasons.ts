@@ -32,6 +32,8 @@ export const plutoReasons: Readonly<Record<ErrorCode, string>> = Object.freeze({
   BLOCKED_DESTINATION: 'TCP Handshake Failed',
   CIRCUIT_OPEN: 'TCP Handshake Failed',
   TOO_MANY_ORIGINS: 'TCP Handshake Failed',
+  // Pluto has no proxy support; a tunnel that cannot be opened is a connect that failed.
+  PROXY_ERROR: 'TCP Handshake Failed',
   CLIENT_CLOSED: 'Connection Closed Prematurely',
   ABORTED: 'Connection Closed Prematurely',
   BODY_USED: 'Protocol Error',

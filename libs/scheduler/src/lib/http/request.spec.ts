@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync, deflateSync } from 'node:zlib';
 import { errorCodes } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- tests may import the shared fixture origins by path (brief: "allowed for tests only")
 import { dualStackLookup, startHttpFixture, startRawFixture, type HttpFixture, type RawConnectionHandler, type RawFixture } from '../../../../../test/fixtures/index.ts';
 import { Scheduler } from '../scheduler.ts';
 import { WarningCode } from '../warnings.ts';
