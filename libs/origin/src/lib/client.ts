@@ -62,7 +62,7 @@ export class Client {
     const headers = normaliseHeaders(init.headers);
     let hop: Hop = {
       url: takeUserinfo(parseUrl(input), headers),
-      method: normaliseMethod(init.method),
+      method: normaliseMethod(init.method, init.verbatimMethod === true),
       headers,
       body: checkBody(init.body),
     };

@@ -24,8 +24,10 @@ export type HeadersInit = Record<string, HeaderValue | undefined> | ReadonlyArra
 export type BodyInit = string | Uint8Array | Readable | AsyncIterable<Uint8Array> | null;
 
 export interface RequestInit {
-  /** HTTP method token. Default `GET`. */
+  /** HTTP method token. Default `GET`. `get`, `post`… are upper-cased as fetch does, unless `verbatimMethod`. */
   method?: string;
+  /** Send the method exactly as given (Pluto sends `get` as `get`). */
+  verbatimMethod?: boolean;
   headers?: HeadersInit;
   body?: BodyInit;
   signal?: AbortSignal;

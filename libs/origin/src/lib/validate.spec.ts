@@ -25,6 +25,7 @@ describe('methods and headers', () => {
     expect(normaliseMethod('get')).toBe('GET');
     expect(normaliseMethod('PURGE')).toBe('PURGE');
     expect(normaliseMethod(undefined)).toBe('GET');
+    expect(normaliseMethod('get', true)).toBe('get');
     expect(() => normaliseMethod('G(T')).toThrow(expect.objectContaining({ code: 'BAD_METHOD' }));
   });
 

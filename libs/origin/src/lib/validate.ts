@@ -37,12 +37,12 @@ function checkScheme(url: URL): URL {
   return url;
 }
 
-export function normaliseMethod(method: string | undefined): string {
+export function normaliseMethod(method: string | undefined, verbatim = false): string {
   if (method === undefined) return 'GET';
   if (typeof method !== 'string' || !tokenRe.test(method)) {
     throw new CourierError('BAD_METHOD', `invalid method ${JSON.stringify(String(method)).slice(0, 80)}: must be an HTTP token`);
   }
-  return normalisedMethods[method] ?? method;
+  return verbatim ? method : (normalisedMethods[method] ?? method);
 }
 
 function checkHeader(name: string, value: string): void {
