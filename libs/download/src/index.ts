@@ -1,4 +1,4 @@
-export { download, downloadsInFlight } from './lib/download.ts';
+export { download, downloadStats } from './lib/download.ts';
 export { downloadWithProgress, type DownloadWithProgress } from './lib/with-progress.ts';
 export type { DownloadOptions, DownloadPhase, DownloadProgress, DownloadResult, DownloadSource } from './lib/types.ts';
 export { ProgressMeter, ProgressStream, type ProgressMeterOptions } from './lib/progress.ts';

@@ -144,8 +144,8 @@ export function serveGeneratedFile(fixture: HttpFixture, path: string, spec: Gen
       at += length;
       sentHere += length;
       const flushed = new Promise<void>((resolve) => {
-        const more = res.write(chunk, () => {
-          c.bytesSent += length;
+        const more = res.write(chunk, (error) => {
+          if (!error) c.bytesSent += length;
           resolve();
         });
         // Respect backpressure, so "sent" means handed to the kernel, not queued in node.

@@ -8,6 +8,7 @@ import { fetchToFile } from './fetch-to-file.ts';
 import { InFlight } from './in-flight.ts';
 import { placeFile, SourceGoneError } from './place-file.ts';
 import { ProgressMeter } from './progress.ts';
+import { abortedError } from './sleep.ts';
 import type { DownloadOptions, DownloadProgress, DownloadResult } from './types.ts';
 
 /** What the shared work of one key produces; each participant turns it into its own `dst`. */
@@ -29,9 +30,9 @@ const busyTargets = new Set<string>();
 /** How many times a follower starts over when the shared work went away under it (leader aborted, blob evicted). */
 const MAX_REJOINS = 3;
 
-/** Transfers running in this process (for tests and metrics). */
-export function downloadsInFlight(): number {
-  return inFlight.size;
+/** Shared transfers running in this process, and the calls waiting on them (for metrics and tests). */
+export function downloadStats(): { transfers: number; participants: number } {
+  return { transfers: inFlight.size, participants: inFlight.participants };
 }
 
 function normaliseSha256(value: unknown): string | undefined {
@@ -76,7 +77,7 @@ async function run(client: Client, url: string, dst: string, options: DownloadOp
   const href = parseUrl(url).href;
   const sha256 = normaliseSha256(options.sha256);
   checkOptions(options);
-  options.signal?.throwIfAborted();
+  if (options.signal?.aborted) throw abortedError(options.signal);
   const target = await resolveDestination(dst, options.root);
   const opts = { ...options, ...(sha256 ? { sha256 } : {}) };
 

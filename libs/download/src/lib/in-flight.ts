@@ -36,6 +36,13 @@ export class InFlight<T> {
     return this.#tasks.size;
   }
 
+  /** Callers waiting on running work, leaders included. */
+  get participants(): number {
+    let n = 0;
+    for (const task of this.#tasks.values()) n += task.participants;
+    return n;
+  }
+
   join(key: string, participant: Participant, start: TaskStart<T>, ownerAborts: boolean): Joined<T> {
     let task = this.#tasks.get(key);
     const leader = task === undefined;

@@ -4,6 +4,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { downloadDefaults } from './defaults.ts';
 import { onDisk, toDiskError } from './disk-error.ts';
+import { abortedError } from './sleep.ts';
 
 /** Quiet time after which a partial batch is written anyway, in milliseconds. */
 const IDLE_FLUSH_MS = 20;
@@ -79,7 +80,7 @@ export class PartFile {
     let position = 0;
     this.#hash = createHash('sha256');
     while (position < this.#size) {
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw abortedError(signal);
       const { bytesRead } = await onDisk('read', this.path, () => this.#handle.read(buffer, 0, Math.min(buffer.length, this.#size - position), position));
       if (bytesRead === 0) break;
       this.#hash.update(buffer.subarray(0, bytesRead));

@@ -4,7 +4,7 @@ import { CourierError } from '@courier/origin';
 /** Waits `ms` milliseconds; an abort rejects with `ABORTED`. */
 export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) {
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw abortedError(signal);
     return;
   }
   try {
