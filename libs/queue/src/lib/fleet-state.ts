@@ -109,7 +109,7 @@ export async function publishFleetState(options: PublishFleetStateOptions): Prom
       });
   }, heartbeatMs).unref();
 
-  const subscriber = redis.duplicate();
+  const subscriber = redis.duplicate({ enableOfflineQueue: true });
   subscriber.on('error', (error: unknown) => logger?.warn({ err: error }, 'fleet subscriber connection error'));
   subscriber.on('message', (_channel: string, message: string) => {
     let command: CloseCommand;
@@ -202,7 +202,8 @@ export async function broadcastCloseConnections(redis: Redis, options: Broadcast
   const requestId = randomUUID();
   const replyTo = keys.replies(requestId);
   const pending = new Set(live.map((w) => w.workerId));
-  const subscriber = redis.duplicate();
+  // The caller's connection may be a fail-fast producer one; this one may wait for its connect.
+  const subscriber = redis.duplicate({ enableOfflineQueue: true });
   subscriber.on('error', () => {});
   let settle: () => void = () => {};
   const done = new Promise<void>((resolve) => {
@@ -242,9 +243,13 @@ export async function broadcastCloseConnections(redis: Redis, options: Broadcast
     settle();
   }, options.timeoutMs ?? queueDefaults.fleet.closeConnectionsTimeoutMs);
   try {
-    await subscriber.subscribe(replyTo);
     const command: CloseCommand = { type: 'closeconnections', requestId, replyTo, ...(options.remote === undefined ? {} : { remote: options.remote }) };
-    await redis.publish(keys.commands, JSON.stringify(command));
+    const send = async () => {
+      await subscriber.subscribe(replyTo);
+      await redis.publish(keys.commands, JSON.stringify(command));
+    };
+    // The deadline also bounds a subscribe that waits for Redis.
+    await Promise.race([send(), done]);
     await done;
   } finally {
     clearInterval(liveness);

@@ -3,11 +3,10 @@
  * streamed to `<resultsDir>/<jobId>.body` (written to a `.part` file first, renamed when whole)
  * and referenced by its path relative to the results directory.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { CourierError, isCourierError, type CourierResponse } from '@courier/origin';
+import { CourierError, isCourierError, toCourierError, type CourierResponse } from '@courier/origin';
 
 export interface StoredBody {
   bodyBase64?: string;
@@ -21,46 +20,61 @@ export function bodyFileName(jobId: string): string {
   return `${jobId}.body`;
 }
 
-export async function storeBody(res: CourierResponse, jobId: string, resultsDir: string, inlineBodyBytes: number): Promise<StoredBody> {
-  const iterator = res.body[Symbol.asyncIterator]();
-  const head: Buffer[] = [];
-  let size = 0;
-  for (;;) {
-    const next = await iterator.next();
-    if (next.done) {
-      const bytes = head.length === 1 ? head[0]! : Buffer.concat(head);
-      return { bodyBase64: bytes.toString('base64'), bodyBytes: bytes.length };
-    }
-    head.push(next.value);
-    size += next.value.length;
-    if (size > inlineBodyBytes) break;
-  }
-
+/**
+ * Reads the body in flowing mode, handing each chunk to the file as it comes.
+ *
+ * Deliberately no backpressure from the file to the socket (no `pipeline`): @courier/origin's
+ * `ResponseBody` stalls when its stream is paused a second time (reported to the lead; see the
+ * README). Flowing mode keeps the body from ever pausing; the file stream buffers whatever the
+ * disk has not taken yet. Switch to `pipeline(res.body.stream(), file)` once that is fixed.
+ */
+export function storeBody(res: CourierResponse, jobId: string, resultsDir: string, inlineBodyBytes: number): Promise<StoredBody> {
   const name = bodyFileName(jobId);
   const finalPath = join(resultsDir, name);
   const partPath = `${finalPath}.${process.pid}.part`;
-  let total = 0;
-  async function* rest(): AsyncGenerator<Buffer> {
-    for (const chunk of head) {
-      total += chunk.length;
-      yield chunk;
-    }
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      total += next.value.length;
-      yield next.value;
-    }
-  }
-  try {
-    await mkdir(resultsDir, { recursive: true });
-    await pipeline(rest(), createWriteStream(partPath));
-    await rename(partPath, finalPath);
-  } catch (error) {
-    await rm(partPath, { force: true }).catch(() => {});
-    if (isCourierError(error)) throw error; // a body error (timeout, reset…) keeps its code
-    res.body.cancel('results file write failed');
-    throw new CourierError('DISK_ERROR', `could not write the body to the results directory: ${(error as Error).message}`, { cause: error });
-  }
-  return { bodyBytes: total, bodyFile: name };
+  const readable = res.body.stream();
+  return new Promise<StoredBody>((resolve, reject) => {
+    const head: Buffer[] = [];
+    let size = 0;
+    let file: WriteStream | null = null;
+    let failed = false;
+    const fail = (error: CourierError) => {
+      if (failed) return;
+      failed = true;
+      readable.destroy();
+      file?.destroy();
+      // Unlinking a file still open is fine on POSIX; the descriptor closes right after.
+      void rm(partPath, { force: true })
+        .catch(() => {})
+        .finally(() => reject(error));
+    };
+    const diskError = (error: unknown) =>
+      fail(new CourierError('DISK_ERROR', `could not write the body to the results directory: ${(error as Error).message}`, { cause: error }));
+
+    readable.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (file) {
+        file.write(chunk);
+        return;
+      }
+      head.push(chunk);
+      if (size <= inlineBodyBytes) return;
+      file = createWriteStream(partPath);
+      file.on('error', diskError);
+      for (const c of head) file.write(c);
+      head.length = 0;
+    });
+    readable.on('error', (error: unknown) => fail(isCourierError(error) ? error : toCourierError(error)));
+    readable.on('end', () => {
+      if (failed) return;
+      if (!file) {
+        const bytes = head.length === 1 ? head[0]! : Buffer.concat(head);
+        resolve({ bodyBase64: bytes.toString('base64'), bodyBytes: bytes.length });
+        return;
+      }
+      file.end(() => {
+        rename(partPath, finalPath).then(() => resolve({ bodyBytes: size, bodyFile: name }), diskError);
+      });
+    });
+  });
 }

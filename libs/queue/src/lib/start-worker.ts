@@ -3,6 +3,7 @@
  * for its kind, with a `@courier/origin` client. Per-origin limits, retries, stalled-job recovery
  * and graceful close are the driver's; this wires the handlers, the client and the result files.
  */
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@courier/origin';
@@ -37,6 +38,8 @@ export function startWorker(options: StartWorkerOptions): QueueWorker {
     inlineBodyBytes: options.inlineBodyBytes ?? queueDefaults.inlineBodyBytes,
     ...(options.logger ? { logger: options.logger } : {}),
   };
+  // Made once here so the hot path never has to; a missing directory later is a DISK_ERROR.
+  mkdirSync(context.resultsDir, { recursive: true });
   const maxAgeMs = options.resultsMaxAgeMs ?? queueDefaults.retention.completedAgeMs;
   const stopSweeper = maxAgeMs > 0 ? startResultsSweeper(context.resultsDir, maxAgeMs, Math.min(maxAgeMs, 60_000), options.logger) : () => {};
   const worker = queue.startWorker((job) => handlers.handle(job, context), { ...workerOptions, workerId, fleet: options.fleet ?? client });
