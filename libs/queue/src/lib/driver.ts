@@ -7,7 +7,7 @@
  * only together with every user.
  */
 import type { ErrorCode, OriginSnapshot } from '@courier/origin';
-import type { JobInput, JobKind } from './job-schema.ts';
+import type { JobInput, JobInputLike, JobKind } from './job-schema.ts';
 import type { OriginLimitsConfig } from './limits/limits-config.ts';
 import type { RetryOptions } from './retry-policy.ts';
 
@@ -178,7 +178,11 @@ export interface QueueWorker {
 
 export interface QueueDriver {
   readonly name: 'bullmq' | 'memory';
-  enqueue(jobs: JobInput[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]>;
+  /**
+   * Validates (all or nothing: `parseJob`'s codes) and adds jobs. Takes parsed jobs or what callers
+   * send (`kind` defaulting to `request`, header objects). Redis away → `QUEUE_UNAVAILABLE`.
+   */
+  enqueue(jobs: ReadonlyArray<JobInput | JobInputLike>, options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]>;
   get(id: string): Promise<JobRecord | null>;
   /** Resolves with the job once it is completed, failed or cancelled, or after `timeoutMs` with its current record. */
   wait(id: string, timeoutMs: number): Promise<JobRecord | null>;

@@ -95,7 +95,7 @@ export class BullmqDriver implements QueueDriver {
     return guarded(what, this.#options.commandTimeoutMs, op);
   }
 
-  async enqueue(jobs: unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
+  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
     const prepared = prepareJobs(jobs, options);
     return this.#guard('enqueue', () => this.#enqueue(prepared));
   }

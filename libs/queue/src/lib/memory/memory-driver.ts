@@ -139,7 +139,7 @@ export class MemoryDriver implements QueueDriver {
     if (this.#closing) throw new CourierError('QUEUE_UNAVAILABLE', 'the queue is closed');
   }
 
-  async enqueue(jobs: unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
+  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
     this.#checkOpen();
     const prepared = prepareJobs(jobs, options);
     const results: EnqueueResult[] = [];
