@@ -116,11 +116,8 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
   // ---- BodySource ----
 
   resume(): void {
-    const resume = this.#resume;
-    if (resume) {
-      this.#resume = null;
-      resume();
-    }
+    // undici's resume is reusable: the body may pause and resume the socket many times.
+    this.#resume?.();
   }
 
   abort(reason: CourierError): void {
