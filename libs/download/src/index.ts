@@ -15,7 +15,7 @@ export type { EvictionReport } from './lib/cache/eviction.ts';
 export {
   createDownloadJobHandler,
   downloadJobInputSchema,
-  type DownloadJob,
+  type QueuedDownloadJob,
   type DownloadJobHandler,
   type DownloadJobHandlerOptions,
   type DownloadJobInput,

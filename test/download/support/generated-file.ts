@@ -45,6 +45,8 @@ export interface GeneratedFileSpec {
   cutAfter?: number | ((response: number) => number | undefined);
   /** Stop sending at this absolute offset until `release` resolves (the socket stays open). */
   holdAt?: { offset: number; release: Promise<void>; reached?: () => void };
+  /** Answer this status (with an empty body) instead of the file, per request index from 0. */
+  failWith?: (request: number) => number | undefined;
   /** Pause between chunks (ms), to pace the sender; 0 = as fast as the socket takes them. */
   chunkDelayMs?: number;
 }
@@ -89,6 +91,13 @@ export function serveGeneratedFile(fixture: HttpFixture, path: string, spec: Gen
     const validators: Record<string, string> = { ...(etag ? { etag } : {}), ...(lastModified ? { 'last-modified': lastModified } : {}) };
     const record: ServedRequest = { range, ifRange, ifNoneMatch, status: 200, start: 0 };
     served.push(record);
+    const failure = spec.failWith?.(served.length - 1);
+    if (failure !== undefined) {
+      record.status = failure;
+      res.writeHead(failure, { 'content-length': 0 });
+      res.end();
+      return;
+    }
 
     if (ifNoneMatch && etag && ifNoneMatch === etag) {
       record.status = 304;

@@ -67,6 +67,45 @@ describe('download: stream, verify, place', () => {
   });
 });
 
+describe('download: without a root, and caller headers', () => {
+  it('without a root, dst is taken as given (the CLI’s -o FILE), parents created', async () => {
+    const origin = await fixture();
+    const file = serveGeneratedFile(origin, '/fw.bin', { size: 4096 });
+    const dir = await tempDir();
+
+    const result = await download(client(), file.url, path.join(dir, 'deep', 'er', 'fw.bin'));
+
+    expect(result.dst).toBe(path.join(dir, 'deep', 'er', 'fw.bin'));
+    expect(await sha256File(result.dst)).toBe(file.sha256());
+  });
+
+  it('sends the caller’s headers, but owns Range, If-Range and Accept-Encoding', async () => {
+    const origin = await fixture();
+    const file = serveGeneratedFile(origin, '/fw.bin', { size: 4096 });
+    const root = await tempDir();
+
+    await download(client(), file.url, 'fw.bin', { root, headers: { authorization: 'Bearer t', Range: 'bytes=100-', 'Accept-Encoding': 'gzip' } });
+
+    const sent = origin.requestLog[0]!.headers;
+    expect(sent['authorization']).toBe('Bearer t');
+    expect(sent['range']).toBeUndefined();
+    expect(sent['accept-encoding']).toBe('identity');
+  });
+
+  it('a 503 in the middle of a resume keeps the part for the next call, which finishes it', async () => {
+    const origin = await fixture();
+    const size = 2 * MiB;
+    const file = serveGeneratedFile(origin, '/fw.bin', { size, cutAfter: (n) => (n === 0 ? MiB : undefined), failWith: (n) => (n === 1 ? 503 : undefined) });
+    const root = await tempDir();
+
+    await expect(download(client(), file.url, 'fw.bin', { root })).rejects.toMatchObject({ code: 'HTTP_STATUS', details: { status: 503 } });
+    expect(await listDir(root)).toEqual(['fw.bin.part', 'fw.bin.part.json']);
+
+    const result = await download(client(), file.url, 'fw.bin', { root, sha256: file.sha256() });
+    expect(result).toMatchObject({ resumedFrom: MiB, fetchedBytes: MiB });
+  });
+});
+
 describe('download: resume across calls and changed files', () => {
   /** Starts a download, lets the origin send `half` bytes, then aborts it once they are on disk. */
   async function abortAtHalf(url: string, half: number, root: string, held: { release: () => void }) {

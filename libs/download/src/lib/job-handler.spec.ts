@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDownloadCache, createDownloadJobHandler, type DownloadJob, type DownloadJobProgress } from '../index.ts';
+import { createDownloadCache, createDownloadJobHandler, type QueuedDownloadJob, type DownloadJobProgress } from '../index.ts';
 import { serveGeneratedFile } from '../../../../test/download/support/generated-file.ts';
 import { client, fixture, sha256File, tempDir } from '../../../../test/download/support/setup.ts';
 
 const MiB = 1024 * 1024;
 
-function job(input: unknown, progress: DownloadJobProgress[] = [], signal = new AbortController().signal): DownloadJob {
+function job(input: unknown, progress: DownloadJobProgress[] = [], signal = new AbortController().signal): QueuedDownloadJob {
   return { id: 'j1', input, attempt: 1, signal, reportProgress: (p) => progress.push(p) };
 }
 

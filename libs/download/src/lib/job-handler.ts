@@ -20,7 +20,7 @@ export interface DownloadJobProgress {
 }
 
 /** What a queue worker hands to the handler. `input` is validated here (`BAD_JOB` when it is not a download). */
-export interface DownloadJob {
+export interface QueuedDownloadJob {
   id: string;
   input: unknown;
   attempt: number;
@@ -39,7 +39,7 @@ export interface DownloadJobResult {
   workerId: string;
 }
 
-export type DownloadJobHandler = (job: DownloadJob) => Promise<DownloadJobResult>;
+export type DownloadJobHandler = (job: QueuedDownloadJob) => Promise<DownloadJobResult>;
 
 export interface DownloadJobHandlerOptions {
   client: Client;
@@ -61,10 +61,23 @@ export const downloadJobInputSchema = z.object({
   dst: z.string().min(1),
   sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'sha256 must be 64 hexadecimal digits').optional(),
   size: z.number().int().nonnegative().optional(),
-  headers: z.record(z.string(), z.string()).optional(),
+  /** An object, or `[name, value]` pairs as the queue stores them (repeated names are joined with ", "). */
+  headers: z
+    .union([z.record(z.string(), z.string()), z.array(z.tuple([z.string(), z.string()]))])
+    .transform((value) => (Array.isArray(value) ? pairsToRecord(value) : value))
+    .optional(),
 });
 
-export type DownloadJobInput = z.infer<typeof downloadJobInputSchema>;
+function pairsToRecord(pairs: ReadonlyArray<readonly [string, string]>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of pairs) {
+    const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+    headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+  }
+  return headers;
+}
+
+export type DownloadJobInput = z.output<typeof downloadJobInputSchema>;
 
 /**
  * A queue job handler for downloads: validates the input, runs `download()` confined to `root`
