@@ -1,0 +1,143 @@
+/**
+ * The per-origin limit semantics, run against both stores: the Redis scripts on a real
+ * redis-server (fleet-wide) and the in-memory store (memory driver).
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type RedisHandle } from '../../../../test/harness/index.ts';
+import type { OriginLimit } from '../lib/limits/limits-config.ts';
+import type { LimitStore } from '../lib/limits/limit-store.ts';
+import { MemoryLimitStore } from '../lib/limits/memory-limit-store.ts';
+import { deletePrefix } from '../testing/redis-dump.ts';
+import { RedisLimitStore, limitKeys } from './redis-limit-store.ts';
+import { scripts } from './script-loader.ts';
+
+let redis: RedisHandle;
+let conn: Redis;
+const prefixes: string[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  conn = new Redis(redis.url);
+});
+
+afterAll(async () => {
+  for (const prefix of prefixes) await deletePrefix(conn, prefix);
+  conn?.disconnect();
+  await redis?.stop();
+});
+
+const origin = 'http://127.0.0.1:8080';
+const limit = (l: Partial<OriginLimit>): OriginLimit => ({ concurrency: 0, rps: 0, burst: 1, ...l });
+
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met before the watchdog');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const stores: Array<[string, () => LimitStore]> = [
+  ['memory', () => new MemoryLimitStore()],
+  [
+    'redis',
+    () => {
+      const prefix = `courier-test-${randomUUID()}`;
+      prefixes.push(prefix);
+      return new RedisLimitStore(conn, prefix);
+    },
+  ],
+];
+
+describe.each(stores)('per-origin limits: %s store', (_name, makeStore) => {
+  it('hands out at most `concurrency` leases; a release gives one back; a wrong token releases nothing', async () => {
+    const store = makeStore();
+    const a = await store.acquire(origin, limit({ concurrency: 2 }), 'a', 60_000);
+    const b = await store.acquire(origin, limit({ concurrency: 2 }), 'b', 60_000);
+    expect(a).toMatchObject({ ok: true, lease: { origin, token: 'a' } });
+    expect(b.ok).toBe(true);
+    expect(await store.acquire(origin, limit({ concurrency: 2 }), 'c', 60_000)).toEqual({ ok: false, reason: 'concurrency', retryInMs: 0 });
+    // Other origins are not affected.
+    expect((await store.acquire('http://127.0.0.1:9090', limit({ concurrency: 2 }), 'd', 60_000)).ok).toBe(true);
+    await store.release({ origin, token: 'not-mine' });
+    expect((await store.acquire(origin, limit({ concurrency: 2 }), 'c', 60_000)).ok).toBe(false);
+    await store.release({ origin, token: 'a' });
+    expect((await store.acquire(origin, limit({ concurrency: 2 }), 'c', 60_000)).ok).toBe(true);
+  });
+
+  it("a lease that is not renewed expires: a killed worker's slot comes back, and its renew fails", async () => {
+    const store = makeStore();
+    expect((await store.acquire(origin, limit({ concurrency: 1 }), 'dead', 150)).ok).toBe(true);
+    expect((await store.acquire(origin, limit({ concurrency: 1 }), 'live', 60_000)).ok).toBe(false);
+    await eventually(async () => (await store.acquire(origin, limit({ concurrency: 1 }), 'live', 60_000)).ok);
+    expect(await store.renew([{ origin, token: 'dead' }], 60_000)).toEqual([{ origin, token: 'dead' }]);
+    expect(await store.renew([{ origin, token: 'live' }], 60_000)).toEqual([]);
+  });
+
+  it('limits the rate (GCRA): a burst, then one request per interval', async () => {
+    const store = makeStore();
+    // 0.5 rps = one every 2 s: the calls below come well inside one interval.
+    const r = limit({ rps: 0.5, burst: 2 });
+    expect(await store.acquire(origin, r, 't1', 60_000)).toEqual({ ok: true, lease: null });
+    expect((await store.acquire(origin, r, 't2', 60_000)).ok).toBe(true);
+    const third = await store.acquire(origin, r, 't3', 60_000);
+    expect(third).toMatchObject({ ok: false, reason: 'rate' });
+    expect(third.ok === false && third.retryInMs > 0 && third.retryInMs <= 2_000).toBe(true);
+  });
+
+  it('takes both a slot and a rate token, or neither', async () => {
+    const store = makeStore();
+    const both = limit({ concurrency: 5, rps: 0.5, burst: 1 });
+    expect((await store.acquire(origin, both, 'x1', 60_000)).ok).toBe(true);
+    expect(await store.acquire(origin, both, 'x2', 60_000)).toMatchObject({ ok: false, reason: 'rate' });
+    // The refused call took no slot: four more fit once rate allows (checked by concurrency alone).
+    for (const t of ['y1', 'y2', 'y3', 'y4']) expect((await store.acquire(origin, limit({ concurrency: 5 }), t, 60_000)).ok).toBe(true);
+    expect((await store.acquire(origin, limit({ concurrency: 5 }), 'y5', 60_000)).ok).toBe(false);
+  });
+});
+
+describe('Redis limit scripts', () => {
+  it('renewing moves the expiry forward in Redis time; the key lives as long as its last lease', async () => {
+    const prefix = `courier-test-${randomUUID()}`;
+    prefixes.push(prefix);
+    const store = new RedisLimitStore(conn, prefix);
+    const keys = limitKeys(prefix, origin);
+    await store.acquire(origin, limit({ concurrency: 1 }), 'a', 60_000);
+    const before = Number(await conn.zscore(keys.leases, 'a'));
+    await store.renew([{ origin, token: 'a' }], 120_000);
+    const after = Number(await conn.zscore(keys.leases, 'a'));
+    expect(after - before).toBeGreaterThanOrEqual(59_000);
+    expect(await conn.pttl(keys.leases)).toBeGreaterThan(60_000);
+    await store.release({ origin, token: 'a' });
+    expect(await conn.exists(keys.leases)).toBe(0);
+  });
+
+  it('registers every script as courier:<name>:<version>', async () => {
+    const names = scripts.map((s) => s.command);
+    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^courier:acquireSlot:\d+\.\d+\.\d+$/), expect.stringMatching(/^courier:renewLease:/), expect.stringMatching(/^courier:releaseLease:/), expect.stringMatching(/^courier:takeToken:/)]));
+    const probe = new Redis(redis.url);
+    try {
+      await new RedisLimitStore(probe, `courier-test-${randomUUID()}`).acquire(origin, limit({ concurrency: 1 }), 'p', 1_000);
+      for (const name of names) expect(typeof (probe as unknown as Record<string, unknown>)[name]).toBe('function');
+    } finally {
+      probe.disconnect();
+    }
+  });
+
+  it('each script file documents its KEYS and ARGV with units and its Output, and its name carries its key count', () => {
+    const dir = new URL('./commands/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.lua'))) {
+      const lua = readFileSync(new URL(file, dir), 'utf8');
+      const declared = Number(/-(\d+)\.lua$/.exec(file)![1]);
+      const used = Math.max(0, ...[...lua.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1])));
+      expect(used, file).toBe(declared);
+      expect(lua, file).toMatch(/Input:/);
+      expect(lua, file).toMatch(/Output/);
+      for (let i = 1; i <= declared; i += 1) expect(lua, file).toMatch(new RegExp(`KEYS\\[${i}\\] \\S`));
+      if (/ARGV\[/.test(lua)) expect(lua, file).toMatch(/milliseconds|requests|slots|token|JSON/);
+    }
+  });
+});
