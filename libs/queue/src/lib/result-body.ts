@@ -1,11 +1,13 @@
 /**
  * A response body for a job result: inline (base64, binary safe) up to `inlineBodyBytes`, else
  * streamed to `<resultsDir>/<jobId>.body` (written to a `.part` file first, renamed when whole)
- * and referenced by its path relative to the results directory.
+ * and referenced by its path relative to the results directory. The file's backpressure reaches
+ * the socket: a slow disk slows the download, it never fills memory.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { CourierError, isCourierError, toCourierError, type CourierResponse } from '@courier/origin';
 
 export interface StoredBody {
@@ -20,61 +22,74 @@ export function bodyFileName(jobId: string): string {
   return `${jobId}.body`;
 }
 
-/**
- * Reads the body in flowing mode, handing each chunk to the file as it comes.
- *
- * Deliberately no backpressure from the file to the socket (no `pipeline`): @courier/origin's
- * `ResponseBody` stalls when its stream is paused a second time (reported to the lead; see the
- * README). Flowing mode keeps the body from ever pausing; the file stream buffers whatever the
- * disk has not taken yet. Switch to `pipeline(res.body.stream(), file)` once that is fixed.
- */
-export function storeBody(res: CourierResponse, jobId: string, resultsDir: string, inlineBodyBytes: number): Promise<StoredBody> {
+/** Keeps the first `inlineBodyBytes` in memory; past that, spills everything to `partPath`. */
+class SpillingSink extends Writable {
+  readonly head: Buffer[] = [];
+  size = 0;
+  file: FileHandle | null = null;
+  diskError: unknown = null;
+
+  constructor(
+    private readonly inlineBodyBytes: number,
+    private readonly partPath: string,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.size += chunk.length;
+    void this.#write(chunk).then(
+      () => callback(),
+      (error: unknown) => {
+        this.diskError = error;
+        callback(error as Error);
+      },
+    );
+  }
+
+  async #write(chunk: Buffer): Promise<void> {
+    if (this.file) {
+      await this.file.write(chunk);
+      return;
+    }
+    this.head.push(chunk);
+    if (this.size <= this.inlineBodyBytes) return;
+    this.file = await open(this.partPath, 'w');
+    const head = this.head.splice(0);
+    await this.file.writev(head);
+  }
+}
+
+export async function storeBody(res: CourierResponse, jobId: string, resultsDir: string, inlineBodyBytes: number): Promise<StoredBody> {
   const name = bodyFileName(jobId);
   const finalPath = join(resultsDir, name);
   const partPath = `${finalPath}.${process.pid}.part`;
-  const readable = res.body.stream();
-  return new Promise<StoredBody>((resolve, reject) => {
-    const head: Buffer[] = [];
-    let size = 0;
-    let file: WriteStream | null = null;
-    let failed = false;
-    const fail = (error: CourierError) => {
-      if (failed) return;
-      failed = true;
-      readable.destroy();
-      file?.destroy();
-      // Unlinking a file still open is fine on POSIX; the descriptor closes right after.
-      void rm(partPath, { force: true })
-        .catch(() => {})
-        .finally(() => reject(error));
-    };
-    const diskError = (error: unknown) =>
-      fail(new CourierError('DISK_ERROR', `could not write the body to the results directory: ${(error as Error).message}`, { cause: error }));
-
-    readable.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (file) {
-        file.write(chunk);
-        return;
-      }
-      head.push(chunk);
-      if (size <= inlineBodyBytes) return;
-      file = createWriteStream(partPath);
-      file.on('error', diskError);
-      for (const c of head) file.write(c);
-      head.length = 0;
-    });
-    readable.on('error', (error: unknown) => fail(isCourierError(error) ? error : toCourierError(error)));
-    readable.on('end', () => {
-      if (failed) return;
-      if (!file) {
-        const bytes = head.length === 1 ? head[0]! : Buffer.concat(head);
-        resolve({ bodyBase64: bytes.toString('base64'), bodyBytes: bytes.length });
-        return;
-      }
-      file.end(() => {
-        rename(partPath, finalPath).then(() => resolve({ bodyBytes: size, bodyFile: name }), diskError);
-      });
-    });
-  });
+  const sink = new SpillingSink(inlineBodyBytes, partPath);
+  const cleanUp = async () => {
+    await sink.file?.close().catch(() => {});
+    await rm(partPath, { force: true }).catch(() => {});
+  };
+  const diskError = (cause: unknown) =>
+    new CourierError('DISK_ERROR', `could not write the body to the results directory: ${(cause as Error).message}`, { cause });
+  try {
+    await pipeline(res.body.stream(), sink);
+  } catch (error) {
+    await cleanUp();
+    if (sink.diskError !== null) throw diskError(sink.diskError);
+    // A body error (timeout, reset, too large…) keeps its own code.
+    throw isCourierError(error) ? error : toCourierError(error);
+  }
+  if (!sink.file) {
+    const bytes = sink.head.length === 1 ? sink.head[0]! : Buffer.concat(sink.head);
+    return { bodyBase64: bytes.toString('base64'), bodyBytes: bytes.length };
+  }
+  try {
+    await sink.file.close();
+    sink.file = null;
+    await rename(partPath, finalPath);
+  } catch (error) {
+    await cleanUp();
+    throw diskError(error);
+  }
+  return { bodyBytes: sink.size, bodyFile: name };
 }
