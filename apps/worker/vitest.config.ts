@@ -3,5 +3,5 @@ import { sourceConditions } from '../../vitest.shared.ts';
 
 export default defineProject({
   ...sourceConditions,
-  test: { name: 'worker', include: ['src/**/*.{spec,test}.ts'] },
+  test: { name: 'worker', include: ['src/**/*.{spec,test}.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
 });

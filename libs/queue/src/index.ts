@@ -55,6 +55,8 @@ export { runRequestJob, type RequestJobRun, type RunRequestOptions } from './lib
 export { bodyFileName } from './lib/result-body.ts';
 export { sweepResults } from './lib/results-sweeper.ts';
 export {
+  createJobHandlers,
+  requestJobHandler,
   defaultJobHandlers,
   JobHandlerRegistry,
   registerJobHandler,

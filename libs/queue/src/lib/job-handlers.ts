@@ -45,9 +45,18 @@ export class JobHandlerRegistry {
   }
 }
 
+/** The built-in handler of `request` jobs. */
+export const requestJobHandler: KindHandler<RequestJob> = (job, context) => runRequestJob(context.client, job, context);
+
+/** A registry with the built-in handlers (`request`), for a worker that adds its own. */
+export function createJobHandlers(): JobHandlerRegistry {
+  const registry = new JobHandlerRegistry();
+  registry.register('request', requestJobHandler);
+  return registry;
+}
+
 /** The registry `startWorker` uses unless given another one; `request` is registered. */
-export const defaultJobHandlers = new JobHandlerRegistry();
-defaultJobHandlers.register('request', (job: QueuedJob<RequestJob>, context) => runRequestJob(context.client, job, context));
+export const defaultJobHandlers = createJobHandlers();
 
 /** Registers a handler in the default registry (apps/worker registers `download` this way). */
 export function registerJobHandler<K extends JobKind>(kind: K, handler: KindHandler<Extract<JobInput, { kind: K }>>): void {
