@@ -67,3 +67,25 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   });
   return { promise, resolve };
 }
+
+/** A loopback port where nothing listens (a server was there a moment ago). */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A raw origin answering every request on a connection with `response` (exact bytes). */
+export function rawResponder(response: string | Buffer | ((n: number) => string | Buffer)): Promise<RawFixture> {
+  return rawOrigin((socket, ctx) => {
+    const loop = async (n: number): Promise<void> => {
+      await ctx.readRequest();
+      socket.write(typeof response === 'function' ? response(n) : response);
+      return loop(n + 1);
+    };
+    loop(1).catch(() => {});
+  });
+}

@@ -54,6 +54,7 @@ export const statusByErrorCode: Readonly<Record<ErrorCode, number>> = {
   TOO_MANY_REDIRECTS: NodeMcuStatus.MAX_REDIRECT,
   REDIRECT_REFUSED: NodeMcuStatus.FAIL,
   BLOCKED_DESTINATION: NodeMcuStatus.CONNECT,
+  PROXY_ERROR: NodeMcuStatus.CONNECT,
   CIRCUIT_OPEN: NodeMcuStatus.CONNECT,
   TOO_MANY_ORIGINS: NodeMcuStatus.NO_MEM,
   CLIENT_CLOSED: NodeMcuStatus.INVALID_STATE,
