@@ -63,7 +63,7 @@ export function readSettings(env: Env = process.env, suiteArg?: string): BenchSe
     suites: list(suiteArg ?? env['BENCH_SUITE']),
     durationMs,
     warmupMs: integer(env, 'BENCH_WARMUP_MS', Math.min(300, Math.ceil(durationMs / 4)), 0, 600_000),
-    rounds: integer(env, 'BENCH_ROUNDS', 9, 1, 1_000),
+    rounds: integer(env, 'BENCH_ROUNDS', 8, 1, 1_000),
     connections: integer(env, 'BENCH_CONNECTIONS', 50, 1, 10_000),
     inFlight: integer(env, 'BENCH_INFLIGHT', 100, 1, 100_000),
     maxRequests: integer(env, 'BENCH_MAX_REQUESTS', 1_000_000, 1, 1_000_000_000),

@@ -16,7 +16,8 @@ export function machineInfo(now = new Date()): MachineInfo {
   return {
     date: `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
-    cores: os.availableParallelism(),
+    // Logical CPUs of the machine: availableParallelism() would report 1 once taskset pins the bench.
+    cores: os.cpus().length,
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
     loadAverage: os.loadavg()[0] ?? 0,
