@@ -1,0 +1,106 @@
+import type { FleetWorkerState } from '@courier/queue';
+
+/**
+ * What this transport itself did to one worker's sockets since the worker last published:
+ * a job of ours that left a reusable socket (`predicted`), or a `closeconnections` the worker
+ * reported drained (`drained`: none of its earlier sockets is reusable any more).
+ */
+interface Overlay {
+  /** Reads started before the note began; only a later read can judge it. */
+  since: number;
+  /** The worker's heartbeat seen by the first later read; a newer heartbeat supersedes the overlay. */
+  ref: number | null;
+  drained: boolean;
+  predicted: Set<string>;
+}
+
+/**
+ * The scheduler's local mirror of the fleet view (`readFleetState`), so `http.hasconnection`
+ * can answer synchronously: true while any live worker holds a reusable socket for the origin.
+ *
+ * A worker publishes its origin snapshots once per heartbeat, so the view lags its actors by up
+ * to a heartbeat. Where this transport knows better — a job of its own just finished and left
+ * a keep-alive socket, or a `closeconnections` it sent just drained a worker — it overlays that
+ * knowledge until the worker has published a state taken after it. That is decided without
+ * comparing clocks: the worker writes its heartbeat and the event we reacted to (job finished,
+ * drained reply) on one Redis connection, in order, so any heartbeat newer than the one a read
+ * started *after* the event saw was written after the event and reflects it.
+ */
+export class FleetMirror {
+  /** Live workers → origins (`scheme://host:port`) where they hold a reusable socket. */
+  #workers = new Map<string, { heartbeatAt: number; reusable: Set<string> }>();
+  readonly #overlays = new Map<string, Overlay>();
+  #readsStarted = 0;
+  #readsApplied = 0;
+
+  /** Reads of the fleet view applied so far. */
+  get reads(): number {
+    return this.#readsApplied;
+  }
+
+  /** Live workers in the last read. */
+  get workers(): number {
+    return this.#workers.size;
+  }
+
+  /** Call as a read of the fleet view starts; give the ticket to `apply` with its outcome. */
+  beginRead(): number {
+    return ++this.#readsStarted;
+  }
+
+  /** Takes in a read of the fleet view (every live worker, a dead one's hash having expired). */
+  apply(ticket: number, states: readonly FleetWorkerState[]): void {
+    const workers = new Map<string, { heartbeatAt: number; reusable: Set<string> }>();
+    for (const state of states) {
+      const reusable = new Set<string>();
+      for (const origin of state.origins) if (origin.sockets.reusable > 0) reusable.add(origin.origin);
+      workers.set(state.workerId, { heartbeatAt: state.heartbeatAt, reusable });
+    }
+    // A read that started before a later one finished must not overwrite it.
+    if (ticket < this.#readsApplied) return;
+    this.#workers = workers;
+    this.#readsApplied = ticket;
+    for (const [workerId, overlay] of this.#overlays) {
+      if (ticket <= overlay.since) continue;
+      const worker = workers.get(workerId);
+      if (!worker) this.#overlays.delete(workerId); // gone (dead, or closed): so are its sockets
+      else if (overlay.ref === null) overlay.ref = worker.heartbeatAt;
+      else if (worker.heartbeatAt > overlay.ref) this.#overlays.delete(workerId);
+    }
+  }
+
+  #overlay(workerId: string): Overlay {
+    let overlay = this.#overlays.get(workerId);
+    if (!overlay) {
+      overlay = { since: 0, ref: null, drained: false, predicted: new Set() };
+      this.#overlays.set(workerId, overlay);
+    }
+    overlay.since = this.#readsStarted;
+    overlay.ref = null;
+    return overlay;
+  }
+
+  /** A job of ours finished on `workerId` and left its socket to `origin` reusable. */
+  noteReusable(workerId: string, origin: string): void {
+    this.#overlay(workerId).predicted.add(origin);
+  }
+
+  /** `closeconnections` reported these workers drained: none of their sockets is reusable now. */
+  noteDrained(workerIds: Iterable<string>): void {
+    for (const workerId of workerIds) {
+      const overlay = this.#overlay(workerId);
+      overlay.drained = true;
+      overlay.predicted.clear();
+    }
+  }
+
+  /** Whether a live worker holds a reusable socket for `origin` (`scheme://host:port`). */
+  hasConnection(origin: string): boolean {
+    for (const overlay of this.#overlays.values()) if (overlay.predicted.has(origin)) return true;
+    for (const [workerId, worker] of this.#workers) {
+      if (this.#overlays.get(workerId)?.drained) continue;
+      if (worker.reusable.has(origin)) return true;
+    }
+    return false;
+  }
+}

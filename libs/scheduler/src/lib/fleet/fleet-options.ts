@@ -1,0 +1,54 @@
+import type { QueueLogger } from '@courier/queue';
+
+/** How to reach the fleet: the Redis queue the workers consume. */
+export interface FleetTransportOptions {
+  /** `redis://` or `rediss://` URL of the queue's Redis. */
+  redisUrl: string;
+  /** Redis key prefix, as the workers use it. Default `courier`. */
+  prefix?: string;
+  /** Queue name, as the workers use it. Default `jobs`. */
+  queueName?: string;
+  /**
+   * Where this machine finds the body files of large results (bodies over the workers'
+   * `inlineBodyBytes`), in the workers' results directory. Default `COURIER_RESULTS_DIR`, else
+   * the queue's default (`<tmpdir>/courier-results`). Across machines it must be a shared volume.
+   */
+  resultsDir?: string;
+  /**
+   * Most request jobs of this transport enqueued and not finished at once; more requests wait
+   * here, in call order. Bounds the queue's event stream traffic we must read without falling
+   * behind its cap (BullMQ keeps about 10,000 events). Default 1000.
+   */
+  maxPending?: number;
+  /** Most jobs per enqueue call (requests made in one scheduler pass go out together). Default 500. */
+  maxBatch?: number;
+  /**
+   * How often the fleet view is read while `hasconnection` is in use, in milliseconds.
+   * Default 250 (a quarter of the workers' 1 s heartbeat).
+   */
+  refreshMs?: number;
+  /** The fleet view stops being read this long after the last `hasconnection`, in milliseconds. Default 10 000. */
+  refreshIdleMs?: number;
+  /**
+   * A job whose result event has not come this long after it was enqueued (or last checked) is
+   * looked up once, in case its event was trimmed from the capped stream, in milliseconds.
+   * Default 10 000.
+   */
+  recheckAfterMs?: number;
+  /**
+   * `closeconnections` gives up on a live worker that has not reported drained after this long,
+   * in milliseconds (a dead worker stops counting once its heartbeat expires). Default 300 000.
+   */
+  closeTimeoutMs?: number;
+  logger?: QueueLogger;
+}
+
+/** Defaults of the options above (prefix and queue name are the queue's own defaults). */
+export const fleetTransportDefaults = {
+  maxPending: 1_000,
+  maxBatch: 500,
+  refreshMs: 250,
+  refreshIdleMs: 10_000,
+  recheckAfterMs: 10_000,
+  closeTimeoutMs: 300_000,
+} as const;

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { ErrorCode } from '@courier/origin';
+import type { JobError, RequestResult } from '@courier/queue';
+import { plutoHeaders } from '../http/execute.ts';
+import { plutoReasons } from '../http/reasons.ts';
+import type { PlutoHeaders, PlutoResult } from '../http/types.ts';
+
+const gunzip = promisify(zlib.gunzip);
+const inflate = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
+
+// The same decoding as the in-process path (http/execute.ts keeps its copy private): the worker
+// stores the bytes as they came, so the facade decodes them here exactly as it would have there.
+async function decode(encoding: 'gzip' | 'deflate', body: Buffer): Promise<Buffer | null> {
+  try {
+    if (encoding === 'gzip') return await gunzip(body);
+    try {
+      return await inflate(body);
+    } catch {
+      return await inflateRaw(body);
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** Thrown inside this module only; becomes `[null, reason]`. */
+class Failure {
+  constructor(readonly reason: string) {}
+}
+
+/** The body file of a large result, read from this machine's results directory (confined to it). */
+async function readBodyFile(resultsDir: string, bodyFile: string): Promise<Buffer> {
+  const root = resolve(resultsDir);
+  const path = resolve(root, bodyFile);
+  const inside = relative(root, path);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new Failure(plutoReasons.BAD_PATH);
+  try {
+    return await readFile(path);
+  } catch {
+    // Written by a worker on another machine without a shared results volume, or swept already.
+    throw new Failure(plutoReasons.DISK_ERROR);
+  }
+}
+
+/** The reason string for a failed job's error code (an unknown code from a newer worker: `Protocol Error`). */
+export function failureTuple(error: JobError): PlutoResult {
+  const reason = (plutoReasons as Partial<Record<string, string>>)[error.code] ?? plutoReasons.INTERNAL;
+  return [null, reason];
+}
+
+/**
+ * A request job that failed because the origin answered ≥ 400, from a queue whose request jobs
+ * cannot yet complete with such a status (see the README): the status is all that travelled, so
+ * the body is empty, the headers are missing and the status text is the standard one.
+ */
+export function statusOnlyTuple(error: JobError & { status: number }): PlutoResult {
+  return ['', error.status, {}, STATUS_CODES[error.status] ?? ''];
+}
+
+/** True for the failure `statusOnlyTuple` stands for. */
+export function isStatusFailure(error: JobError): error is JobError & { status: number } {
+  return error.code === ('HTTP_STATUS' satisfies ErrorCode) && typeof error.status === 'number';
+}
+
+/**
+ * A completed request job as Pluto's tuple, built as the in-process path builds it: Title-Cased
+ * headers joined with ", ", no `Transfer-Encoding`, gzip/deflate decoded (and `Content-Encoding`
+ * dropped, `Content-Length` the decoded size), the body as UTF-8 text.
+ */
+export async function successTuple(result: RequestResult, resultsDir: string): Promise<PlutoResult> {
+  try {
+    let body = result.bodyFile !== undefined ? await readBodyFile(resultsDir, result.bodyFile) : Buffer.from(result.bodyBase64 ?? '', 'base64');
+    const headers: PlutoHeaders = plutoHeaders(result.headers);
+    const encoding = headers['Content-Encoding']?.trim().toLowerCase();
+    if ((encoding === 'gzip' || encoding === 'deflate') && body.length > 0) {
+      const plain = await decode(encoding, body);
+      if (plain === null) return [null, plutoReasons.PROTOCOL_ERROR];
+      body = plain;
+      delete headers['Content-Encoding'];
+      if (headers['Content-Length'] !== undefined) headers['Content-Length'] = String(plain.length);
+    }
+    return [body.toString('utf8'), result.status, headers, result.statusText];
+  } catch (error) {
+    if (error instanceof Failure) return [null, error.reason];
+    return [null, plutoReasons.INTERNAL];
+  }
+}
