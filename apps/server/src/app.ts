@@ -40,7 +40,7 @@ export interface BuildAppOptions {
   /** Overrides the choice above. */
   originsView?: OriginsView;
   /** Serve bull-board at `/admin/queues` for the BullMQ driver's queue on this Redis. */
-  bullBoard?: { redisUrl: string; prefix: string; queueName: string };
+  bullBoard?: { redisUrl: string; queuePrefix: string; queueName: string };
   /** Fastify's logger option: a pino logger, options, or false (the default, for tests). */
   logger?: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'];
   /** Interval of SSE keep-alive comments, in milliseconds. */

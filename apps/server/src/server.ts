@@ -26,12 +26,17 @@ export interface RunningServer {
   url: string;
 }
 
-/** Builds the app and listens; warns when the API is reachable from other machines without a token. */
+/** Warns when the API would be reachable from other machines without a token; returns whether it warned. */
+export function warnIfExposed(config: Pick<CourierConfig, 'host' | 'token'>, logger: Pick<Logger, 'warn'>): boolean {
+  if (config.token !== undefined || isLoopbackHost(config.host)) return false;
+  logger.warn({ host: config.host }, `HOST is ${config.host} and COURIER_TOKEN is unset: anyone who can reach this port can use the API`);
+  return true;
+}
+
+/** Builds the app and listens. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, logger } = options;
-  if (config.token === undefined && !isLoopbackHost(config.host)) {
-    logger.warn({ host: config.host }, `HOST is ${config.host} and COURIER_TOKEN is unset: anyone who can reach this port can use the API`);
-  }
+  warnIfExposed(config, logger);
   const app = await buildApp({ ...options, logger });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address() as AddressInfo;

@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       token: undefined,
       concurrency: 16,
       allowDestinations: [],
+      queuePrefix: 'courier',
+      queueName: 'jobs',
       configFile: undefined,
       logLevel: 'info',
       maxBatch: 1000,
@@ -45,7 +47,9 @@ describe('loadConfig', () => {
       COURIER_CONCURRENCY: '64',
       COURIER_RESULTS_DIR: '/data/results',
       COURIER_DOWNLOAD_ROOT: '/data/downloads',
-      COURIER_ALLOW_DESTINATIONS: '127.0.0.0/8, ::1, *.internal.example:443,localhost',
+      COURIER_ALLOW_DESTINATIONS: '127.0.0.0/8, ::1, *.internal.example:443,localhost,loopback,private',
+      COURIER_QUEUE_PREFIX: 'acme',
+      COURIER_QUEUE_NAME: 'jobs-2',
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
@@ -56,7 +60,9 @@ describe('loadConfig', () => {
       concurrency: 64,
       resultsDir: '/data/results',
       downloadRoot: '/data/downloads',
-      allowDestinations: ['127.0.0.0/8', '::1', '*.internal.example:443', 'localhost'],
+      allowDestinations: ['127.0.0.0/8', '::1', '*.internal.example:443', 'localhost', 'loopback', 'private'],
+      queuePrefix: 'acme',
+      queueName: 'jobs-2',
       logLevel: 'debug',
     });
   });
@@ -79,6 +85,7 @@ describe('loadConfig', () => {
     [{ COURIER_ALLOW_DESTINATIONS: '10.0.0.0/33' }, 'COURIER_ALLOW_DESTINATIONS'],
     [{ COURIER_ALLOW_DESTINATIONS: 'ok.example, bad pattern!' }, 'COURIER_ALLOW_DESTINATIONS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ COURIER_QUEUE_NAME: 'a:b' }, 'COURIER_QUEUE_NAME'],
     [{ COURIER_MAX_BATCH: '-1' }, 'COURIER_MAX_BATCH'],
   ])('stops on %j naming %s', (env, variable) => {
     const error = configError(env);

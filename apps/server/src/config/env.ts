@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import { queueDefaults } from '@courier/queue';
 import { z } from 'zod';
 import { defaults } from './defaults.ts';
 
@@ -16,6 +17,9 @@ export interface CourierConfig {
   host: string;
   /** `REDIS_URL`: set → BullMQ on Redis; unset → the in-memory queue in this process. */
   redisUrl: string | undefined;
+  /** `COURIER_QUEUE_PREFIX` / `COURIER_QUEUE_NAME`: the Redis key prefix and queue name, the workers' too. */
+  queuePrefix: string;
+  queueName: string;
   /** `COURIER_TOKEN`: set → every route but /healthz needs it (bearer or session cookie). */
   token: string | undefined;
   /** `COURIER_CONCURRENCY`: jobs in flight per worker. */
@@ -24,7 +28,7 @@ export interface CourierConfig {
   resultsDir: string | undefined;
   /** `COURIER_DOWNLOAD_ROOT`: the root every download `dst` is confined to. */
   downloadRoot: string | undefined;
-  /** `COURIER_ALLOW_DESTINATIONS`: CIDRs or host patterns exempt from the destination policy. */
+  /** `COURIER_ALLOW_DESTINATIONS`: CIDRs, addresses, `loopback` / `private` / `link-local`, or host patterns exempt from the destination policy. */
   allowDestinations: string[];
   /** `COURIER_CONFIG`: path of a JSON/YAML file with per-origin policy, and its parsed content. */
   configFile: { path: string; content: Record<string, unknown> } | undefined;
@@ -69,14 +73,20 @@ function isCidrOrAddress(entry: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
+/** Named address groups, as the worker's destination policy knows them. */
+const destinationKeywords = new Set(['loopback', 'private', 'link-local']);
+
 const destinationList = z.preprocess(
   (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : []),
   z.array(
-    z.string().refine((entry) => isCidrOrAddress(entry) || hostPattern.test(entry), {
-      error: (issue) => `${JSON.stringify(issue.input)} is neither a CIDR, an address nor a host pattern`,
+    z.string().refine((entry) => destinationKeywords.has(entry) || isCidrOrAddress(entry) || hostPattern.test(entry), {
+      error: (issue) => `${JSON.stringify(issue.input)} is neither a CIDR, an address, a keyword (loopback, private, link-local) nor a host pattern`,
     }),
   ),
 );
+
+const queueNamePart = (fallback: string) =>
+  z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1 to 100)').default(fallback));
 
 const envSchema = z.object({
   PORT: integer(0, 65_535, defaults.port),
@@ -87,6 +97,8 @@ const envSchema = z.object({
       .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
       .optional(),
   ),
+  COURIER_QUEUE_PREFIX: queueNamePart(queueDefaults.prefix),
+  COURIER_QUEUE_NAME: queueNamePart(queueDefaults.queueName),
   COURIER_TOKEN: z.preprocess(
     emptyAsUnset,
     z.string().min(8, 'must be at least 8 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
@@ -121,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
+    queuePrefix: e.COURIER_QUEUE_PREFIX,
+    queueName: e.COURIER_QUEUE_NAME,
     token: e.COURIER_TOKEN,
     concurrency: e.COURIER_CONCURRENCY,
     resultsDir: e.COURIER_RESULTS_DIR,

@@ -8,8 +8,8 @@ import { Redis } from 'ioredis';
 export interface BullBoardOptions {
   /** The Redis the BullMQ driver uses. */
   redisUrl: string;
-  /** The driver's key prefix and queue name (`queueDefaults` unless configured otherwise). */
-  prefix: string;
+  /** The driver's key prefix and queue name (`COURIER_QUEUE_PREFIX`, `COURIER_QUEUE_NAME`). Not `prefix`: Fastify takes that as the route prefix. */
+  queuePrefix: string;
   queueName: string;
   /** Path the board is served under. */
   basePath: string;
@@ -26,7 +26,7 @@ export const bullBoardPlugin: FastifyPluginAsync<BullBoardOptions> = async (app,
   // BullMQ wants `maxRetriesPerRequest: null` on connections it blocks on; the board only reads.
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
   connection.on('error', (error: unknown) => app.log.warn({ err: error }, 'bull-board redis connection error'));
-  const queue = new Queue(options.queueName, { connection, prefix: options.prefix });
+  const queue = new Queue(options.queueName, { connection, prefix: options.queuePrefix });
   app.addHook('onClose', async () => {
     await queue.close();
     connection.disconnect();

@@ -1,0 +1,204 @@
+// The `courier` command end to end, as a user runs it: `serve` (what `npm start` runs) on a free
+// port, then `enqueue --wait` and `status` as separate processes talking to it over HTTP.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { startHttpFixture } from '../../../test/fixtures/index.ts';
+import { startRedis } from '../../../test/harness/index.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** Exactly the root `start` script's command line, minus the subcommand. */
+const courier = ['--conditions=@courier/source', '--import', 'tsx', 'apps/cli/src/main.ts'];
+
+/** A clean environment: no Redis, no token, no server from the caller's shell. */
+function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...extra };
+  for (const name of ['REDIS_URL', 'COURIER_TOKEN', 'COURIER_SERVER', 'PORT', 'HOST', 'COURIER_ALLOW_DESTINATIONS', 'COURIER_QUEUE_PREFIX']) {
+    if (!(name in extra)) delete env[name];
+  }
+  return env;
+}
+
+/** The destination policy refuses loopback by default; these tests talk to their own loopback origins. */
+const allowLoopback = { COURIER_ALLOW_DESTINATIONS: 'loopback' };
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  stderr: () => string;
+}
+
+/** Starts `courier serve` on PORT=0 and resolves with the URL it prints once it listens. */
+async function serve(env: Record<string, string> = {}, args: string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, [...courier, 'serve', ...args], { cwd: root, env: baseEnv({ PORT: '0', HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines = createInterface({ input: child.stdout! });
+  const exited = once(child, 'exit').then(([code]) => {
+    throw new Error(`courier serve exited with ${String(code)} before listening:\n${stderr}`);
+  });
+  const listening = (async () => {
+    for await (const line of lines) {
+      const match = /courier listening on (http:\/\/\S+)/.exec(line);
+      if (match) return match[1]!;
+    }
+    throw new Error(`courier serve closed stdout before listening:\n${stderr}`);
+  })();
+  const url = await Promise.race([listening, exited]);
+  return { child, url, stderr: () => stderr };
+}
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...courier, ...args], { cwd: root, env: baseEnv(env) });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+// Each command is a fresh Node process compiling TypeScript with tsx (a second or more on a busy
+// 2-core machine): a generous watchdog, never a timing claim.
+describe('courier (the CLI)', { timeout: 120_000 }, () => {
+  it('serves without Redis, runs `enqueue --wait` to a loopback origin, and reads the job back with `status`', async () => {
+    const origin = await startHttpFixture();
+    onTestFinished(() => origin.close());
+    const server = await serve(allowLoopback);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', queue: 'memory' });
+
+    const enqueued = await run(['enqueue', `${origin.url}/echo`, '-X', 'PUT', '-H', 'X-Trace: cli-1', '-d', 'hello from the cli', '--key', 'cli-test-1', '--wait', '--server', server.url]);
+    expect(enqueued.stderr).toBe('');
+    expect(enqueued.code).toBe(0);
+    const [id, state, status] = enqueued.stdout.trim().split(/\s+/);
+    expect(state).toBe('completed');
+    expect(status).toBe('200');
+    expect(origin.requestLog).toHaveLength(1);
+    expect(origin.requestLog[0]).toMatchObject({ method: 'PUT', path: '/echo' });
+    expect(origin.requestLog[0]?.headers['x-trace']).toBe('cli-1');
+    expect(origin.requestLog[0]?.body.toString()).toBe('hello from the cli');
+
+    // COURIER_SERVER works as well as --server.
+    const status1 = await run(['status', id!], { COURIER_SERVER: server.url });
+    expect(status1.code).toBe(0);
+    expect(status1.stdout).toMatch(new RegExp(`^id: +${id}$`, 'm'));
+    expect(status1.stdout).toMatch(/^state: +completed$/m);
+    expect(status1.stdout).toMatch(/^status: +200 OK$/m);
+    expect(status1.stdout).toContain('hello from the cli');
+
+    const json = await run(['status', id!, '--json', '--server', server.url]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ id, state: 'completed', result: { status: 200 } });
+
+    // The same key runs once.
+    const again = await run(['enqueue', `${origin.url}/echo`, '-X', 'PUT', '-H', 'X-Trace: cli-1', '-d', 'hello from the cli', '--key', 'cli-test-1', '--server', server.url]);
+    expect(again.stdout.trim()).toBe(`${id} (duplicate)`);
+    expect(origin.requests).toBe(1);
+
+    // SIGTERM: a graceful exit with status 0.
+    server.child.kill('SIGTERM');
+    const [code] = (await once(server.child, 'exit')) as [number | null];
+    expect(code, server.stderr()).toBe(0);
+  });
+
+  it('refuses loopback destinations by default (the destination policy of service mode)', async () => {
+    const origin = await startHttpFixture();
+    onTestFinished(() => origin.close());
+    const server = await serve();
+    const result = await run(['enqueue', `${origin.url}/hello`, '--wait', '--server', server.url]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/\sfailed\s+BLOCKED_DESTINATION: /);
+    expect(origin.connections).toBe(0);
+  });
+
+  it('runs on Redis: `serve --no-worker` plus a separate `courier worker`, fleet view and bull-board included', async () => {
+    const redis = await startRedis();
+    onTestFinished(() => redis.stop());
+    const origin = await startHttpFixture();
+    onTestFinished(() => origin.close());
+    // A prefix of its own, so a shared REDIS_URL sees no other test's jobs.
+    const env = { REDIS_URL: redis.url, COURIER_QUEUE_PREFIX: `courier-test-${randomUUID()}`, COURIER_TOKEN: 'cli-redis-token', ...allowLoopback };
+    const server = await serve(env, ['--no-worker']);
+    const aliveFile = join(await mkdtemp(join(tmpdir(), 'courier-cli-')), 'alive');
+    const worker = spawn(process.execPath, [...courier, 'worker', '--alive-file', aliveFile], { cwd: root, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    onTestFinished(async () => {
+      if (worker.exitCode === null && worker.signalCode === null) {
+        worker.kill('SIGKILL');
+        await once(worker, 'exit');
+      }
+    });
+    let workerErr = '';
+    worker.stderr!.on('data', (chunk: Buffer) => (workerErr += chunk.toString()));
+    for await (const line of createInterface({ input: worker.stdout! })) if (line.includes('taking jobs')) break;
+    expect((await stat(aliveFile)).isFile()).toBe(true);
+
+    const enqueued = await run(['enqueue', `${origin.url}/hello`, `${origin.url}/bytes/4`, '--wait', '--server', server.url], env);
+    expect(enqueued.code, enqueued.stderr + workerErr).toBe(0);
+    expect(enqueued.stdout.trim().split('\n').map((l) => l.split(/\s+/)[1])).toEqual(['completed', 'completed']);
+
+    const auth = { authorization: `Bearer ${env.COURIER_TOKEN}` };
+    type Origins = { scope: string; origins: Array<{ origin: string; workerId: string }> };
+    const fleetOrigins = async () => (await (await fetch(`${server.url}/v1/origins`, { headers: auth })).json()) as Origins;
+    expect((await fleetOrigins()).scope).toBe('fleet');
+    // Workers publish their actors on a heartbeat (1 s): the origin shows up at the next one.
+    await expect
+      .poll(async () => (await fleetOrigins()).origins.some((o) => o.origin === origin.origin && typeof o.workerId === 'string'), { interval: 200, timeout: 20_000 })
+      .toBe(true);
+    const board = await fetch(`${server.url}/admin/queues`, { headers: auth });
+    expect(board.status).toBe(200);
+    expect(board.headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await fetch(`${server.url}/admin/queues`)).status).toBe(401);
+
+    worker.kill('SIGTERM');
+    server.child.kill('SIGTERM');
+    const [[workerCode], [serverCode]] = (await Promise.all([once(worker, 'exit'), once(server.child, 'exit')])) as [[number | null], [number | null]];
+    expect(workerCode, workerErr).toBe(0);
+    expect(serverCode, server.stderr()).toBe(0);
+  });
+
+  it('takes the token from COURIER_TOKEN, and reports API errors with their code and exit status 1', async () => {
+    const server = await serve({ COURIER_TOKEN: 'cli-token-123456' });
+    const refused = await run(['status', 'some-id', '--server', server.url]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^courier: UNAUTHORIZED: /m);
+    const missing = await run(['status', 'some-id', '--server', server.url], { COURIER_TOKEN: 'cli-token-123456' });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^courier: NOT_FOUND: no job some-id/m);
+    const bad = await run(['enqueue', 'ftp://127.0.0.1/x', '--server', server.url], { COURIER_TOKEN: 'cli-token-123456' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^courier: UNSUPPORTED_SCHEME: url: /m);
+  });
+
+  it('stops at start on a bad configuration, naming the variable (exit 2)', async () => {
+    const result = await run(['serve'], { PORT: 'eighty' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^courier: bad configuration: PORT: /m);
+  });
+
+  it('says when no server answers, and refuses bad flags with exit 2', async () => {
+    const unreachable = await run(['status', 'x', '--server', 'http://127.0.0.1:9']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/can't reach http:\/\/127\.0\.0\.1:9/);
+    const badHeader = await run(['enqueue', 'http://127.0.0.1:9/', '-H', 'no-colon-here']);
+    expect(badHeader.code).toBe(2);
+    expect(badHeader.stderr).toMatch(/-H "no-colon-here": expected "Name: value"/);
+    const unknown = await run(['frobnicate']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/unknown command/);
+  });
+});

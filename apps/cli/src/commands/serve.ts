@@ -1,0 +1,93 @@
+import { createClient } from '@courier/origin';
+import { createQueue } from '@courier/queue';
+import { closeOnSignals, ConfigError, createLogger, loadConfig, startServer, type ShutdownStep } from '@courier/server';
+import { loadWorkerConfig, startWorkerProcess, WorkerConfigError, type WorkerProcess } from '@courier/worker';
+import type { Command } from 'commander';
+import { CliError, type CliIo } from '../io.ts';
+import type { CliCommand } from './command.ts';
+
+interface ServeFlags {
+  worker: boolean;
+  port?: string;
+  host?: string;
+}
+
+/** Grace for the HTTP side of a shutdown, in milliseconds; the worker's own grace and deadline add to it. */
+const shutdownGraceMs = 15_000;
+
+/** A Redis URL as it may be printed: the password replaced. */
+function printableRedisUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.href;
+}
+
+async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
+  const env = { ...io.env, ...(flags.port === undefined ? {} : { PORT: flags.port }), ...(flags.host === undefined ? {} : { HOST: flags.host }) };
+  // Both halves read the same environment; each validates what it uses and names a bad variable.
+  let config;
+  let workerConfig;
+  try {
+    config = loadConfig(env);
+    workerConfig = flags.worker ? loadWorkerConfig(env) : undefined;
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, 2);
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const queue = await createQueue({
+    ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+    prefix: config.queuePrefix,
+    queueName: config.queueName,
+    logger,
+  });
+  // The in-process worker shares this queue (on the in-memory driver it is the only way jobs reach it).
+  let worker: WorkerProcess | undefined;
+  if (workerConfig !== undefined) worker = await startWorkerProcess(workerConfig, { queue, logger: logger.child({ component: 'worker' }) });
+  // Without a worker here the server still needs a client for nothing but an empty local view.
+  const client = worker?.client ?? createClient();
+  let server;
+  try {
+    server = await startServer({
+      config,
+      logger,
+      queue,
+      client,
+      ...(config.redisUrl === undefined ? {} : { bullBoard: { redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, queueName: config.queueName } }),
+    });
+  } catch (error) {
+    // A port in use, say: undo what started, so the process can exit with the message.
+    await (worker === undefined ? client.close() : worker.stop('server failed to start'));
+    await queue.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new CliError(`can't listen on ${config.host}:${config.port} (${code})`);
+    throw error;
+  }
+  const { app } = server;
+
+  // In order: no new HTTP work, then the worker (its jobs finish or go back), then the queue.
+  const steps: ShutdownStep[] = [
+    { name: 'http server', run: () => app.close() },
+    ...(worker === undefined ? [{ name: 'origin client', run: () => client.close() }] : [{ name: 'worker', run: () => worker.stop('shutdown') }]),
+    { name: 'queue', run: () => queue.close() },
+  ];
+  closeOnSignals(steps, logger, shutdownGraceMs + (workerConfig?.shutdownGraceMs ?? 0) + (workerConfig?.closeDeadlineMs ?? 0));
+
+  const where = config.redisUrl === undefined ? 'in-memory queue' : `Redis ${printableRedisUrl(config.redisUrl)}`;
+  const work = worker === undefined ? 'no worker in this process' : `worker ${worker.workerId}, ${workerConfig?.concurrency ?? config.concurrency} jobs in flight`;
+  io.out(`courier listening on ${server.url} (${where}; ${work}${config.token === undefined ? '; no token' : ''})`);
+}
+
+/** `courier serve`: the API server, plus a worker in the same process unless `--no-worker`. */
+export const serveCommand: CliCommand = {
+  name: 'serve',
+  register(program: Command, io: CliIo) {
+    program
+      .command('serve')
+      .description('run the HTTP API (and a worker in-process): in-memory queue, or Redis when REDIS_URL is set')
+      .option('--no-worker', 'run no worker in this process (workers run elsewhere: `courier worker`)')
+      .option('--port <port>', 'listen port (overrides PORT)')
+      .option('--host <host>', 'listen address (overrides HOST)')
+      .action((flags: ServeFlags) => serve(flags, io));
+  },
+};

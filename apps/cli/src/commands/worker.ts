@@ -1,0 +1,62 @@
+import { utimes, writeFile } from 'node:fs/promises';
+import { closeOnSignals, createLogger } from '@courier/server';
+import { loadWorkerConfig, startWorkerProcess, WorkerConfigError } from '@courier/worker';
+import type { Command } from 'commander';
+import { CliError, type CliIo } from '../io.ts';
+import type { CliCommand } from './command.ts';
+
+interface WorkerFlags {
+  aliveFile?: string;
+}
+
+/** How often `--alive-file` is touched, in milliseconds; a health check allows several missed beats. */
+const aliveIntervalMs = 5_000;
+
+/** Touches `path` now and every few seconds while the event loop runs; returns the stop function. */
+async function keepAlive(path: string): Promise<() => void> {
+  const touch = async () => {
+    const now = new Date();
+    await utimes(path, now, now).catch(() => writeFile(path, `${process.pid}\n`));
+  };
+  await touch();
+  const timer = setInterval(() => void touch().catch(() => {}), aliveIntervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
+  let config;
+  try {
+    config = loadWorkerConfig(io.env);
+  } catch (error) {
+    if (error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, 2);
+    throw error;
+  }
+  if (config.redisUrl === undefined) {
+    throw new CliError('REDIS_URL: required for a worker of its own (without Redis, `courier serve` runs the worker in its process)', 2);
+  }
+  const logger = createLogger(config.logLevel).child({ service: 'courier-worker' });
+  const worker = await startWorkerProcess(config, { logger });
+  const stopAlive = flags.aliveFile === undefined ? () => {} : await keepAlive(flags.aliveFile);
+  closeOnSignals(
+    [
+      { name: 'alive file', run: async () => stopAlive() },
+      { name: 'worker', run: () => worker.stop('shutdown') },
+    ],
+    logger,
+    config.shutdownGraceMs + config.closeDeadlineMs + 5_000,
+  );
+  io.out(`courier worker ${worker.workerId} taking jobs (${config.concurrency} in flight)`);
+}
+
+/** `courier worker`: a queue consumer alone (apps/worker's `startWorkerProcess`), for Redis. */
+export const workerCommand: CliCommand = {
+  name: 'worker',
+  register(program: Command, io: CliIo) {
+    program
+      .command('worker')
+      .description('run a worker: takes jobs from the Redis queue (REDIS_URL) and runs them through its origin actors')
+      .option('--alive-file <path>', `touch this file every ${aliveIntervalMs / 1000} s while the worker runs (for container health checks)`)
+      .action((flags: WorkerFlags) => runWorker(flags, io));
+  },
+};
