@@ -1,5 +1,5 @@
 import { createActor, type Actor } from 'xstate';
-import { createConnector, type Connector, type ConnectorOptions } from './connector.ts';
+import type { Connector } from './connector.ts';
 import { publishState } from './diagnostics.ts';
 import { CourierError } from './errors.ts';
 import type { Exchange, ExchangeOwner } from './exchange.ts';
@@ -13,7 +13,8 @@ import type { OriginSnapshot, OriginStateValue, OriginTransition } from './types
 export interface OriginActorInit {
   id: OriginId;
   policy: OriginPolicy;
-  connector: Omit<ConnectorOptions, 'timeoutMs' | 'preferIpv6'>;
+  /** Connectors are shared per client (each holds a TLS session cache): the registry hands them out. */
+  connectorFor: (preferIpv6: boolean, connectTimeoutMs: number) => Connector;
   /** The registry lets go of the actor when it is evicted or closed. */
   onEvicted: (actor: OriginActor) => void;
   inspect?: ((event: unknown) => void) | undefined;
@@ -33,7 +34,6 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
   #idle: SocketSlot[] = [];
   #queue: Exchange[] = [];
   #queueHead = 0;
-  readonly #running = new Set<Exchange>();
   #reusableSlots = 0;
   #connected = 0;
   #connecting = 0;
@@ -51,17 +51,15 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
   #lastError: CourierError | null = null;
   #completed = 0;
   #failed = 0;
-  readonly #connectors = new Map<boolean, Connector>();
-  readonly #connectorInit: OriginActorInit['connector'];
+  readonly #connectorFor: (preferIpv6: boolean, connectTimeoutMs: number) => Connector;
   readonly #onEvicted: (actor: OriginActor) => void;
 
   constructor(init: OriginActorInit) {
     this.id = init.id;
     this.policy = init.policy;
-    this.#connectorInit = init.connector;
+    this.#connectorFor = init.connectorFor;
     this.#onEvicted = init.onEvicted;
-    const machine = originMachine.provide({ actions: { evict: () => this.#evict() } });
-    this.machine = createActor(machine, {
+    this.machine = createActor(originMachine, {
       input: {
         circuitThreshold: init.policy.circuitThreshold,
         circuitCooldownMs: init.policy.circuitCooldownMs,
@@ -70,18 +68,21 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
       inspect: (event) => {
         init.inspect?.(event);
         // Transitions are recorded only while someone watches: nothing is kept otherwise.
-        if (this.#watchers.size > 0 && (event as { type: string }).type === '@xstate.snapshot') this.#recordTransition(event);
+        if (this.#watchers !== null && this.#watchers.size > 0 && (event as { type: string }).type === '@xstate.snapshot') this.#recordTransition(event);
       },
     });
     this.machine.subscribe((snap) => {
       const value = snap.value;
+      // The chart reaching `closed` on its own is the idle eviction (the machine is shared by
+      // every actor, so it can't call back into this one: a provided machine per actor costs ~22 KB).
+      if (snap.status === 'done' && !this.#closed) this.#evict();
       this.#circuitOpen = value === 'backoff';
       publishState(this.id.key, stateName(value, this.#inFlight));
     });
     this.machine.start();
   }
 
-  readonly #watchers = new Set<(t: OriginTransition) => void>();
+  #watchers: Set<(t: OriginTransition) => void> | null = null;
   #lastValue = 'idle';
 
   #recordTransition(event: unknown): void {
@@ -89,14 +90,14 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     const to = stateName(e.snapshot.value, this.#inFlight);
     const transition: OriginTransition = { at: Date.now(), event: e.event.type, from: this.#lastValue, to };
     this.#lastValue = to;
-    for (const w of this.#watchers) w(transition);
+    for (const w of this.#watchers ?? []) w(transition);
   }
 
   /** Follow this actor's transitions (the dashboard's inspector); returns the unsubscribe. */
   watch(listener: (t: OriginTransition) => void): () => void {
     this.#lastValue = stateName(this.machine.getSnapshot().value, this.#inFlight);
-    this.#watchers.add(listener);
-    return () => this.#watchers.delete(listener);
+    (this.#watchers ??= new Set()).add(listener);
+    return () => this.#watchers?.delete(listener);
   }
 
   /** Events after the chart reached its final state are dropped (late socket events after close). */
@@ -190,18 +191,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     return false;
   }
 
-  #connectorFor(preferIpv6: boolean): Connector {
-    let c = this.#connectors.get(preferIpv6);
-    if (!c) {
-      c = createConnector({ ...this.#connectorInit, timeoutMs: this.policy.connectTimeoutMs, preferIpv6 });
-      this.#connectors.set(preferIpv6, c);
-    }
-    return c;
-  }
-
   #openSlot(ex: Exchange, reusable: boolean): SocketSlot {
     const preferIpv6 = ex.init.preferIpv6;
-    const slot = new SocketSlot(this.id.origin, this.policy, this.#connectorFor(preferIpv6), reusable, this);
+    const slot = new SocketSlot(this.id.origin, this.policy, this.#connectorFor(preferIpv6, this.policy.connectTimeoutMs), reusable, this);
     this.#slots.add(slot);
     if (reusable) this.#reusableSlots++;
     this.#connecting++;
@@ -214,7 +206,6 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     ex.slot = slot;
     ex.reusedSocket = slot.served > 0;
     slot.running++;
-    this.#running.add(ex);
     if (this.#inFlight++ === 0 && !this.#reportedActive) {
       this.#reportedActive = true;
       this.#send({ type: 'requests.active' });
@@ -227,7 +218,6 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
   release(ex: Exchange, slot: SocketSlot, error: CourierError | null): boolean {
     slot.running--;
     slot.served++;
-    this.#running.delete(ex);
     if (--this.#inFlight === 0) this.#scheduleIdleCheck();
     if (error) {
       this.#lastError = error;
@@ -267,11 +257,12 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     }
   }
 
-  #removeSlot(slot: SocketSlot, destroy: boolean): void {
+  /** `destroy`: abort what runs on it (with `reason`, when given) instead of letting it finish. */
+  #removeSlot(slot: SocketSlot, destroy: boolean, reason?: CourierError): void {
     if (!this.#slots.delete(slot)) return;
     if (slot.reusable) this.#reusableSlots--;
     slot.reusable = false;
-    if (destroy) slot.destroy();
+    if (destroy) slot.destroy(reason);
     else slot.close();
     // A socket that never connected stops counting as connecting now; a connected one
     // stops counting when undici reports the disconnect.
@@ -441,8 +432,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
       ex.queued = false;
       ex.fail(reason);
     }
-    for (const ex of [...this.#running]) ex.abort(reason);
-    for (const slot of [...this.#slots]) this.#removeSlot(slot, true);
+    // Destroying a client fails its requests with the reason (each exchange's onError).
+    for (const slot of [...this.#slots]) this.#removeSlot(slot, true, reason);
     this.#closed = true;
     this.#send({ type: 'origin.destroy' });
     this.machine.stop();

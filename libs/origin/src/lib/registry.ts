@@ -1,9 +1,10 @@
 import { CourierError } from './errors.ts';
+import { createConnector, type Connector } from './connector.ts';
 import { OriginActor } from './origin-actor.ts';
 import { proxyFor } from './proxy.ts';
-import type { OriginId } from './origin-key.ts';
+import { tlsTag, type OriginId } from './origin-key.ts';
 import type { PolicyResolver } from './policy.ts';
-import type { ClientOptions, OriginSnapshot } from './types.ts';
+import type { ClientOptions, OriginSnapshot, TlsOptions } from './types.ts';
 
 /**
  * Origin actors as independent top-level actors in a Map (DESIGN.md: spawning thousands of
@@ -40,12 +41,7 @@ export class OriginRegistry {
     const actor = new OriginActor({
       id,
       policy: this.#policies.resolve(id.origin),
-      connector: {
-        tls,
-        lookup: this.#options.lookup,
-        allowAddress: this.#options.allowAddress,
-        proxy: proxyFor(this.#options.proxy, id.protocol, id.hostname, id.port),
-      },
+      connectorFor: (preferIpv6, timeoutMs) => this.#connector(id, tls, preferIpv6, timeoutMs),
       onEvicted: (a) => {
         if (this.#actors.get(a.id.key) === a) this.#actors.delete(a.id.key);
       },
@@ -53,6 +49,20 @@ export class OriginRegistry {
     });
     this.#actors.set(id.key, actor);
     return actor;
+  }
+
+  readonly #connectors = new Map<string, Connector>();
+
+  /** One connector per distinct connect setting, shared by the actors of this client. */
+  #connector(id: OriginId, tls: TlsOptions | undefined, preferIpv6: boolean, timeoutMs: number): Connector {
+    const proxy = proxyFor(this.#options.proxy, id.protocol, id.hostname, id.port);
+    const key = `${id.protocol}|${tlsTag(tls)}|${preferIpv6}|${timeoutMs}|${proxy?.href ?? ''}`;
+    let connector = this.#connectors.get(key);
+    if (!connector) {
+      connector = createConnector({ tls, lookup: this.#options.lookup, allowAddress: this.#options.allowAddress, proxy, preferIpv6, timeoutMs });
+      this.#connectors.set(key, connector);
+    }
+    return connector;
   }
 
   /** Actors whose origin (scheme, host, port) matches, whatever their TLS settings. */
