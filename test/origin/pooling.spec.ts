@@ -221,3 +221,24 @@ describe('watchOrigin (the inspector)', () => {
     expect(seen.length).toBe(before);
   });
 });
+
+describe('aborting a queued request', () => {
+  it('takes it out of the queue with ABORTED; the others run', async () => {
+    const f = await fixture();
+    const latch = f.hold('/held');
+    const c = client({ policy: { connections: 1 } });
+    const first = c.request(`${f.url}/held`).then((r) => r.text());
+    await latch.waitForArrivals(1);
+    const ac = new AbortController();
+    const queued = c.request(`${f.url}/hello`, { signal: ac.signal });
+    const third = c.request(`${f.url}/hello`).then((r) => r.text());
+    expect(c.origins()[0]!.queued).toBe(2);
+    ac.abort();
+    await expect(queued).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(c.origins()[0]!.queued).toBe(1);
+    latch.release();
+    expect(await first).toBeTypeOf('string');
+    expect(await third).toBe('hello world');
+    expect(f.requests).toBe(2);
+  });
+});

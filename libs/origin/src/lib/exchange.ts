@@ -10,6 +10,8 @@ import type { BodyInit, RedirectHop, Timings } from './types.ts';
 export interface ExchangeOwner {
   /** Called once per attempt when the socket is done with it. Returns true if it re-dispatched. */
   release(exchange: Exchange, slot: SocketSlot, error: CourierError | null): boolean;
+  /** Take an exchange aborted while it waited out of the queue. */
+  dequeueAborted(exchange: Exchange): void;
 }
 
 export interface ExchangeInit {
@@ -64,8 +66,6 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
   #resolve: (res: CourierResponse) => void;
   #reject: (err: CourierError) => void;
   owner: ExchangeOwner | null = null;
-  /** Lets the actor take an aborted exchange out of its queue. */
-  onAbortWhileQueued: ((ex: Exchange) => void) | null = null;
 
   constructor(init: ExchangeInit, resolve: (res: CourierResponse) => void, reject: (err: CourierError) => void) {
     this.init = init;
@@ -124,7 +124,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
     if (this.#settled) return;
     this.abortReason ??= reason;
     if (this.queued) {
-      this.onAbortWhileQueued?.(this);
+      this.owner?.dequeueAborted(this);
       this.#fail(reason);
       return;
     }

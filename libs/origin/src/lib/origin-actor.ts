@@ -131,7 +131,6 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
       return;
     }
     ex.queued = true;
-    ex.onAbortWhileQueued = this.#dequeueAborted;
     this.#queue.push(ex);
   }
 
@@ -139,12 +138,12 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
     return this.#queue.length - this.#queueHead;
   }
 
-  readonly #dequeueAborted = (ex: Exchange): void => {
+  dequeueAborted(ex: Exchange): void {
     const i = this.#queue.indexOf(ex, this.#queueHead);
     if (i >= 0) this.#queue.splice(i, 1);
     ex.queued = false;
     this.#countDrained(ex);
-  };
+  }
 
   /** Pick or open a socket for the exchange; false when it has to wait. */
   #tryRun(ex: Exchange): boolean {
@@ -231,7 +230,6 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
       // The retry keeps its place: it runs now on a fresh socket, or first in the queue.
       if (!this.#closing && !this.#tryRun(ex)) {
         ex.queued = true;
-        ex.onAbortWhileQueued = this.#dequeueAborted;
         this.#queue.splice(this.#queueHead, 0, ex);
       }
     }
