@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import type { JobRecord } from '@courier/queue';
 import { describe, expect, it } from 'vitest';
+import { readEvents } from '../../../testing/sse.ts';
 import { buildTestApp, json, startOrigin } from '../../../testing/test-app.ts';
 
 interface EnqueueAnswer {
@@ -226,5 +228,32 @@ describe('failed jobs: GET /v1/requests?state=failed and POST /v1/requests/:id/r
     expect(json<ErrorAnswer>(missingState).error.field).toBe('query.state');
     const badPage = await app.inject('/v1/requests?state=failed&start=10&end=5');
     expect(json<ErrorAnswer>(badPage).error.field).toBe('query.end');
+  });
+});
+
+describe('GET /v1/requests/:id/events', () => {
+  it('starts with the current state and ends when the job is cancelled', async () => {
+    const { app } = await buildTestApp({ worker: false });
+    const { ids } = json<EnqueueAnswer>(await app.inject({ method: 'POST', url: '/v1/requests', payload: { url: 'http://127.0.0.1:9/' } }));
+    const response = await app.inject({ url: `/v1/requests/${ids[0]}/events`, payloadAsStream: true });
+    expect(response.statusCode).toBe(200);
+    expect((await app.inject({ method: 'DELETE', url: `/v1/requests/${ids[0]}` })).statusCode).toBe(200);
+    const events = await readEvents(response.stream());
+    expect(events.map((e) => e.event)).toEqual(['state', 'failed']);
+    expect(events[0]?.data).toMatchObject({ id: ids[0], state: 'waiting' });
+    expect(events[1]?.data).toMatchObject({ id: ids[0], error: { code: 'ABORTED' }, willRetry: false });
+  });
+
+  it('answers a finished job with its state alone, and 404 for an unknown one', async () => {
+    const { app } = await buildTestApp({ worker: false });
+    const { ids } = json<EnqueueAnswer>(await app.inject({ method: 'POST', url: '/v1/requests', payload: { url: 'http://127.0.0.1:9/' } }));
+    await app.inject({ method: 'DELETE', url: `/v1/requests/${ids[0]}` });
+    const finished = await app.inject(`/v1/requests/${ids[0]}/events`);
+    expect(finished.statusCode).toBe(200);
+    expect(await readEvents(Readable.from([finished.rawPayload]))).toEqual([{ event: 'state', data: expect.objectContaining({ state: 'cancelled' }) }]);
+    const unknown = await app.inject('/v1/requests/unknown-job/events');
+    expect(unknown.statusCode).toBe(404);
+    expect(json<ErrorAnswer>(unknown).error.code).toBe('NOT_FOUND');
+    expect(app.eventStreams.size).toBe(0);
   });
 });
