@@ -1,11 +1,12 @@
 // Test helper (fastify/demo's `test/helper.ts`): a real app on the real in-memory queue with a
 // real worker and origin client, driven through `app.inject` — no port is opened. Everything it
 // starts is closed when the test finishes, in order: app, worker, queue, client.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client, type ClientOptions } from '@courier/origin';
-import { createQueue, startWorker, type QueueDriver, type QueueWorker } from '@courier/queue';
+import { createQueue, queueDefaults, startWorker, type QueueDriver, type QueueWorker } from '@courier/queue';
 import type { FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
 // Test helpers may reach the shared fixtures by path (the brief's rule: tests only).
@@ -32,16 +33,30 @@ export interface TestAppOptions {
   /** Most jobs waiting, delayed or active before QUEUE_FULL. */
   maxDepth?: number;
   client?: ClientOptions;
+  /** BullMQ on this Redis (a fresh key prefix per test) instead of the in-memory driver; bull-board on. */
+  redisUrl?: string;
 }
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const resultsDir = mkdtempSync(join(tmpdir(), 'courier-server-test-'));
-  const queue = await createQueue(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth });
+  const prefix = `courier-test-${randomUUID()}`;
+  const queue = await createQueue({
+    ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+    ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl, prefix }),
+  });
   const client = createClient(options.client);
   const worker =
     options.worker === false
       ? undefined
-      : startWorker({ queue, client, concurrency: 4, resultsDir, ...(options.inlineBodyBytes === undefined ? {} : { inlineBodyBytes: options.inlineBodyBytes }) });
+      : startWorker({
+          queue,
+          client,
+          concurrency: 4,
+          resultsDir,
+          // DESIGN "BullMQ in tests": a long lock, so a starved worker on a busy machine is not taken for dead.
+          lockDurationMs: 15_000,
+          ...(options.inlineBodyBytes === undefined ? {} : { inlineBodyBytes: options.inlineBodyBytes }),
+        });
   const config: AppConfig = {
     token: options.token,
     bodyLimitBytes: defaults.bodyLimitBytes,
@@ -51,7 +66,13 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     resultsDir,
     ...options.config,
   };
-  const app = await buildApp({ config, queue, client, sseHeartbeatMs: 60_000 });
+  const app = await buildApp({
+    config,
+    queue,
+    client,
+    sseHeartbeatMs: 60_000,
+    ...(options.redisUrl === undefined ? {} : { bullBoard: { redisUrl: options.redisUrl, queuePrefix: prefix, queueName: queueDefaults.queueName } }),
+  });
   onTestFinished(async () => {
     await app.close();
     await worker?.close(1_000);
