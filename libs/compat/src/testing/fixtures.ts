@@ -4,6 +4,8 @@ import { once } from 'node:events';
 import { rootCertificates } from 'node:tls';
 import { onTestFinished } from 'vitest';
 import { createClient, type Client, type ClientOptions } from '@courier/origin';
+// Test support only (excluded from the build): the shared fixtures are reached by path.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import {
   startHttpFixture,
   startRawFixture,
@@ -13,6 +15,7 @@ import {
   type RawFixture,
 } from '../../../../test/fixtures/index.ts';
 
+// eslint-disable-next-line @nx/enforce-module-boundaries
 export * from '../../../../test/fixtures/index.ts';
 
 export async function httpOrigin(options?: HttpFixtureOptions): Promise<HttpFixture> {

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { createNodeMcuHttp, nodemcu } from '../../index.ts';
 import { captureWarnings, deferred, httpOrigin, nextWarning, patternBytes, rawResponder, testClient } from '../../testing/fixtures.ts';
 
-type Echo = { method: string; path: string; headers: Record<string, string>; body: string };
 const WARNING = 'COURIER_NODEMCU_CALLBACK';
 
 function collect(conn: nodemcu.NodeMcuConnection) {
