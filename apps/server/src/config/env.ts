@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseYaml } from 'yaml';
-import { queueDefaults } from '@courier/queue';
+import { defaultResultsDir, queueDefaults } from '@courier/queue';
 import { z } from 'zod';
 import { defaults } from './defaults.ts';
 
@@ -24,8 +24,8 @@ export interface CourierConfig {
   token: string | undefined;
   /** `COURIER_CONCURRENCY`: jobs in flight per worker. */
   concurrency: number;
-  /** `COURIER_RESULTS_DIR`: where bodies too large to inline are written. */
-  resultsDir: string | undefined;
+  /** `COURIER_RESULTS_DIR`: where workers write bodies too large to inline (default `<tmpdir>/courier-results`, the workers' default too). */
+  resultsDir: string;
   /** `COURIER_DOWNLOAD_ROOT`: the root every download `dst` is confined to. */
   downloadRoot: string | undefined;
   /** `COURIER_ALLOW_DESTINATIONS`: CIDRs, addresses, `loopback` / `private` / `link-local`, or host patterns exempt from the destination policy. */
@@ -137,7 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     queueName: e.COURIER_QUEUE_NAME,
     token: e.COURIER_TOKEN,
     concurrency: e.COURIER_CONCURRENCY,
-    resultsDir: e.COURIER_RESULTS_DIR,
+    resultsDir: e.COURIER_RESULTS_DIR ?? defaultResultsDir(),
     downloadRoot: e.COURIER_DOWNLOAD_ROOT,
     allowDestinations: e.COURIER_ALLOW_DESTINATIONS,
     configFile: e.COURIER_CONFIG === undefined ? undefined : readConfigFile(e.COURIER_CONFIG),

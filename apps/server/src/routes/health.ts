@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { healthResponse, unhealthyResponse } from '../schemas/responses.ts';
 
 /** How long the queue may take to answer a health probe, in milliseconds. */
 const probeTimeoutMs = 2_000;
@@ -8,7 +9,7 @@ const probeTimeoutMs = 2_000;
  * (a server that can't reach Redis can't take jobs, so the load balancer should look elsewhere).
  */
 export const healthRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/healthz', { config: { public: true }, logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/healthz', { config: { public: true }, logLevel: 'warn', schema: { response: { 200: healthResponse, 503: unhealthyResponse } } }, async (_request, reply) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${probeTimeoutMs} ms`)), probeTimeoutMs);

@@ -8,6 +8,7 @@ import { isTerminalEvent, presentJob, terminalStates } from '../../../http/prese
 import type { ZodTypeProvider } from '../../../http/zod-validation.ts';
 import type { EventStream } from '../../../plugins/event-streams.ts';
 import type { ApiRequestJob } from '../../../schemas/request-job.ts';
+import { cancelResponse, retryResponse } from '../../../schemas/responses.ts';
 import { enqueueBodySchema, enqueueResponse, getRequestQuery, jobIdParams, listRequestsQuery } from '../../../schemas/requests.ts';
 
 export interface RequestsRoutesOptions {
@@ -16,7 +17,7 @@ export interface RequestsRoutesOptions {
   maxWaitMs: number;
   maxListPage: number;
   /** Where the worker writes bodies too large to inline (`COURIER_RESULTS_DIR`). */
-  resultsDir: string | undefined;
+  resultsDir: string;
 }
 
 /** Splits one API job into the queue's job input and its enqueue options. */
@@ -85,7 +86,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (
     return presentJob(record);
   });
 
-  app.delete('/:id', { schema: { params: jobIdParams } }, async (request) => {
+  app.delete('/:id', { schema: { params: jobIdParams, response: { 200: cancelResponse } } }, async (request) => {
     const { id } = request.params;
     const before = await getOr404(id);
     if (terminalStates.has(before.state)) throw new ApiError('CONFLICT', `job ${id} is already ${before.state}`, 409);
@@ -93,10 +94,10 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (
       const after = await getOr404(id);
       throw new ApiError('CONFLICT', `job ${id} is already ${after.state}`, 409);
     }
-    return { id, cancelled: true };
+    return { id, cancelled: true as const };
   });
 
-  app.post('/:id/retry', { schema: { params: jobIdParams } }, async (request, reply) => {
+  app.post('/:id/retry', { schema: { params: jobIdParams, response: { 202: retryResponse } } }, async (request, reply) => {
     const { id } = request.params;
     const record = await getOr404(id);
     if (record.state !== 'failed') throw new ApiError('CONFLICT', `job ${id} is ${record.state}: only failed jobs can be retried`, 409);
@@ -164,8 +165,7 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (
 };
 
 /** The results directory is the only place a body file may be read from (a record is data, not a path to trust). */
-function confinedResultFile(resultsDir: string | undefined, bodyFile: string): string {
-  if (resultsDir === undefined) throw new ApiError('NOT_FOUND', 'this server has no results directory (COURIER_RESULTS_DIR)', 404);
+function confinedResultFile(resultsDir: string, bodyFile: string): string {
   const root = resolve(resultsDir);
   const file = resolve(root, bodyFile);
   const rel = relative(root, file);
