@@ -365,6 +365,10 @@ describe('NodeMCU request and configuration methods (B.5)', () => {
     expect(seen.body.toString()).toBe('a=1&b=2');
     expect(seen.headers['content-type']).toBe('application/x-www-form-urlencoded');
     expect(seen.headers['content-length']).toBe('7');
+    // A caller's Content-Length never wins over the real one.
+    conn.setheader('Content-Length', '999');
+    await conn.request();
+    expect(origin.requestLog.at(-1)!.headers['content-length']).toBe('7');
     // The ESP32 setbody keeps the method: a GET carries the body too.
     conn.setmethod(http.GET);
     conn.setheader('Content-Type', 'application/json');

@@ -79,7 +79,8 @@ function nextUrl(location: string | string[] | undefined, current: URL): URL | n
 export async function perform(setup: PerformSetup, hooks: PerformHooks, meter: AckMeter): Promise<PerformOutcome> {
   const { client, tls, signal } = setup;
   let url = new URL(setup.url);
-  let headers = setup.headers;
+  // The firmware always writes Content-Length itself, over any the caller set.
+  let headers = setup.headers.filter(([n]) => n.toLowerCase() !== 'content-length');
   const requestCloses = headers.some(([n, v]) => n.toLowerCase() === 'connection' && hasToken(v, 'close'));
   // The counter is per request (the firmware never resets it: a plain bug, see README).
   let redirects = 0;
