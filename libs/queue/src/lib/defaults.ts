@@ -27,8 +27,13 @@ export const queueDefaults = {
     rps: 0,
     leaseTtlMs: 30_000,
     leaseRenewMs: 5_000,
-    /** Delay before a job whose origin was saturated is tried again, in milliseconds (jitter added). */
-    saturatedDelayMs: 50,
+    /**
+     * A job whose origin is full is parked and woken when a slot comes back; this is the safety-net
+     * delay after which it looks again anyway, in milliseconds (doubles per deferral, jitter added).
+     */
+    saturatedDelayMs: 1_000,
+    /** Cap of that delay, in milliseconds. */
+    maxSaturatedDelayMs: 10_000,
   },
   /** Fleet state: heartbeat interval and TTL of a worker's hash, in milliseconds. */
   fleet: {

@@ -32,8 +32,11 @@ export function stopAttempt(control: AttemptControl, reason: StopReason): void {
 
 export type AttemptOutcome =
   | { type: 'completed'; result: JobResult }
-  /** The origin was saturated: run again after `delayMs`, not counted as an attempt. */
-  | { type: 'deferred'; delayMs: number }
+  /**
+   * The origin was saturated (`concurrency`: park the job on `origin` until a slot is given back,
+   * `delayMs` at the latest) or rate limited (`rate`: run again after `delayMs`). Not an attempt.
+   */
+  | { type: 'deferred'; delayMs: number; origin: string; reason: 'concurrency' | 'rate' }
   /** The worker is closing: put the job back in the queue as it was. */
   | { type: 'handed-back' }
   | { type: 'failed'; error: JobError; retryDelayMs: number | null };
@@ -51,6 +54,8 @@ export interface AttemptJob {
   data: StoredJobData;
   /** 1-based number of this attempt. */
   attempt: number;
+  /** Times this job was already deferred because its origin was saturated. */
+  deferrals: number;
   control: AttemptControl;
   reportProgress(progress: JobProgress): void;
 }
@@ -70,7 +75,7 @@ export async function runAttempt(job: AttemptJob, deps: AttemptDeps): Promise<At
   const early = stopped(job);
   if (early) return early;
   const slot = await deps.limiter.acquire(job.data.input.url);
-  if (!slot.ok) return { type: 'deferred', delayMs: deps.limiter.saturatedDelay(slot) };
+  if (!slot.ok) return { type: 'deferred', delayMs: deps.limiter.saturatedDelay(slot, job.deferrals), origin: slot.origin, reason: slot.reason };
   try {
     let input = job.data.input;
     if (job.data.secrets) {

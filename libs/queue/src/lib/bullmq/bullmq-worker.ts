@@ -5,7 +5,7 @@
  * moved back to delayed with `job.moveToDelayed` + `DelayedError`: it holds no worker slot while
  * it waits and blocks no other origin, and no attempt is used.
  */
-import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type MinimalQueue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queueDefaults } from '../defaults.ts';
 import type { JobError, JobHandler, JobResult, QueueLogger, QueueWorker, WorkerOptions } from '../driver.ts';
@@ -20,6 +20,7 @@ import { encodeFailedReason } from './failed-reason.ts';
 import type { CourierKeys } from './queue-keys.ts';
 import { courierBackoffStrategy, RetryableJobError } from './retryable-error.ts';
 import type { SecretsStore } from './secrets-store.ts';
+import { OriginParking } from './origin-parking.ts';
 
 export interface BullmqWorkerContext {
   queueName: string;
@@ -46,6 +47,7 @@ export class BullmqQueueWorker implements QueueWorker {
   readonly #recentCancels = new Map<string, number>();
   readonly #subscriber: Redis;
   readonly #limiter: OriginLimiter;
+  readonly #parking: OriginParking;
   readonly #deps: AttemptDeps;
   readonly #logger: QueueLogger | undefined;
   #fleet: Promise<FleetPublisher | null> = Promise.resolve(null);
@@ -56,7 +58,9 @@ export class BullmqQueueWorker implements QueueWorker {
     this.#ctx = ctx;
     this.#logger = options.logger;
     const retry = { ...queueDefaults.retry, ...options.retry };
-    this.#limiter = new OriginLimiter(ctx.limitStore, options.originLimits, this.id, options.logger);
+    // Set below, once the BullMQ worker exists; releases only happen after jobs start.
+    let parking: OriginParking | null = null;
+    this.#limiter = new OriginLimiter(ctx.limitStore, options.originLimits, this.id, options.logger, (origin) => parking?.wake(origin));
     this.#deps = {
       handler,
       limiter: this.#limiter,
@@ -79,6 +83,9 @@ export class BullmqQueueWorker implements QueueWorker {
       maxStalledCount: options.maxStalledCount ?? queueDefaults.worker.maxStalledCount,
       settings: { backoffStrategy: courierBackoffStrategy(retry) },
     });
+    // A BullMQ Worker is a queue for `Job.fromId` and `promote`.
+    parking = new OriginParking(ctx.connection, ctx.keys, this.#worker as unknown as MinimalQueue, options.logger);
+    this.#parking = parking;
     // Without a listener an 'error' event would crash the process; Redis blips are expected.
     this.#worker.on('error', (error) => this.#logger?.warn({ err: error }, 'queue worker error'));
     this.#worker.on('completed', (job) => {
@@ -118,6 +125,8 @@ export class BullmqQueueWorker implements QueueWorker {
           id,
           data: job.data,
           attempt: job.attemptsMade + 1,
+          // BullMQ counts every start ("ats") but not a deferral's ("atm" is skipped): the rest are deferrals (and stalls).
+          deferrals: Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1),
           control,
           reportProgress: (progress) => {
             job.updateProgress(progress).catch((error: unknown) => this.#logger?.debug({ err: error, jobId: id }, 'progress update failed'));
@@ -129,7 +138,8 @@ export class BullmqQueueWorker implements QueueWorker {
         case 'completed':
           return outcome.result;
         case 'deferred':
-          await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+          if (outcome.reason === 'concurrency') await this.#parking.park(job, token, outcome.origin, outcome.delayMs);
+          else await job.moveToDelayed(Date.now() + outcome.delayMs, token);
           throw new DelayedError();
         case 'handed-back':
           await job.moveToWait(token);

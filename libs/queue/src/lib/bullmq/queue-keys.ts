@@ -10,6 +10,8 @@ export function courierKeys(prefix: string, queueName: string) {
     secrets: (id: string) => `${base}:secrets:${id}`,
     /** A cancelled job's marker (and its record when it was removed while waiting), with a TTL. */
     cancelled: (id: string) => `${base}:cancelled:${id}`,
+    /** Ids of jobs parked on a full origin, oldest first (list, with a TTL). */
+    parked: (origin: string) => `${base}:parked:${origin}`,
     /** Pub/sub channel: ids of jobs to abort wherever they run. */
     cancelChannel: `${base}:cancel`,
   };

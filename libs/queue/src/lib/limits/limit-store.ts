@@ -10,6 +10,9 @@ export type AcquireOutcome =
   | { ok: true; lease: Lease | null }
   | { ok: false; reason: 'concurrency' | 'rate'; retryInMs: number };
 
+/** A refusal as the limiter reports it: with the origin, so the job can be parked on it. */
+export type Refusal = Extract<AcquireOutcome, { ok: false }> & { origin: string };
+
 /**
  * Where per-origin limit state lives: Redis (fleet-wide, Lua scripts) or this process (memory
  * driver). Both take the limit with every call, so workers with different settings share one state.

@@ -25,14 +25,20 @@ export interface OriginLimitsConfig {
   leaseTtlMs?: number;
   /** How often held leases are renewed, in milliseconds; must be well under `leaseTtlMs`. */
   leaseRenewMs?: number;
-  /** Delay before a job whose origin is saturated is tried again, in milliseconds (jitter added). */
+  /**
+   * Safety-net delay of a job parked on a full origin, in milliseconds (doubles per deferral;
+   * jitter added): it is normally woken sooner, when a slot of the origin is given back.
+   */
   saturatedDelayMs?: number;
+  /** Longest such delay, in milliseconds. */
+  maxSaturatedDelayMs?: number;
 }
 
 export interface ResolvedLimitsConfig {
   leaseTtlMs: number;
   leaseRenewMs: number;
   saturatedDelayMs: number;
+  maxSaturatedDelayMs: number;
 }
 
 // Same pattern language as @courier/origin's PolicyResolver (not exported there for custom fields):
@@ -79,6 +85,7 @@ export class OriginLimitResolver {
       leaseTtlMs: config.leaseTtlMs ?? d.leaseTtlMs,
       leaseRenewMs: config.leaseRenewMs ?? d.leaseRenewMs,
       saturatedDelayMs: config.saturatedDelayMs ?? d.saturatedDelayMs,
+      maxSaturatedDelayMs: config.maxSaturatedDelayMs ?? d.maxSaturatedDelayMs,
     };
     if (!(this.settings.leaseRenewMs > 0 && this.settings.leaseRenewMs * 2 <= this.settings.leaseTtlMs)) {
       throw new CourierError('BAD_OPTION', 'originLimits.leaseRenewMs must be > 0 and at most half of leaseTtlMs');

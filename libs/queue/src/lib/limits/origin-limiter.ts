@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { originIdOf, parseUrl } from '@courier/origin';
 import type { QueueLogger } from '../driver.ts';
 import { OriginLimitResolver, type OriginLimitsConfig } from './limits-config.ts';
-import type { AcquireOutcome, Lease, LimitStore } from './limit-store.ts';
+import type { AcquireOutcome, Lease, LimitStore, Refusal } from './limit-store.ts';
 
 /**
  * One worker's view of the per-origin limits: resolves the limit of a job's origin, takes a slot
@@ -15,29 +15,40 @@ export class OriginLimiter {
   readonly #held = new Set<Lease>();
   readonly #owner: string;
   readonly #logger: QueueLogger | undefined;
+  readonly #onRelease: ((origin: string) => void) | undefined;
   #timer: NodeJS.Timeout | null = null;
   #renewing = false;
 
-  constructor(store: LimitStore, config: OriginLimitsConfig | undefined, owner: string, logger?: QueueLogger) {
+  /** `onRelease` is told when a slot of an origin was given back (to wake a job parked on it). */
+  constructor(store: LimitStore, config: OriginLimitsConfig | undefined, owner: string, logger?: QueueLogger, onRelease?: (origin: string) => void) {
     this.#store = store;
     this.#resolver = new OriginLimitResolver(config);
     this.#owner = owner;
     this.#logger = logger;
+    this.#onRelease = onRelease;
   }
 
-  /** Delay before a saturated job is tried again: the configured delay plus up to as much jitter. */
-  saturatedDelay(outcome: Extract<AcquireOutcome, { ok: false }>): number {
-    const base = Math.max(outcome.retryInMs, this.#resolver.settings.saturatedDelayMs);
-    return Math.round(base + Math.random() * this.#resolver.settings.saturatedDelayMs);
+  /**
+   * Delay before a refused job is tried again. A rate limit says when the next token is due. A
+   * full origin does not: the job is parked on the origin and woken when a slot is given back, so
+   * this is only the safety net for a wake-up that never comes (a killed worker's lease expiring,
+   * a release racing the parking); it doubles with each deferral of the same job, capped.
+   */
+  saturatedDelay(refusal: Refusal, deferrals: number): number {
+    const { saturatedDelayMs, maxSaturatedDelayMs } = this.#resolver.settings;
+    if (refusal.reason === 'rate') return Math.max(refusal.retryInMs, 1) + Math.round(Math.random() * 20);
+    const backoff = Math.min(maxSaturatedDelayMs, saturatedDelayMs * 2 ** Math.min(Math.max(0, deferrals), 20));
+    return Math.round(backoff + Math.random() * saturatedDelayMs);
   }
 
-  async acquire(url: string): Promise<AcquireOutcome> {
+  async acquire(url: string): Promise<{ ok: true; lease: Lease | null } | Refusal> {
     const { origin } = originIdOf(parseUrl(url), undefined);
     const limit = this.#resolver.resolve(origin);
     if (limit.concurrency === 0 && limit.rps === 0) return { ok: true, lease: null };
     const token = `${this.#owner}/${randomUUID()}`;
-    const outcome = await this.#store.acquire(origin, limit, token, this.#resolver.settings.leaseTtlMs);
-    if (outcome.ok && outcome.lease) {
+    const outcome: AcquireOutcome = await this.#store.acquire(origin, limit, token, this.#resolver.settings.leaseTtlMs);
+    if (!outcome.ok) return { ...outcome, origin };
+    if (outcome.lease) {
       this.#held.add(outcome.lease);
       this.#timer ??= setInterval(() => void this.#renew(), this.#resolver.settings.leaseRenewMs).unref();
     }
@@ -53,6 +64,7 @@ export class OriginLimiter {
     }
     try {
       await this.#store.release(lease);
+      this.#onRelease?.(lease.origin);
     } catch (error) {
       // The lease expires by itself; a failed release only delays the slot's return.
       this.#logger?.warn({ err: error, origin: lease.origin }, 'could not release an origin lease; it will expire');

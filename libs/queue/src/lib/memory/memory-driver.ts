@@ -38,6 +38,8 @@ interface MemoryJob {
   data: StoredJobData;
   state: JobState;
   attemptsMade: number;
+  /** Times deferred because its origin was saturated. */
+  deferrals: number;
   maxAttempts: number;
   createdAt: number;
   finishedAt?: number;
@@ -47,6 +49,8 @@ interface MemoryJob {
   priority: number | undefined;
   seq: number;
   timer?: NodeJS.Timeout;
+  /** The origin this job is parked on (waiting for a slot), if any. */
+  parkedOn?: string;
   running?: AttemptControl;
 }
 
@@ -103,6 +107,8 @@ export class MemoryDriver implements QueueDriver {
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #workers = new Set<MemoryWorker>();
   readonly #limitStore = new MemoryLimitStore();
+  /** Jobs parked on a full origin, oldest first; woken one per slot given back. */
+  readonly #parked = new Map<string, MemoryJob[]>();
   readonly #sweepTimer: NodeJS.Timeout;
   #seq = 0;
   #closing: Promise<void> | null = null;
@@ -174,6 +180,7 @@ export class MemoryDriver implements QueueDriver {
         data: { input: p.stored, payloadHash: p.payloadHash, token, secrets: p.secrets !== null },
         state: 'waiting',
         attemptsMade: 0,
+        deferrals: 0,
         maxAttempts: p.attempts,
         createdAt: now,
         priority: p.priority,
@@ -264,7 +271,7 @@ export class MemoryDriver implements QueueDriver {
     const id = options.workerId ?? `memory-${randomUUID().slice(0, 8)}`;
     const deps: AttemptDeps = {
       handler,
-      limiter: new OriginLimiter(this.#limitStore, options.originLimits, id, options.logger),
+      limiter: new OriginLimiter(this.#limitStore, options.originLimits, id, options.logger, (origin) => this.#wake(origin)),
       retry: { ...queueDefaults.retry, ...options.retry },
       readSecrets: async (jobId) => {
         const entry = this.#secrets.get(jobId);
@@ -333,11 +340,37 @@ export class MemoryDriver implements QueueDriver {
     job.state = 'delayed';
     job.timer = setTimeout(() => {
       delete job.timer;
+      delete job.parkedOn;
       if (job.state !== 'delayed') return;
       this.#makeWaiting(job);
       this.#dispatch();
     }, delayMs);
     job.timer.unref?.();
+  }
+
+  /** Waits for a slot of `origin` (woken by `#wake`), or `safetyMs` at the latest. */
+  #park(job: MemoryJob, origin: string, safetyMs: number): void {
+    job.parkedOn = origin;
+    const list = this.#parked.get(origin) ?? [];
+    list.push(job);
+    this.#parked.set(origin, list);
+    this.#delay(job, safetyMs);
+  }
+
+  /** A slot of `origin` was given back: the oldest job still parked on it goes back to waiting. */
+  #wake(origin: string): void {
+    const list = this.#parked.get(origin);
+    while (list && list.length > 0) {
+      const job = list.shift()!;
+      if (job.state !== 'delayed' || job.parkedOn !== origin) continue; // woken by its safety net already
+      clearTimeout(job.timer);
+      delete job.timer;
+      delete job.parkedOn;
+      this.#makeWaiting(job);
+      this.#dispatch();
+      break;
+    }
+    if (list && list.length === 0) this.#parked.delete(origin);
   }
 
   #takeNext(): MemoryJob | undefined {
@@ -382,6 +415,7 @@ export class MemoryDriver implements QueueDriver {
           id: job.id,
           data: job.data,
           attempt: job.attemptsMade + 1,
+          deferrals: job.deferrals,
           control,
           reportProgress: (progress) => {
             job.progress = progress;
@@ -398,7 +432,9 @@ export class MemoryDriver implements QueueDriver {
           this.#finish(job, 'completed');
           break;
         case 'deferred':
-          this.#delay(job, outcome.delayMs);
+          job.deferrals += 1;
+          if (outcome.reason === 'concurrency') this.#park(job, outcome.origin, outcome.delayMs);
+          else this.#delay(job, outcome.delayMs);
           break;
         case 'handed-back':
           this.#makeWaiting(job, true);
