@@ -156,7 +156,7 @@ describe('Eryx body framing (A.4)', () => {
 
   it('a body that stalls past the read timeout is an error (Eryx returns it short: README)', async () => {
     const origin = await httpOrigin();
-    const { conn, response } = await fetchOnce({ port: origin.port }, 'GET', 0.3);
+    const { conn, response } = await fetchOnce({ port: origin.port }, 'GET', 1);
     await response;
     await conn.request('GET', '/drip/10?pieces=2&interval=60000');
     await expect(conn.getResponse()).rejects.toMatchObject({ code: 'BODY_TIMEOUT' });

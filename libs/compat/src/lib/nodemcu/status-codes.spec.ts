@@ -68,7 +68,7 @@ describe('NodeMCU negative status codes (B.6)', () => {
     const http = createNodeMcuHttp(testClient());
     expect(await status(http, `${origin.url}/held`, { timeout: 150 })).toBe(-28679);
     held.release();
-    const conn = http.createConnection(`${origin.url}/drip/10?pieces=2&interval=60000`, { timeout: 150 });
+    const conn = http.createConnection(`${origin.url}/drip/10?pieces=2&interval=60000`, { timeout: 1000 });
     const data: Buffer[] = [];
     const headers: number[] = [];
     conn.on('headers', (s) => void headers.push(s));
@@ -112,7 +112,7 @@ describe('NodeMCU negative status codes (B.6)', () => {
     const origin = await httpOrigin();
     const held = origin.hold('/held');
     const http = createNodeMcuHttp(testClient());
-    const conn = http.createConnection(`${origin.url}/status/503`, { timeout: 150 });
+    const conn = http.createConnection(`${origin.url}/status/503`, { timeout: 1000 });
     expect((await conn.request())![0]).toBe(503);
     conn.seturl(`${origin.url}/held`);
     expect((await conn.request())![0]).toBe(-28679);
