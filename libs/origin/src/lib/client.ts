@@ -37,6 +37,16 @@ function takeUserinfo(url: URL, headers: string[]): URL {
   return clean;
 }
 
+interface HopHandle {
+  promise: Promise<CourierResponse>;
+  exchange: Exchange;
+  settled: boolean;
+  final: boolean;
+  redirected: boolean;
+  actor: OriginActor;
+  startedAtMs: number;
+}
+
 /**
  * The Courier HTTP client: every request goes through the origin actor of its origin; a
  * redirect to another origin is handed to that origin's actor through the registry.
@@ -82,10 +92,7 @@ export class Client {
       const res = await ex.promise;
       const maxRedirects = init.maxRedirects ?? policy.maxRedirects;
       const location = res.headers['location'];
-      if (maxRedirects === 0 || !isRedirect(res.status, location)) {
-        control?.markFinal(ex.exchange, ex.settled);
-        return res;
-      }
+      if (maxRedirects === 0 || !isRedirect(res.status, location)) return this.#final(ex, res, control);
       if (redirects.length >= maxRedirects) {
         res.body.cancel('redirect limit reached');
         throw new CourierError('TOO_MANY_REDIRECTS', `more than ${maxRedirects} redirects, last to ${location}`);
@@ -97,10 +104,7 @@ export class Client {
         res.body.cancel('redirect refused');
         throw err;
       }
-      if (next === null) {
-        control?.markFinal(ex.exchange, ex.settled);
-        return res;
-      }
+      if (next === null) return this.#final(ex, res, control);
       seen ??= new Set([`${hop.method} ${hop.url.href}`]);
       const visit = `${next.method} ${next.url.href}`;
       if (seen.has(visit)) {
@@ -109,6 +113,7 @@ export class Client {
       }
       seen.add(visit);
       redirects.push({ status: res.status, url: hop.url.href, location: next.url.href, method: hop.method });
+      ex.redirected = true;
       await res.body.dump();
       hop = next;
     }
@@ -123,8 +128,18 @@ export class Client {
     timings: Timings,
     startedAtMs: number,
     control: RequestControl | null,
-  ): { promise: Promise<CourierResponse>; exchange: Exchange; settled: boolean } {
-    const out = { promise: null as unknown as Promise<CourierResponse>, exchange: null as unknown as Exchange, settled: false };
+  ): HopHandle {
+    const out = {
+      promise: null as unknown as Promise<CourierResponse>,
+      exchange: null as unknown as Exchange,
+      settled: false,
+      /** The caller got this hop's response as the final one. */
+      final: false,
+      /** This hop's response was a redirect that was followed. */
+      redirected: false,
+      actor,
+      startedAtMs,
+    };
     out.promise = new Promise<CourierResponse>((resolve, reject) => {
       const ex = new Exchange(
         {
@@ -147,15 +162,10 @@ export class Client {
           onSettled: (error) => {
             out.settled = true;
             control?.settled(ex, error);
-            if (channels.requestEnd.hasSubscribers) {
-              publishRequestEnd({
-                origin: actor.id.origin,
-                method: hop.method,
-                status: error ? null : 0,
-                durationMs: performance.now() - startedAtMs,
-                error: error?.code ?? null,
-              });
-            }
+            // A request ends once: with an error on any hop it does not redirect away from, or
+            // when the final response's body has been read (see `#reportEnd` in the loop).
+            if (error && !out.redirected) this.#reportEnd(actor, hop.method, startedAtMs, null, error.code);
+            else if (!error && out.final) this.#reportEnd(actor, hop.method, startedAtMs, ex.status, null);
           },
         },
         resolve,
@@ -172,6 +182,18 @@ export class Client {
       actor.dispatch(ex);
     });
     return out;
+  }
+
+  #final(hop: HopHandle, res: CourierResponse, control: RequestControl | null): CourierResponse {
+    hop.final = true;
+    control?.markFinal(hop.exchange, hop.settled);
+    if (hop.settled) this.#reportEnd(hop.actor, hop.exchange.init.method, hop.startedAtMs, res.status, null);
+    return res;
+  }
+
+  #reportEnd(actor: OriginActor, method: string, startedAtMs: number, status: number | null, error: string | null): void {
+    if (!channels.requestEnd.hasSubscribers) return;
+    publishRequestEnd({ origin: actor.id.origin, method, status, durationMs: performance.now() - startedAtMs, error });
   }
 
   /** Pluto's `hasconnection`: a reusable socket, idle or busy, exists for the remote's origin. */

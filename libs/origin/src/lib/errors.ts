@@ -42,6 +42,7 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   BAD_JOB: 'BAD_JOB',
   NOT_FOUND: 'NOT_FOUND',
+  UNAUTHORIZED: 'UNAUTHORIZED',
   INTERNAL: 'INTERNAL',
 } as const;
 

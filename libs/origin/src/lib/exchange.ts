@@ -55,6 +55,8 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
   queued = false;
   slot: SocketSlot | null = null;
   abortReason: CourierError | null = null;
+  /** Status of the response head, once it arrived. */
+  status = 0;
 
   #abort: ((err?: Error) => void) | null = null;
   #resume: (() => void) | null = null;
@@ -143,6 +145,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
     // 1xx are interim; undici handles 100-continue and upgrades itself.
     if (statusCode < 200) return true;
     this.#headersSeen = true;
+    this.status = statusCode;
     this.#resume = resume;
     const headers = parseRawHeaders(rawHeaders);
     const max = this.init.maxResponseBytes;
