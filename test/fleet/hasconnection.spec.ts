@@ -3,18 +3,9 @@
 import { Scheduler, type PlutoResult } from '@courier/scheduler';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { fleetHttp, origin } from './support/fleet-http.ts';
-import { startFleet, until, type Fleet } from './support/fleet.ts';
+import { heartbeats, startFleet, TTL_MS, until } from './support/fleet.ts';
 import { watchConnection } from './support/watch.ts';
 
-/** The workers' heartbeat TTL (libs/queue default), in milliseconds. */
-const TTL_MS = 5_000;
-const HEARTBEAT_MS = 1_000;
-
-/** Resolves once every live worker has published `n` more heartbeats (so the view reflects what happened before). */
-async function heartbeats(fleet: Fleet, n: number): Promise<void> {
-  const before = new Map((await fleet.view()).map((w) => [w.workerId, w.heartbeatAt]));
-  await until(async () => (await fleet.view()).every((w) => w.heartbeatAt >= (before.get(w.workerId) ?? 0) + n * HEARTBEAT_MS - HEARTBEAT_MS / 2), `${n} heartbeats`, 30_000, 100);
-}
 
 describe('hasconnection through the fleet', () => {
   it('turns true when a worker connects, stays true while busy, false once that worker is SIGKILLed and its heartbeat expired', async () => {

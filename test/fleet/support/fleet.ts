@@ -43,6 +43,21 @@ export interface FleetOptions {
   env?: Record<string, string>;
 }
 
+/** The workers' heartbeat interval and the TTL of their hash in the fleet view (libs/queue defaults), in milliseconds. */
+export const HEARTBEAT_MS = 1_000;
+export const TTL_MS = 5_000;
+
+/** Resolves once every live worker has published `n` more heartbeats (so the view shows what happened before the call). */
+export async function heartbeats(fleet: Fleet, n: number): Promise<void> {
+  const before = new Map((await fleet.view()).map((w) => [w.workerId, w.heartbeatAt]));
+  await until(
+    async () => (await fleet.view()).every((w) => w.heartbeatAt >= (before.get(w.workerId) ?? 0) + n * HEARTBEAT_MS - HEARTBEAT_MS / 2),
+    `${n} heartbeats`,
+    30_000,
+    100,
+  );
+}
+
 /** Resolves once `ready()` holds, asking at most every `everyMs`; throws after `timeoutMs`. Only for state with no event to wait on. */
 export async function until(ready: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
