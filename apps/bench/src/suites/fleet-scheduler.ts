@@ -1,0 +1,300 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { createQueue, type QueueDriver, type RequestJob } from '@courier/queue';
+import { createFleetTransport, createPlutoHttp, defaultAcceptEncoding, defaultUserAgent, Scheduler, type FleetTransport, type PlutoHttp } from '@courier/scheduler';
+import { median, pairedRatio } from '../stats.ts';
+import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
+import { startTarget } from '../target/target-process.ts';
+
+const TABLE = 'requests through the worker fleet (Redis queue)';
+const SCRIPT = 'scheduler script, fleet transport';
+const DIRECT = 'queue API: enqueue + queue events';
+const WORKERS = 2;
+const BODY_BYTES = 64;
+/** Bounds on setting things up, in milliseconds (tsx compiles each worker on start). */
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const workerMain = fileURLToPath(new URL('../../../worker/src/main.ts', import.meta.url));
+
+interface Round {
+  requests: number;
+  elapsedMs: number;
+  errors: number;
+}
+
+// ---- processes: Redis (unless REDIS_URL), the workers ----
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A private redis-server (the test harness's settings: no snapshots, noeviction), or REDIS_URL as given. */
+async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const external = process.env['REDIS_URL'];
+  if (external) return { url: external, stop: async () => {} };
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'];
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start redis-server (${error.message}): install it (apt-get install redis-server) or set REDIS_URL`));
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-4096);
+      if (log.includes('Ready to accept connections')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
+function startWorkers(redisUrl: string, queueName: string, resultsDir: string, concurrency: number): ChildProcess[] {
+  return Array.from({ length: WORKERS }, (_, i) =>
+    spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', workerMain], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        COURIER_QUEUE_NAME: queueName,
+        COURIER_WORKER_ID: `bench-w${i + 1}`,
+        COURIER_CONCURRENCY: String(concurrency),
+        COURIER_ALLOW_DESTINATIONS: 'loopback',
+        // One origin takes every request: the fleet-wide per-origin cap would be the bottleneck.
+        COURIER_ORIGIN_CONCURRENCY: '0',
+        COURIER_RESULTS_DIR: resultsDir,
+        LOG_LEVEL: 'warn',
+      },
+    }),
+  );
+}
+
+async function waitForWorkers(driver: QueueDriver, workers: ChildProcess[]): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  // A worker says nothing when it is ready; its heartbeat in the fleet view does (looked at, bounded).
+  while ((await driver.fleet.workers()).length < workers.length) {
+    const dead = workers.find((w) => w.exitCode !== null);
+    if (dead) throw new Error(`a worker exited with ${dead.exitCode} while starting`);
+    if (Date.now() > deadline) throw new Error(`workers not in the fleet view within ${START_TIMEOUT_MS} ms`);
+    await sleep(100);
+  }
+}
+
+// ---- the two ways of driving the same work ----
+
+/** `inFlight` coroutines, each requesting in a loop until the time or the count runs out. */
+async function scriptRound(http: PlutoHttp, url: string, inFlight: number, durationMs: number, maxRequests: number): Promise<Round> {
+  const sched = new Scheduler();
+  const started = performance.now();
+  const deadline = started + durationMs;
+  let issued = 0;
+  let requests = 0;
+  let errors = 0;
+  for (let c = 0; c < inFlight; c++) {
+    sched.add(function* () {
+      while (issued < maxRequests && performance.now() < deadline) {
+        issued++;
+        const [, status] = yield* http.request(url);
+        if (status !== 200) errors++;
+        requests++;
+      }
+    });
+  }
+  await sched.run();
+  return { requests, elapsedMs: performance.now() - started, errors };
+}
+
+/**
+ * The same request jobs, the same closed loop of `inFlight`, straight on the queue driver: jobs
+ * freed in one turn are topped up with one enqueue call (as the transport batches a scheduler
+ * pass), results taken from the queue's event stream.
+ */
+async function queueRound(driver: QueueDriver, job: RequestJob, inFlight: number, durationMs: number, maxRequests: number): Promise<Round> {
+  const started = performance.now();
+  const deadline = started + durationMs;
+  const pending = new Set<string>();
+  const early = new Map<string, boolean>();
+  let enqueuing = false;
+  let issued = 0;
+  let requests = 0;
+  let errors = 0;
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let topUpQueued = false;
+
+  const settle = (id: string, ok: boolean): void => {
+    if (!pending.delete(id)) {
+      if (enqueuing) early.set(id, ok);
+      return;
+    }
+    requests++;
+    if (!ok) errors++;
+    scheduleTopUp();
+  };
+  const topUp = async (): Promise<void> => {
+    if (enqueuing) return;
+    const open = performance.now() < deadline;
+    const n = open ? Math.min(inFlight - pending.size, maxRequests - issued) : 0;
+    if (n <= 0) {
+      if (pending.size === 0) finish();
+      return;
+    }
+    issued += n;
+    enqueuing = true;
+    try {
+      const ids = await driver.enqueue(Array.from({ length: n }, () => job), { attempts: 1 });
+      for (const { id } of ids) pending.add(id);
+      for (const { id } of ids) {
+        const ok = early.get(id);
+        if (ok !== undefined) settle(id, ok);
+      }
+    } finally {
+      early.clear();
+      enqueuing = false;
+    }
+    scheduleTopUp();
+  };
+  function scheduleTopUp(): void {
+    if (topUpQueued) return;
+    topUpQueued = true;
+    queueMicrotask(() => {
+      topUpQueued = false;
+      void topUp();
+    });
+  }
+
+  const unsubscribe = driver.subscribe((event) => {
+    if (event.type === 'completed') settle(event.id, event.result.kind === 'request' && event.result.status === 200);
+    else if (event.type === 'failed' && !event.willRetry) settle(event.id, false);
+  });
+  try {
+    await new Promise((resolve) => setImmediate(resolve));
+    scheduleTopUp();
+    await finished;
+  } finally {
+    unsubscribe();
+  }
+  return { requests, elapsedMs: performance.now() - started, errors };
+}
+
+// ---- the suite ----
+
+function row(label: string, rounds: number[], columns: Record<string, string>): BenchRow {
+  return { table: TABLE, label, value: median(rounds), unit: 'req/s', rounds, columns };
+}
+
+export const fleetSchedulerSuite: Suite = {
+  name: 'fleet-scheduler',
+  title: 'Pluto facade over the worker fleet',
+  method: [
+    `${WORKERS} worker processes (\`apps/worker\`, concurrency \`BENCH_INFLIGHT\` each, no per-origin cap) consume a`,
+    'Redis queue (a private `redis-server`, or `REDIS_URL`) and request `/bytes/64` from the canned target server',
+    '(its own process). Both rows keep `BENCH_INFLIGHT` requests in flight from the bench process for',
+    '`BENCH_DURATION_MS` (at most `BENCH_MAX_REQUESTS`) per round:',
+    `- *${SCRIPT}*: one \`Scheduler\` with \`BENCH_INFLIGHT\` coroutines, each looping \`yield* http.request(url)\` over`,
+    '  `createPlutoHttp({ transport: createFleetTransport(…) })`;',
+    `- *${DIRECT}*: the same request jobs (Pluto's headers and limits, \`attempts: 1\`) enqueued straight on the`,
+    '  queue driver, topped up in one enqueue call per turn, results from `subscribe()`.',
+    'Rounds alternate the order (A B, B A, …) after an unmeasured warm-up of each; `× queue API` is the median of',
+    'the per-round ratios. Workers and Redis are not pinned: they share the machine with both rows alike.',
+  ].join('\n'),
+
+  async run(ctx: BenchContext) {
+    if (!ctx.selects(`${TABLE} ${SCRIPT}`) && !ctx.selects(`${TABLE} ${DIRECT}`)) return [];
+    const { settings } = ctx;
+    const cleanups: Array<() => Promise<unknown>> = [];
+    try {
+      const target = await startTarget({ listeners: 1, core: ctx.serverCore });
+      cleanups.push(() => target.stop());
+      const redis = await startRedis();
+      cleanups.push(() => redis.stop());
+      const resultsDir = await mkdtemp(join(tmpdir(), 'courier-bench-results-'));
+      cleanups.push(() => rm(resultsDir, { recursive: true, force: true }));
+      // A queue of our own, so a shared REDIS_URL's other queues are left alone (keys expire with retention).
+      const queueName = `bench-${randomUUID().slice(0, 8)}`;
+      const driver = await createQueue({ redisUrl: redis.url, queueName });
+      cleanups.push(() => driver.close());
+      const workers = startWorkers(redis.url, queueName, resultsDir, settings.inFlight);
+      cleanups.push(() => Promise.all(workers.map(stopChild)));
+      await waitForWorkers(driver, workers);
+      const transport: FleetTransport = createFleetTransport({ redisUrl: redis.url, queueName, resultsDir });
+      cleanups.push(() => transport.close());
+      await transport.ready();
+      const http = createPlutoHttp({ transport });
+
+      const url = `http://127.0.0.1:${target.ports[0]!}/bytes/${BODY_BYTES}`;
+      const job: RequestJob = {
+        kind: 'request',
+        url,
+        method: 'GET',
+        headers: [
+          ['User-Agent', defaultUserAgent],
+          ['Accept-Encoding', defaultAcceptEncoding],
+        ],
+        maxRedirects: 0,
+        totalTimeoutMs: 30_000,
+        headersTimeoutMs: 0,
+        bodyTimeoutMs: 0,
+      };
+      const measures: Record<string, (ms: number) => Promise<Round>> = {
+        [SCRIPT]: (ms: number) => scriptRound(http, url, settings.inFlight, ms, settings.maxRequests),
+        [DIRECT]: (ms: number) => queueRound(driver, job, settings.inFlight, ms, settings.maxRequests),
+      };
+      const figures: Record<string, number[]> = { [SCRIPT]: [], [DIRECT]: [] };
+      if (settings.warmupMs > 0) for (const measure of Object.values(measures)) await measure(settings.warmupMs);
+      for (let r = 0; r < settings.rounds; r++) {
+        const order = r % 2 === 0 ? [SCRIPT, DIRECT] : [DIRECT, SCRIPT];
+        for (const label of order) {
+          await ctx.collectGarbage();
+          const round = await measures[label]!(settings.durationMs);
+          if (round.errors > 0) throw new Error(`${label}: ${round.errors} of ${round.requests} requests failed`);
+          const perSec = (round.requests * 1000) / round.elapsedMs;
+          figures[label]!.push(perSec);
+          ctx.log(`${label.padEnd(36)} ${Math.round(perSec).toLocaleString('en-US').padStart(7)} req/s (${round.requests} in ${Math.round(round.elapsedMs)} ms)`);
+        }
+      }
+      const ratio = pairedRatio(figures[SCRIPT]!, figures[DIRECT]!);
+      return [
+        row(SCRIPT, figures[SCRIPT]!, { '× queue API': Number.isNaN(ratio) ? '–' : ratio.toFixed(2) }),
+        row(DIRECT, figures[DIRECT]!, { '× queue API': '1.00' }),
+      ];
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => ctx.log(`cleanup failed: ${String(error)}`));
+    }
+  },
+
+  verdicts(rows): Verdict[] {
+    const script = rows.find((r) => r.table === TABLE && r.label === SCRIPT);
+    const direct = rows.find((r) => r.table === TABLE && r.label === DIRECT);
+    const target = 'scheduler script through the fleet transport ≥ 0.90× the queue API';
+    if (!script || !direct) return [{ target, measured: 'not measured', met: null }];
+    const ratio = pairedRatio(script.rounds, direct.rounds);
+    return [{ target, measured: `${ratio.toFixed(2)}×`, met: ratio >= 0.9 }];
+  },
+};
