@@ -12,8 +12,10 @@ export const downloadDefaults = Object.freeze({
   progressIntervalMs: 100,
   /** Window over which the transfer rate is measured, in milliseconds. */
   rateWindowMs: 1_000,
-  /** Bytes gathered before one vectored disk write (one write runs while the next batch fills). */
+  /** Bytes gathered before one vectored disk write. */
   writeBatchBytes: 1024 * 1024,
+  /** Batches being written at once (hides thread-pool latency); memory held ≤ (this + 1) × writeBatchBytes. */
+  maxWritesInFlight: 4,
   /** Size of the read buffer used to hash an existing part file, in bytes. */
   hashReadBytes: 1024 * 1024,
 });

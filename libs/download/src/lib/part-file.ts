@@ -9,11 +9,20 @@ import { abortedError } from './sleep.ts';
 /** Quiet time after which a partial batch is written anyway, in milliseconds. */
 const IDLE_FLUSH_MS = 20;
 
+/** A batch on its way to disk. */
+interface PendingWrite {
+  bytes: number;
+  done: boolean;
+  promise: Promise<void>;
+}
+
 /**
  * `<target>.part` open for writing, with a SHA-256 that always covers exactly the bytes in it.
  *
- * Writes are batched: chunks gather up to `batchBytes`, then one vectored write goes to the
- * thread pool while the next batch fills. At most two batches are held, so memory stays flat
+ * Writes are batched: chunks gather up to `batchBytes`, then one positional vectored write goes
+ * to the thread pool while the next batch fills; up to `maxWritesInFlight` batches may be on
+ * their way at once (on a busy machine one write at a time is bound by thread-pool latency, not
+ * by the disk). At most `(maxWritesInFlight + 1) × batchBytes` are held, so memory stays flat
  * whatever the file size, and the caller is held back (backpressure down to the socket) while
  * the disk is behind.
  */
@@ -21,38 +30,49 @@ export class PartFile {
   readonly path: string;
   readonly #handle: FileHandle;
   readonly #batchBytes: number;
+  readonly #maxInFlight: number;
   #hash: Hash = createHash('sha256');
   /** Bytes handed to `write` (hashed), whether or not they have reached the disk yet. */
   #size: number;
-  /** Bytes known to be written. */
+  /** Bytes known to be written: every byte before this offset is on disk. */
   #written: number;
+  /** Offset of the next batch to start. */
+  #queued: number;
   #batch: Buffer[] = [];
   #batchSize = 0;
-  #inFlight: Promise<void> | null = null;
+  /** Batches started, oldest first; the done ones at the head are folded into `#written`. */
+  #inFlight: PendingWrite[] = [];
   #failure: unknown = null;
   #closed = false;
   #idleTimer: NodeJS.Timeout | null = null;
   /** Called after each batch reaches the disk, with the bytes now written. */
   onWritten: ((written: number) => void) | null = null;
 
-  private constructor(partPath: string, handle: FileHandle, size: number, batchBytes: number) {
+  private constructor(partPath: string, handle: FileHandle, size: number, batchBytes: number, maxInFlight: number) {
     this.path = partPath;
     this.#handle = handle;
     this.#size = size;
     this.#written = size;
+    this.#queued = size;
     this.#batchBytes = batchBytes;
+    this.#maxInFlight = maxInFlight;
   }
 
   /**
    * Opens (creating) the part file. O_NOFOLLOW refuses a symlink planted at its name (ELOOP →
    * `BAD_PATH`); without `keep`, it is truncated.
    */
-  static async open(partPath: string, keep: boolean, batchBytes: number = downloadDefaults.writeBatchBytes): Promise<PartFile> {
+  static async open(
+    partPath: string,
+    keep: boolean,
+    batchBytes: number = downloadDefaults.writeBatchBytes,
+    maxWritesInFlight: number = downloadDefaults.maxWritesInFlight,
+  ): Promise<PartFile> {
     const flags = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | (keep ? 0 : constants.O_TRUNC);
     const handle = await onDisk('open', partPath, () => open(partPath, flags, 0o644));
     try {
       const { size } = await handle.stat();
-      return new PartFile(partPath, handle, size, batchBytes);
+      return new PartFile(partPath, handle, size, batchBytes, maxWritesInFlight);
     } catch (error) {
       await handle.close().catch(() => {});
       throw toDiskError(error, 'stat', partPath);
@@ -97,6 +117,7 @@ export class PartFile {
     await onDisk('truncate', this.path, () => this.#handle.truncate(length));
     this.#size = length;
     this.#written = length;
+    this.#queued = length;
     if (length === 0) this.#hash = createHash('sha256');
   }
 
@@ -113,8 +134,8 @@ export class PartFile {
       this.#armIdleFlush();
       return;
     }
-    // One batch in flight at a time: wait for the previous one before starting this one.
-    while (this.#inFlight) await this.#inFlight;
+    // Room for this batch: wait for the oldest write while the thread pool has enough to do.
+    while (this.#inFlight.length >= this.#maxInFlight) await this.#inFlight[0]!.promise;
     if (this.#failure) throw this.#failure;
     this.#startWrite();
   }
@@ -128,30 +149,45 @@ export class PartFile {
   }
 
   #startWrite(): void {
-    if (this.#inFlight || this.#failure || this.#batch.length === 0) return;
+    if (this.#inFlight.length >= this.#maxInFlight || this.#failure || this.#batch.length === 0) return;
     if (this.#idleTimer) {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = null;
     }
     const batch = this.#batch;
     const bytes = this.#batchSize;
-    // Only called with no write in flight, so everything before this batch is on disk.
-    const position = this.#written;
+    const position = this.#queued;
     this.#batch = [];
     this.#batchSize = 0;
-    this.#inFlight = this.#writeAll(batch, position).then(
+    this.#queued += bytes;
+    const pending: PendingWrite = { bytes, done: false, promise: Promise.resolve() };
+    pending.promise = this.#writeAll(batch, position).then(
       () => {
-        this.#written += bytes;
-        this.#inFlight = null;
-        this.onWritten?.(this.#written);
-        // Chunks that came while this batch was being written wait for the next trigger.
-        if (this.#batch.length > 0) this.#armIdleFlush();
+        pending.done = true;
+        this.#settle();
       },
       (error: unknown) => {
-        this.#failure = toDiskError(error, 'write', this.path);
-        this.#inFlight = null;
+        this.#failure ??= toDiskError(error, 'write', this.path);
+        pending.done = true;
+        this.#settle();
       },
     );
+    this.#inFlight.push(pending);
+  }
+
+  /** Folds finished writes at the head into `#written` (later ones may finish first). */
+  #settle(): void {
+    let advanced = false;
+    while (this.#inFlight.length > 0 && this.#inFlight[0]!.done) {
+      const head = this.#inFlight.shift()!;
+      if (!this.#failure) {
+        this.#written += head.bytes;
+        advanced = true;
+      }
+    }
+    if (advanced) this.onWritten?.(this.#written);
+    // Chunks that came while the pipeline was full wait for the next trigger.
+    if (this.#batch.length > 0) this.#armIdleFlush();
   }
 
   async #writeAll(batch: Buffer[], position: number): Promise<void> {
@@ -172,10 +208,12 @@ export class PartFile {
 
   /** Waits until every byte handed to `write` is on disk (not fsynced). */
   async flush(): Promise<void> {
-    while (this.#inFlight) await this.#inFlight;
-    if (this.#failure) throw this.#failure;
-    this.#startWrite();
-    while (this.#inFlight) await this.#inFlight;
+    while (this.#batch.length > 0 && !this.#failure) {
+      while (this.#inFlight.length >= this.#maxInFlight) await this.#inFlight[0]!.promise;
+      this.#startWrite();
+    }
+    // Writes may finish out of order: wait for all of them, not just the last one started.
+    await Promise.all(this.#inFlight.map((w) => w.promise));
     if (this.#failure) throw this.#failure;
   }
 

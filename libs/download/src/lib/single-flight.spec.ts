@@ -43,6 +43,7 @@ describe('single-flight in one process', () => {
     const seen: number[] = [];
 
     const leader = download(c, file.url, 'a.bin', { root });
+    await origin.waitForRequests(1);
     const follower = download(c, file.url, 'b.bin', { root, onProgress: (p) => seen.push(p.bytes) });
     await vi.waitFor(() => expect(downloadStats().participants).toBe(2), { timeout: 30_000 });
     gate.release();
@@ -61,6 +62,8 @@ describe('single-flight in one process', () => {
     const controller = new AbortController();
 
     const leader = download(c, file.url, 'a.bin', { root, signal: controller.signal });
+    // The leader is whoever joins first: make sure it is this one.
+    await origin.waitForRequests(1);
     const follower = download(c, file.url, 'b.bin', { root });
     await vi.waitFor(() => expect(downloadStats().participants).toBe(2), { timeout: 30_000 });
     controller.abort();
