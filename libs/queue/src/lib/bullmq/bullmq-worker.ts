@@ -116,6 +116,12 @@ export class BullmqQueueWorker implements QueueWorker {
 
   async #process(job: CourierJob, token: string | undefined): Promise<JobResult> {
     const id = job.id!;
+    if (this.#closing) {
+      // BullMQ may still hand over a job that a fetch blocked before close() picked up: give it
+      // back untouched, so a closing worker really takes no new job.
+      await job.moveToWait(token);
+      throw new DelayedError();
+    }
     const control = newAttemptControl();
     this.#active.set(id, control);
     if (this.#recentCancels.delete(id)) stopAttempt(control, 'cancel');

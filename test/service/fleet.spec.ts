@@ -1,0 +1,246 @@
+/**
+ * The Redis-fed service across processes (issue 4): worker processes running apps/worker's main,
+ * producer processes, a real redis-server from the harness, loopback fixture origins in this
+ * process. Orders come from latches and events; watchdogs are generous, timings are not asserted.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createQueue, type JobRecord, type QueueDriver } from '@courier/queue';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
+import { startRedis, type RedisHandle } from '../harness/index.ts';
+import { startProducerChild, startWorkerChild, type WorkerChild } from './processes.ts';
+
+/** Watchdog for a whole run on a loaded 2-core machine. */
+const RUN_WATCHDOG_MS = 120_000;
+
+let redis: RedisHandle;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  await redis?.stop();
+});
+
+async function startOrigins(count: number): Promise<HttpFixture[]> {
+  const fixtures = await Promise.all(Array.from({ length: count }, () => startHttpFixture()));
+  for (const f of fixtures) {
+    onTestFinished(() => f.close());
+    // A short upstream latency so requests overlap and the per-origin limit is really exercised.
+    f.route('/job', (_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('ok');
+      }, 3);
+    });
+    for (const path of ['/slow', '/hold']) {
+      f.route(path, (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('released');
+      });
+    }
+  }
+  return fixtures;
+}
+
+async function setup(redisHandle: RedisHandle) {
+  const prefix = `courier-test-${randomUUID()}`;
+  const resultsDir = await mkdtemp(join(tmpdir(), 'courier-service-'));
+  onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+  const queue = await createQueue({ redisUrl: redisHandle.url, prefix });
+  onTestFinished(() => queue.close());
+  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
+    REDIS_URL: redisHandle.url,
+    COURIER_QUEUE_PREFIX: prefix,
+    COURIER_RESULTS_DIR: resultsDir,
+    COURIER_ALLOW_DESTINATIONS: 'loopback',
+    COURIER_CONCURRENCY: '16',
+    COURIER_ORIGIN_CONCURRENCY: '2',
+    // DESIGN "Tests and traffic": locks a starved worker won't lose, quick stall detection,
+    // fleet leases far longer than their renewal interval.
+    COURIER_LOCK_DURATION_MS: '10000',
+    COURIER_STALLED_INTERVAL_MS: '1000',
+    COURIER_MAX_STALLED_COUNT: '3',
+    COURIER_LEASE_TTL_MS: '10000',
+    COURIER_LEASE_RENEW_MS: '1000',
+    ...extra,
+  });
+  const startWorkers = async (ids: string[], extra: Record<string, string> = {}): Promise<WorkerChild[]> => {
+    const workers = ids.map((id) => startWorkerChild(id, env(extra)));
+    await Promise.all(workers.map((w) => w.ready));
+    return workers;
+  };
+  return { prefix, queue, env, startWorkers };
+}
+
+/**
+ * Resolves with the records once every id is finished. BullMQ's event stream is capped (and
+ * thousands of jobs make far more events than it keeps), so progress is read from the queue's
+ * counts on a short tick, and the records are checked one by one once the counts say it is time.
+ */
+async function allFinished(queue: QueueDriver, ids: readonly string[], watchdogMs = RUN_WATCHDOG_MS): Promise<JobRecord[]> {
+  const deadline = Date.now() + watchdogMs;
+  let pending = new Set(ids);
+  let last = '';
+  for (;;) {
+    const counts = await queue.counts().catch(() => null);
+    last = JSON.stringify(counts);
+    if (counts && counts.completed + counts.failed >= pending.size) {
+      const records = await Promise.all([...pending].map((id) => queue.get(id).catch(() => null)));
+      pending = new Set([...pending].filter((_, i) => !['completed', 'failed'].includes(records[i]?.state ?? '')));
+      if (pending.size === 0) break;
+    }
+    if (Date.now() > deadline) throw new Error(`${pending.size} of ${ids.length} jobs unfinished after ${watchdogMs} ms; counts ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return Promise.all(ids.map(async (id) => (await queue.get(id))!));
+}
+
+function keyCounts(fixtures: readonly HttpFixture[], path = '/job'): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const f of fixtures) {
+    for (const r of f.requestLog) {
+      if (!r.path.startsWith(`${path}?`)) continue;
+      counts.set(r.path, (counts.get(r.path) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+async function terminate(worker: WorkerChild): Promise<void> {
+  worker.child.kill('SIGTERM');
+  const exit = await worker.exited;
+  expect(exit, worker.log()).toEqual({ code: 0, signal: null });
+}
+
+describe('service: producers, workers and Redis as separate processes', () => {
+  it(
+    '5,000 jobs from 2 producers over 20 origins through 3 workers: each runs once, ≤ 2 in flight per origin, a slow origin holds nobody back',
+    async () => {
+      const { queue, env, startWorkers } = await setup(redis);
+      const origins = await startOrigins(20);
+      const [slow] = await startOrigins(1);
+      const slowLatch = slow!.hold('/slow');
+      // Slow jobs first, so they are at the head of the queue when the workers start.
+      const slowJobs = await queue.enqueue(Array.from({ length: 30 }, (_, i) => ({ url: `${slow!.url}/slow?i=${i}` })));
+
+      const workers = await startWorkers(['w1', 'w2', 'w3']);
+      const urls = JSON.stringify(origins.map((o) => o.url));
+      // Keys 2000..2999 are enqueued by both producers: one of the two gets a duplicate.
+      const producers = [
+        startProducerChild({ ...env(), ORIGINS: urls, FROM: '0', TO: '3000', BATCH: '100' }),
+        startProducerChild({ ...env(), ORIGINS: urls, FROM: '2000', TO: '5000', BATCH: '100' }),
+      ];
+      await Promise.all(producers.map((p) => p.done));
+      const ids = new Map<number, string>();
+      for (const p of producers) for (const b of p.acked) b.keys.forEach((k, i) => ids.set(k, b.ids[i]!));
+      expect(ids.size).toBe(5_000);
+      expect(new Set(ids.values()).size).toBe(5_000);
+      expect(producers.flatMap((p) => p.acked).reduce((n, b) => n + b.duplicates, 0)).toBe(1_000);
+
+      const records = await allFinished(queue, [...ids.values()]);
+      expect(records.filter((r) => r.state !== 'completed').map((r) => r.error)).toEqual([]);
+      // The fast jobs are all done while the slow origin is still held: it held at most its two slots.
+      expect(slowLatch.released).toBe(false);
+      expect(slowLatch.arrivals).toBeLessThanOrEqual(2);
+      for (const j of slowJobs) expect(['waiting', 'delayed', 'active']).toContain((await queue.get(j.id))!.state);
+      slowLatch.release();
+      const slowRecords = await allFinished(queue, slowJobs.map((j) => j.id));
+      expect(slowRecords.every((r) => r.state === 'completed')).toBe(true);
+
+      // No job ran twice for one idempotency key; no origin saw more than 2 requests at once.
+      const counts = keyCounts(origins);
+      expect(counts.size).toBe(5_000);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      for (const o of origins) expect(o.maxInFlight).toBeLessThanOrEqual(2);
+      expect(slow!.maxInFlight).toBeLessThanOrEqual(2);
+      const byWorker = new Set(records.map((r) => (r.result?.kind === 'request' ? r.result.workerId : '')));
+      expect(byWorker.size).toBeGreaterThanOrEqual(2);
+
+      await Promise.all(workers.map(terminate));
+    },
+    RUN_WATCHDOG_MS * 2,
+  );
+
+  it(
+    'SIGTERM: active jobs finish or are handed back, no new ones are taken; SIGKILL: the dead worker’s jobs finish elsewhere',
+    async () => {
+      const { queue, startWorkers } = await setup(redis);
+      const [x, y, plain] = await startOrigins(3);
+      const xLatch = x!.hold('/hold');
+      const yLatch = y!.hold('/hold');
+
+      // --- SIGTERM, with a grace period: X is released in time and finishes; Y is handed back.
+      const [a] = await startWorkers(['wa'], { COURIER_SHUTDOWN_GRACE_MS: '1500' });
+      const [jx, jy] = await queue.enqueue([{ url: `${x!.url}/hold` }, { url: `${y!.url}/hold` }]);
+      await Promise.all([xLatch.waitForArrivals(1), yLatch.waitForArrivals(1)]);
+      a!.child.kill('SIGTERM');
+      await a!.logged('worker stopping');
+      const [jz] = await queue.enqueue([{ url: `${plain!.url}/job?key=z` }]);
+      xLatch.release();
+      expect(await a!.exited, a!.log()).toEqual({ code: 0, signal: null });
+      expect(await queue.get(jx!.id)).toMatchObject({ state: 'completed', result: { workerId: 'wa' } });
+      expect(await queue.get(jy!.id)).toMatchObject({ state: 'waiting', attempts: 0 });
+      expect(await queue.get(jz!.id)).toMatchObject({ state: 'waiting' });
+      expect(plain!.requests).toBe(0);
+
+      // --- SIGKILL: B takes Y (still held upstream), dies; C finishes Y after stalled-job recovery.
+      const [b] = await startWorkers(['wb']);
+      await yLatch.waitForArrivals(2);
+      const [c] = await startWorkers(['wc']);
+      b!.child.kill('SIGKILL');
+      expect((await b!.exited).signal).toBe('SIGKILL');
+      const more = await queue.enqueue(Array.from({ length: 100 }, (_, i) => ({ url: `${plain!.url}/job?key=${i}` })));
+      yLatch.release();
+      const records = await allFinished(queue, [jy!.id, jz!.id, ...more.map((j) => j.id)]);
+      expect(records.filter((r) => r.state !== 'completed')).toEqual([]);
+      expect(records[0]!.result).toMatchObject({ workerId: 'wc' });
+      expect(keyCounts([plain!]).size).toBe(101);
+
+      await terminate(c!);
+    },
+    RUN_WATCHDOG_MS * 2,
+  );
+
+  it(
+    'Redis restarted mid-run (AOF on): every acknowledged job completes',
+    async () => {
+      const aof = await startRedis({ appendonly: true });
+      onTestFinished(() => aof.stop());
+      const { queue, env, startWorkers } = await setup(aof);
+      const origins = await startOrigins(20);
+      const workers = await startWorkers(['r1', 'r2', 'r3']);
+      const urls = JSON.stringify(origins.map((o) => o.url));
+      let completed = 0;
+      let reached: () => void = () => {};
+      const enoughDone = new Promise<void>((resolve) => {
+        reached = resolve;
+      });
+      const unsubscribe = queue.subscribe((event) => {
+        if (event.type === 'completed' && ++completed === 150) reached();
+      });
+      onTestFinished(unsubscribe);
+      const producers = [
+        startProducerChild({ ...env(), ORIGINS: urls, FROM: '0', TO: '600', BATCH: '20', PAUSE_MS: '40' }),
+        startProducerChild({ ...env(), ORIGINS: urls, FROM: '600', TO: '1200', BATCH: '20', PAUSE_MS: '40' }),
+      ];
+      await enoughDone;
+      // A crash, not a clean shutdown: only what the AOF holds (every acknowledged write) survives.
+      await aof.kill();
+      await aof.restart();
+      await Promise.all(producers.map((p) => p.done));
+      const ids = producers.flatMap((p) => p.acked.flatMap((b) => b.ids));
+      expect(ids).toHaveLength(1_200);
+      const records = await allFinished(queue, ids);
+      expect(records.filter((r) => r.state !== 'completed').map((r) => [r.id, r.state, r.error])).toEqual([]);
+      // At least once: a job caught mid-request by the crash may have run again; none ran zero times.
+      expect(keyCounts(origins).size).toBe(1_200);
+      await Promise.all(workers.map(terminate));
+    },
+    RUN_WATCHDOG_MS * 2,
+  );
+});
