@@ -1,7 +1,7 @@
 import { defineProject } from 'vitest/config';
-import { sourceConditions } from '../../vitest.shared.ts';
+import { sourceConditions, watchdog } from '../../vitest.shared.ts';
 
 export default defineProject({
   ...sourceConditions,
-  test: { name: 'compat', include: ['src/**/*.{spec,test}.ts'] },
+  test: { name: 'compat', include: ['src/**/*.{spec,test}.ts'], ...watchdog },
 });

@@ -1,7 +1,7 @@
 import { defineProject } from 'vitest/config';
-import { sourceConditions } from '../../vitest.shared.ts';
+import { sourceConditions, watchdog } from '../../vitest.shared.ts';
 
 export default defineProject({
   ...sourceConditions,
-  test: { name: 'scheduler', include: ['src/**/*.{spec,test}.ts'] },
+  test: { name: 'scheduler', include: ['src/**/*.{spec,test}.ts'], ...watchdog },
 });

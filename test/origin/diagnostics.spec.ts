@@ -11,7 +11,9 @@ it('publishes courier:request:end once per request, with the final status or the
   const seen: RequestEndMessage[] = [];
   const listener = (m: unknown) => seen.push(m as RequestEndMessage);
   diagnostics.subscribe('courier:request:end', listener);
-  onTestFinished(() => diagnostics.unsubscribe('courier:request:end', listener));
+  onTestFinished(() => {
+    diagnostics.unsubscribe('courier:request:end', listener);
+  });
 
   await (await c.request(`${f.url}/hello`)).text();
   await (await c.request(`${f.url}/redirect/302/2`)).text();

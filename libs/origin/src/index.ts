@@ -1,5 +1,6 @@
 export { Client, createClient } from './lib/client.ts';
 export { CourierResponse } from './lib/response.ts';
+export type { AdoptedSocket } from './lib/adopted-socket.ts';
 export { ResponseBody } from './lib/response-body.ts';
 export { CourierError, ErrorCode, errorCodes, isCourierError, isTransientCode, type CourierErrorDetails } from './lib/errors.ts';
 export { toCourierError } from './lib/map-error.ts';

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { AdoptedSocket } from './adopted-socket.ts';
 import { channels } from './diagnostics.ts';
 import { CourierError } from './errors.ts';
 import { Exchange } from './exchange.ts';
@@ -9,7 +10,7 @@ import { isRedirect, nextHop, type Hop } from './redirect.ts';
 import { OriginRegistry } from './registry.ts';
 import { RequestControl, publishRequestEnd } from './request-control.ts';
 import type { CourierResponse } from './response.ts';
-import type { BodyInit, ClientOptions, OriginSnapshot, OriginTransition, RedirectHop, RequestInit, Timings } from './types.ts';
+import type { BodyInit, ClientOptions, OriginSnapshot, OriginTransition, RedirectHop, RequestInit, Timings, TlsOptions } from './types.ts';
 import { hasHeader, normaliseHeaders, normaliseMethod, parseUrl } from './validate.ts';
 
 function checkBody(body: unknown): BodyInit {
@@ -152,6 +153,7 @@ export class Client {
           dontReuse: init.dontReuse === true,
           dontMakeReusable: init.dontMakeReusable === true,
           preferIpv6: init.preferIpv6 ?? policy.preferIpv6,
+          connectTimeoutMs: init.connectTimeoutMs ?? policy.connectTimeoutMs,
           headersTimeoutMs: init.headersTimeoutMs ?? policy.headersTimeoutMs,
           bodyTimeoutMs: init.bodyTimeoutMs ?? policy.bodyTimeoutMs,
           maxResponseBytes: init.maxResponseBytes ?? policy.maxResponseBytes,
@@ -197,9 +199,21 @@ export class Client {
   }
 
   /** Pluto's `hasconnection`: a reusable socket, idle or busy, exists for the remote's origin. */
-  hasConnection(remote: string | URL): boolean {
-    const id = originIdOf(remoteToUrl(remote), this.#options.tls);
+  hasConnection(remote: string | URL, options: { tls?: TlsOptions } = {}): boolean {
+    const id = originIdOf(remoteToUrl(remote), options.tls ?? this.#options.tls);
     return this.#registry.get(id.key)?.hasConnection() ?? false;
+  }
+
+  /**
+   * Open a socket to `remote` through its origin actor's connector (DNS, destination policy,
+   * TLS settings, proxy) for a caller that speaks HTTP on it itself; the actor counts it in its
+   * snapshot and `hasConnection` until `release()` or the socket closes.
+   */
+  adoptSocket(remote: string | URL, options: { tls?: TlsOptions; connectTimeoutMs?: number; preferIpv6?: boolean } = {}): Promise<AdoptedSocket> {
+    if (this.#closing) return Promise.reject(new CourierError('CLIENT_CLOSED', 'the client is closed'));
+    const tls = options.tls ?? this.#options.tls;
+    const actor = this.#registry.acquire(originIdOf(remoteToUrl(remote), tls), tls);
+    return actor.adoptSocket(options.preferIpv6 ?? actor.policy.preferIpv6, options.connectTimeoutMs ?? actor.policy.connectTimeoutMs);
   }
 
   /** A snapshot per origin actor. */

@@ -3,6 +3,7 @@ import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { buildConnector } from 'undici';
 import { CourierError } from './errors.ts';
 import { createProxyConnector } from './proxy.ts';
+import { trustedCa } from './trusted-ca.ts';
 import type { TlsOptions } from './types.ts';
 
 export interface ConnectorOptions {
@@ -47,17 +48,19 @@ function orderedLookup(opts: ConnectorOptions): LookupFunction {
 
 export type Connector = buildConnector.connector;
 
+
+
 export function createConnector(opts: ConnectorOptions): Connector {
   if (opts.proxy) return guard(createProxyConnector(opts.proxy, opts.tls, opts.timeoutMs), opts.allowAddress, false);
-  const tls = opts.tls ?? {};
+  const t = opts.tls ?? {};
   const base = buildConnector({
     timeout: opts.timeoutMs,
-    ca: tls.ca,
-    cert: tls.cert,
-    key: tls.key,
-    passphrase: tls.passphrase,
-    rejectUnauthorized: tls.rejectUnauthorized !== false,
-    servername: tls.servername,
+    ca: trustedCa(t.ca),
+    cert: t.cert,
+    key: t.key,
+    passphrase: t.passphrase,
+    rejectUnauthorized: t.rejectUnauthorized !== false,
+    servername: t.servername,
     // Try both families (happy eyeballs), in the order the lookup gives.
     autoSelectFamily: true,
     lookup: orderedLookup(opts),

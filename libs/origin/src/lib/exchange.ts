@@ -24,6 +24,7 @@ export interface ExchangeInit {
   dontReuse: boolean;
   dontMakeReusable: boolean;
   preferIpv6: boolean;
+  connectTimeoutMs: number;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
   maxResponseBytes: number;
@@ -33,6 +34,10 @@ export interface ExchangeInit {
   startedAtMs: number;
   /** Called when the last body byte has arrived or the exchange failed (clears total timers). */
   onSettled: (error: CourierError | null) => void;
+}
+
+function isCloseCode(error: CourierError): boolean {
+  return error.code === 'CLOSED_PREMATURELY' || error.code === 'CONNECTION_RESET';
 }
 
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
@@ -172,6 +177,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
         redirects: this.init.redirects,
         timings,
         trailers: this.#trailers,
+        reusedSocket: this.reusedSocket,
       }),
     );
     return true;
@@ -202,8 +208,9 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
 
   onError(err: Error): void {
     if (this.#settled) return;
-    const error = this.abortReason ?? toCourierError(err);
     const slot = this.slot;
+    let error = this.abortReason ?? toCourierError(err);
+    if (slot?.tlsError && isCloseCode(error)) error = toCourierError(slot.tlsError);
     if (slot && this.owner!.release(this, slot, error)) return; // retried on a fresh socket
     this.#fail(error);
   }

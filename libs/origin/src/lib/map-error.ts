@@ -38,7 +38,7 @@ function codeOf(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function isTlsCode(code: string): boolean {
+export function isTlsCode(code: string): boolean {
   return (
     code.startsWith('ERR_TLS_') ||
     code.startsWith('ERR_SSL_') ||

@@ -1,4 +1,5 @@
 import { createActor, type Actor } from 'xstate';
+import { AdoptedRecord, type AdoptedSocket, type AdoptedSocketOwner } from './adopted-socket.ts';
 import type { Connector } from './connector.ts';
 import { publishState } from './diagnostics.ts';
 import { CourierError } from './errors.ts';
@@ -25,7 +26,7 @@ export interface OriginActorInit {
  * holds its state. Per-request work touches only the plain counters here; the state chart
  * hears of changes of state (see origin-machine.ts).
  */
-export class OriginActor implements ExchangeOwner, SocketEvents {
+export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOwner {
   readonly id: OriginId;
   readonly policy: OriginPolicy;
   readonly machine: Actor<typeof originMachine>;
@@ -192,7 +193,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
 
   #openSlot(ex: Exchange, reusable: boolean): SocketSlot {
     const preferIpv6 = ex.init.preferIpv6;
-    const slot = new SocketSlot(this.id.origin, this.policy, this.#connectorFor(preferIpv6, this.policy.connectTimeoutMs), reusable, this);
+    const slot = new SocketSlot(this.id.origin, this.policy, this.#connectorFor(preferIpv6, ex.init.connectTimeoutMs), reusable, this);
     this.#slots.add(slot);
     if (reusable) this.#reusableSlots++;
     this.#connecting++;
@@ -355,7 +356,56 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
 
   /** Pluto's meaning: a reusable socket, idle or busy, exists for this origin. */
   hasConnection(): boolean {
-    return !this.#nonReusable && this.#hasConnectedReusable();
+    if (this.#nonReusable) return false;
+    if (this.#hasConnectedReusable()) return true;
+    for (const a of this.#adopted ?? []) if (a.reusable) return true;
+    return false;
+  }
+
+  // ---- adopted sockets (see adopted-socket.ts) ----
+
+  #adopted: Set<AdoptedRecord> | null = null;
+
+  /** Open a socket with this origin's connector and count it here while its owner drives it. */
+  adoptSocket(preferIpv6: boolean, connectTimeoutMs: number): Promise<AdoptedSocket> {
+    if (this.#closing || this.#closed) return Promise.reject(new CourierError('CLIENT_CLOSED', `origin ${this.id.origin} is closing`));
+    const connect = this.#connectorFor(preferIpv6, connectTimeoutMs);
+    const { protocol, hostname, port } = this.id;
+    this.#connecting++;
+    this.#socketsChanged();
+    return new Promise((resolve, reject) => {
+      connect({ hostname, host: `${hostname}:${port}`, protocol, port: String(port), servername: null } as never, (err, socket) => {
+        this.#connecting--;
+        if (err || !socket) {
+          const error = toCourierError(err);
+          this.#lastError = error;
+          this.#socketsChanged();
+          reject(error);
+          return;
+        }
+        const record = new AdoptedRecord(socket as never, this);
+        (this.#adopted ??= new Set()).add(record);
+        this.#connected++;
+        this.#socketsChanged();
+        resolve(record);
+      });
+    });
+  }
+
+  adoptedChanged(record: AdoptedRecord, change: 'busy' | 'idle' | 'reusable' | 'released'): void {
+    if (change === 'busy') {
+      if (this.#inFlight++ === 0 && !this.#reportedActive) {
+        this.#reportedActive = true;
+        this.#send({ type: 'requests.active' });
+      }
+    } else if (change === 'idle') {
+      if (--this.#inFlight === 0) this.#scheduleIdleCheck();
+      this.#completed++;
+    } else if (change === 'released') {
+      this.#adopted?.delete(record);
+      this.#connected--;
+      this.#socketsChanged();
+    }
   }
 
   /**
@@ -373,6 +423,10 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
       }
     }
     this.#idle = [];
+    for (const a of this.#adopted ?? []) {
+      a.setReusable(false);
+      if (!a.busy) a.socket.destroy();
+    }
     const remaining = this.#inFlight + this.#queueLength();
     if (remaining === 0) {
       this.#endNonReusable();
@@ -455,6 +509,11 @@ export class OriginActor implements ExchangeOwner, SocketEvents {
       if (slot.running > 0) busy++;
       else free++;
       if (slot.reusable && !slot.retired) reusable++;
+    }
+    for (const a of this.#adopted ?? []) {
+      if (a.busy) busy++;
+      else free++;
+      if (a.reusable) reusable++;
     }
     return {
       origin: this.id.origin,

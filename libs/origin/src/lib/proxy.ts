@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { CourierError } from './errors.ts';
 import type { Connector } from './connector.ts';
+import { trustedCa } from './trusted-ca.ts';
 import type { TlsOptions } from './types.ts';
 
 /** Outbound proxy settings. The proxy is reached with CONNECT, for http and https targets alike. */
@@ -109,7 +110,7 @@ export function createProxyConnector(proxy: URL, targetTls: TlsOptions | undefin
       const secure = tls.connect({
         socket,
         servername: t.servername ?? (net.isIP(host) ? undefined : host),
-        ca: t.ca,
+        ca: trustedCa(t.ca),
         cert: t.cert,
         key: t.key,
         passphrase: t.passphrase,

@@ -11,6 +11,7 @@ export interface ResponseInit {
   redirects: RedirectHop[];
   timings: Timings;
   trailers: ResponseHeaders;
+  reusedSocket: boolean;
 }
 
 export class CourierResponse {
@@ -26,6 +27,8 @@ export class CourierResponse {
   readonly timings: Timings;
   /** Trailers of a chunked body, filled in once the body has been read. */
   readonly trailers: ResponseHeaders;
+  /** The final hop ran on a socket that had served a request before. */
+  readonly reusedSocket: boolean;
   readonly #rawHeaders: Buffer[];
 
   constructor(init: ResponseInit) {
@@ -37,6 +40,7 @@ export class CourierResponse {
     this.redirects = init.redirects;
     this.timings = init.timings;
     this.trailers = init.trailers;
+    this.reusedSocket = init.reusedSocket;
     this.#rawHeaders = init.rawHeaders;
   }
 

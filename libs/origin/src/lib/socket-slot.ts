@@ -1,5 +1,6 @@
 import { Client } from 'undici';
 import type { Connector } from './connector.ts';
+import { isTlsCode } from './map-error.ts';
 import type { OriginPolicy } from './policy.ts';
 
 export interface SocketEvents {
@@ -35,12 +36,24 @@ export class SocketSlot {
   served = 0;
   /** Whether the slot sits in the actor's idle list. */
   listedIdle = false;
+  /**
+   * A TLS alert the socket received (a TLS 1.3 server refuses a client certificate only after
+   * the handshake): undici reports the close that follows as "other side closed", so the
+   * exchange looks here to give the real cause.
+   */
+  tlsError: Error | null = null;
 
   constructor(origin: string, policy: OriginPolicy, connector: Connector, reusable: boolean, events: SocketEvents) {
     this.reusable = reusable;
     const keepAlive = policy.keepAliveTimeoutMs > 0 ? policy.keepAliveTimeoutMs : NO_TIMEOUT_MS;
     this.client = new Client(origin, {
-      connect: connector,
+      connect: (options, callback) =>
+        connector(options, (err, socket) => {
+          socket?.on('error', (e: NodeJS.ErrnoException) => {
+            if (typeof e.code === 'string' && isTlsCode(e.code)) this.tlsError = e;
+          });
+          callback(err, socket as never);
+        }),
       pipelining: policy.pipelining,
       keepAliveTimeout: keepAlive,
       // A server's Keep-Alive hint may shorten the timeout, never lengthen it.

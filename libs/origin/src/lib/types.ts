@@ -39,6 +39,8 @@ export interface RequestInit {
   preferIpv6?: boolean;
   /** Redirects to follow for this request (overrides the origin policy; 0 = off). */
   maxRedirects?: number;
+  /** Connect timeout for a socket opened for this request, in milliseconds. */
+  connectTimeoutMs?: number;
   /** Timeouts for this request, in milliseconds (override the origin policy). */
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;

@@ -63,6 +63,7 @@ export const codeByErrorCode: Readonly<Record<ErrorCode, number>> = {
   CONFLICT: LuatosCode.DOWNLOAD,
   BAD_JOB: LuatosCode.CONNECT,
   NOT_FOUND: LuatosCode.CONNECT,
+  UNAUTHORIZED: LuatosCode.CONNECT,
   INTERNAL: LuatosCode.STATE,
 };
 

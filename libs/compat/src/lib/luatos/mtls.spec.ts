@@ -39,6 +39,10 @@ describe('LuatOS mutual TLS (C.2: ca, client_ca, client_key, client_password)', 
     const http = createLuatosHttp(testClient());
     // The server's own certificate is not signed by the client CA the origin trusts.
     const wrong = await serverCertificate();
-    expect(await http.request('GET', `${origin.url}/hello`, null, null, null, origin.ca, wrong.cert, wrong.key).wait()).toEqual([-4]);
+    // With TLS 1.3 the client's handshake is over before the server checks the certificate, and
+    // node's server closes without an alert for an unknown CA: the client only sees the close
+    // (−5, the socket closed) — listed in the README's LuatOS deviations. No request gets through.
+    expect(await http.request('GET', `${origin.url}/hello`, null, null, null, origin.ca, wrong.cert, wrong.key).wait()).toEqual([-5]);
+    expect(origin.requests).toBe(0);
   });
 });

@@ -70,6 +70,7 @@ export const statusByErrorCode: Readonly<Record<ErrorCode, number>> = {
   CONFLICT: NodeMcuStatus.INVALID_STATE,
   BAD_JOB: NodeMcuStatus.INVALID_ARG,
   NOT_FOUND: NodeMcuStatus.FAIL,
+  UNAUTHORIZED: NodeMcuStatus.FAIL,
   INTERNAL: NodeMcuStatus.FAIL,
 };
 

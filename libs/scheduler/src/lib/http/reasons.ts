@@ -47,6 +47,7 @@ export const plutoReasons: Readonly<Record<ErrorCode, string>> = Object.freeze({
   CONFLICT: 'Protocol Error',
   BAD_JOB: 'Protocol Error',
   NOT_FOUND: 'Protocol Error',
+  UNAUTHORIZED: 'Protocol Error',
   INTERNAL: 'Protocol Error',
 });
 
