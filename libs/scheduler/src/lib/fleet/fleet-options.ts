@@ -1,9 +1,14 @@
-import type { QueueLogger } from '@courier/queue';
+import type { QueueDriver, QueueLogger } from '@courier/queue';
 
 /** How to reach the fleet: the Redis queue the workers consume. */
 export interface FleetTransportOptions {
-  /** `redis://` or `rediss://` URL of the queue's Redis. */
-  redisUrl: string;
+  /** `redis://` or `rediss://` URL of the queue's Redis. Required unless `queue` is given. */
+  redisUrl?: string;
+  /**
+   * A queue driver to use instead of opening one from `redisUrl` (it must read events: BullMQ's
+   * with `events` on). The transport does not close it. `prefix` and `queueName` are then its own.
+   */
+  queue?: QueueDriver;
   /** Redis key prefix, as the workers use it. Default `courier`. */
   prefix?: string;
   /** Queue name, as the workers use it. Default `jobs`. */

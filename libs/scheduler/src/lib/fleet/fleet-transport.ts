@@ -43,6 +43,8 @@ type QueueModule = typeof import('@courier/queue');
 
 interface Connection {
   driver: QueueDriver;
+  /** Opened here (so closed here), or given by the caller. */
+  owned: boolean;
   unsubscribe(): void;
   /** The queue's request jobs can complete with any HTTP status (Pluto's rule); see the README. */
   anyStatus: boolean;
@@ -99,7 +101,7 @@ class Transport implements FleetTransport {
   #recheckTimer: NodeJS.Timeout | null = null;
 
   constructor(options: FleetTransportOptions) {
-    if (typeof options?.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl)) {
+    if (options?.queue === undefined && (typeof options?.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl))) {
       throw new CourierError('BAD_OPTION', 'createFleetTransport: redisUrl must be a redis:// or rediss:// URL');
     }
     this.#options = options;
@@ -136,12 +138,13 @@ class Transport implements FleetTransport {
     // Loaded on first use: an in-process script never loads BullMQ.
     const queue: QueueModule = await import('@courier/queue');
     const { redisUrl, prefix, queueName, logger } = this.#options;
-    const driver = await queue.createQueue({ redisUrl, prefix, queueName, events: true, ...(logger ? { logger } : {}) });
+    const owned = this.#options.queue === undefined;
+    const driver = this.#options.queue ?? (await queue.createQueue({ redisUrl: redisUrl!, prefix, queueName, events: true, ...(logger ? { logger } : {}) }));
     try {
       // createQueue does not fail while Redis is away; this does (QUEUE_UNAVAILABLE).
       await driver.counts();
     } catch (error) {
-      await driver.close();
+      if (owned) await driver.close();
       throw error;
     }
     // Results arrive through the queue's event stream, read from before our first enqueue.
@@ -152,11 +155,11 @@ class Transport implements FleetTransport {
     const anyStatus = 'acceptAnyStatus' in queue.requestJobSchema.shape;
     if (this.#closing) {
       unsubscribe();
-      await driver.close();
+      if (owned) await driver.close();
       throw new CourierError('CLIENT_CLOSED', 'the fleet transport is closed');
     }
     this.#resultsDir = resultsDir;
-    return { driver, unsubscribe, anyStatus };
+    return { driver, owned, unsubscribe, anyStatus };
   }
 
   async ready(): Promise<void> {
@@ -397,7 +400,7 @@ class Transport implements FleetTransport {
       const connection = await this.#connection?.catch(() => null);
       if (connection) {
         connection.unsubscribe();
-        await connection.driver.close();
+        if (connection.owned) await connection.driver.close();
       }
     })();
     return this.#closing;
