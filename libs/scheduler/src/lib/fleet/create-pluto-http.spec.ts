@@ -72,7 +72,9 @@ describe('transport choice', () => {
     const transport = createFleetTransport({ redisUrl: 'redis://127.0.0.1:1' });
     onTestFinished(() => transport.close());
     expect(setDefaultTransport(transport)).toBeNull();
-    onTestFinished(() => setDefaultTransport(null));
+    onTestFinished(() => {
+      setDefaultTransport(null);
+    });
     expect(http.transport).toBe(transport);
     expect(setDefaultTransport(null)).toBe(transport);
     expect(http.transport.kind).toBe('in-process');
