@@ -124,6 +124,18 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       expect((await finished(job!.id)).state).toBe('completed');
     });
 
+    it('waits longer than the Redis command timeout when asked to', async () => {
+      const { driver, fixture, work, finished } = await setup({ commandTimeoutMs: 300 });
+      const latch = fixture.hold('/held');
+      work();
+      const [job] = await driver.enqueue([{ url: `${fixture.url}/held` }]);
+      await latch.waitForArrivals(1);
+      const record = await driver.wait(job!.id, 1_000);
+      expect(record?.state).toBe('active');
+      latch.release();
+      expect((await finished(job!.id)).state).toBe('completed');
+    });
+
     it('refuses bad input at enqueue time with the client codes, and a bad batch adds nothing', async () => {
       const { driver } = await setup();
       await expect(driver.enqueue([{ url: 'ftp://example.test/' } as never])).rejects.toMatchObject({ code: 'UNSUPPORTED_SCHEME' });

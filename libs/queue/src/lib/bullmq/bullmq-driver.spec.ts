@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startRedis, type RedisHandle } from '../../../../../test/harness/index.ts';
 import { deletePrefix, dumpRedis } from '../../testing/redis-dump.ts';
 import { describeDriver } from '../../testing/describe-driver.ts';
@@ -24,4 +24,30 @@ describeDriver('bullmq', async (options) => {
   const driver = await BullmqDriver.create({ ...options, redisUrl: redis.url, prefix });
   onTestFinished(() => deletePrefix(admin, prefix));
   return { driver, dump: () => dumpRedis(admin, prefix) };
+});
+
+describe('BullMQ driver: Redis away', () => {
+  it('fails fast with QUEUE_UNAVAILABLE while Redis is down, and works again once it is back', async () => {
+    const own = await startRedis();
+    onTestFinished(() => own.stop());
+    const driver = await BullmqDriver.create({ redisUrl: own.url, prefix: `courier-test-${randomUUID()}`, commandTimeoutMs: 2_000 });
+    onTestFinished(() => driver.close());
+    const [before] = await driver.enqueue([{ url: 'http://127.0.0.1:9/x' }]);
+    await own.kill();
+    await expect(driver.enqueue([{ url: 'http://127.0.0.1:9/y' }])).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    await expect(driver.get(before!.id)).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    await expect(driver.counts()).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    await own.restart();
+    // The producer connection reconnects by itself; the first calls may still see it down.
+    let after;
+    for (let tries = 0; !after; tries += 1) {
+      try {
+        [after] = await driver.enqueue([{ url: 'http://127.0.0.1:9/z' }]);
+      } catch (error) {
+        if (tries > 100 || (error as { code?: string }).code !== 'QUEUE_UNAVAILABLE') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    expect((await driver.get(after.id))?.state).toBe('waiting');
+  });
 });

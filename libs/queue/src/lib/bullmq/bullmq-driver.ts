@@ -191,29 +191,36 @@ export class BullmqDriver implements QueueDriver {
     return state ? recordOf(job, state) : null;
   }
 
-  wait(id: string, timeoutMs: number): Promise<JobRecord | null> {
-    return this.#guard('wait', async () => {
-      // Per-job event names (`completed:<id>`) are not in QueueEvents' typed listener map.
-      const events = (await this.#ensureEvents()) as unknown as EventEmitter;
-      return new Promise<JobRecord | null>((resolve, reject) => {
-        const names = ['completed', 'failed', 'courier:cancelled'].map((e) => `${e}:${id}`);
-        let done = false;
-        const finish = () => {
+  async wait(id: string, timeoutMs: number): Promise<JobRecord | null> {
+    // Only the Redis calls have the command deadline; the wait itself lasts up to `timeoutMs`.
+    const look = () => this.#guard('wait', () => this.#get(id));
+    // Per-job event names (`completed:<id>`) are not in QueueEvents' typed listener map.
+    const events = (await this.#guard('wait', () => this.#ensureEvents())) as unknown as EventEmitter;
+    return new Promise<JobRecord | null>((resolve, reject) => {
+      const names = ['completed', 'failed', 'courier:cancelled'].map((e) => `${e}:${id}`);
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        for (const name of names) events.off(name, finish);
+        look().then(resolve, reject);
+      };
+      const timer = setTimeout(finish, Math.max(0, timeoutMs));
+      for (const name of names) events.on(name, finish);
+      // Listening first, then looking: a job that finished in between is seen either way.
+      look().then(
+        (record) => {
+          if (!record || finishedStates.has(record.state)) finish();
+        },
+        (error: unknown) => {
           if (done) return;
           done = true;
           clearTimeout(timer);
           for (const name of names) events.off(name, finish);
-          this.#get(id).then(resolve, reject);
-        };
-        const timer = setTimeout(finish, Math.max(0, timeoutMs));
-        for (const name of names) events.on(name, finish);
-        // Listening first, then looking: a job that finished in between is seen either way.
-        this.#get(id).then((record) => {
-          if (!record || finishedStates.has(record.state)) finish();
-        }, reject);
-      });
-    }).catch((error: unknown) => {
-      throw toQueueError(error, 'wait');
+          reject(error);
+        },
+      );
     });
   }
 
