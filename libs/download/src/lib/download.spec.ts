@@ -197,13 +197,28 @@ describe('download: resume across calls and changed files', () => {
     const root = await tempDir();
     // What a process killed between the last byte and the rename leaves behind.
     await writeFile(path.join(root, 'fw.bin.part'), generatedBytes(0, size));
-    await writeFile(path.join(root, 'fw.bin.part.json'), JSON.stringify({ v: 1, url: file.url, validator: { etag: file.etagOf(1) }, total: null, sha256: null }));
+    await writeFile(path.join(root, 'fw.bin.part.json'), JSON.stringify({ v: 1, url: file.url, validator: { etag: file.etagOf(1) }, total: null, sha256: null, durable: size }));
 
     const result = await download(client(), file.url, 'fw.bin', { root });
 
     expect(file.served).toEqual([expect.objectContaining({ status: 416, range: `bytes=${size}-`, ifRange: file.etagOf(1) })]);
     expect(result).toMatchObject({ bytes: size, fetchedBytes: 0, resumedFrom: size, sha256: file.sha256() });
     expect(await listDir(root)).toEqual(['fw.bin']);
+  });
+
+  it('after a crash, the tail that may hold a gap (writes in flight) is fetched again; the checkpointed part is kept', async () => {
+    const origin = await fixture();
+    const size = 8 * MiB;
+    const file = serveGeneratedFile(origin, '/fw.bin', { size });
+    const root = await tempDir();
+    // A process killed with four 1 MiB writes in flight: the last one landed, the ones before did not.
+    const part = Buffer.concat([generatedBytes(0, 3 * MiB), Buffer.alloc(3 * MiB), generatedBytes(6 * MiB, MiB)]);
+    await writeFile(path.join(root, 'fw.bin.part'), part);
+    await writeFile(path.join(root, 'fw.bin.part.json'), JSON.stringify({ v: 1, url: file.url, validator: { etag: file.etagOf(1) }, total: size, sha256: null, durable: MiB }));
+
+    const result = await download(client(), file.url, 'fw.bin', { root });
+
+    expect(result).toMatchObject({ resumedFrom: 3 * MiB, fetchedBytes: 5 * MiB, sha256: file.sha256() });
   });
 
   it('resume: false ignores the part and starts over', async () => {

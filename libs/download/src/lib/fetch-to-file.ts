@@ -4,7 +4,7 @@ import { downloadDefaults } from './defaults.ts';
 import { contentLengthOf, contentRangeOf, ifRangeValue, validatorChanged, validatorOf, type Validator } from './http-range.ts';
 import { PartFile } from './part-file.ts';
 import type { ProgressMeter } from './progress.ts';
-import { readSidecar, removeSidecar, writeSidecar, type PartSidecar } from './sidecar.ts';
+import { readSidecar, removeSidecar, trustedLength, writeSidecar, type PartSidecar } from './sidecar.ts';
 import { abortedError, backoffMs, sleep } from './sleep.ts';
 import type { DownloadOptions } from './types.ts';
 
@@ -49,6 +49,26 @@ interface AttemptState {
   restarts: number;
   fetched: number;
   total: number | null;
+  /** The last sidecar checkpoint being written (they are chained, never concurrent). */
+  checkpoint: Promise<void>;
+  lastCheckpointAt: number;
+}
+
+/** Longest time between two durable-length checkpoints while bytes flow, in milliseconds. */
+const CHECKPOINT_INTERVAL_MS = 1_000;
+
+/** Records in the sidecar that the first `durable` bytes are on disk (best effort: a failure only costs a re-fetch). */
+function checkpoint(state: AttemptState, partPath: string, durable: number): void {
+  const sidecar = state.sidecar;
+  if (!sidecar || sidecar.durable === durable) return;
+  state.lastCheckpointAt = performance.now();
+  state.checkpoint = state.checkpoint.then(async () => {
+    // The sidecar may have been replaced (restart) or dropped meanwhile: only ever checkpoint the current one.
+    if (state.sidecar !== sidecar) return;
+    const next = { ...sidecar, durable };
+    await writeSidecar(partPath, next).catch(() => {});
+    if (state.sidecar === sidecar) state.sidecar = next;
+  });
 }
 
 type AttemptResult = 'complete' | 'again' | 'not-modified';
@@ -90,19 +110,28 @@ export async function fetchToFile(o: FetchToFileOptions): Promise<FetchOutcome> 
   const retryDelayMs = o.retryDelayMs ?? downloadDefaults.retryDelayMs;
   const sidecar = o.resume ? await readSidecar(partPath) : null;
   const part = await PartFile.open(partPath, o.resume);
-  const state: AttemptState = { sidecar: null, restarts: 0, fetched: 0, total: null };
+  const state: AttemptState = { sidecar: null, restarts: 0, fetched: 0, total: null, checkpoint: Promise.resolve(), lastCheckpointAt: performance.now() };
   let outcome: 'committed' | 'discard' | 'keep' = 'keep';
   try {
     if (part.size > 0 && canResume(sidecar, o, part.size)) {
       state.sidecar = sidecar;
       state.total = sidecar.total;
+      // A process that died mid-write may have left a gap in its last writes: cut them off.
+      const trusted = trustedLength(sidecar.durable, part.size, downloadDefaults.writeBatchBytes * downloadDefaults.maxWritesInFlight);
+      if (trusted < part.size) await part.truncate(trusted);
       o.meter.update(0, state.total, 'verifying');
       await part.hashExisting((hashed) => o.meter.update(hashed, state.total, 'verifying'), o.signal);
     } else if (part.size > 0) {
       await part.truncate(0);
     }
     const resumedFrom = part.size;
-    part.onWritten = (written) => o.meter.update(written, state.total, 'fetching');
+    part.onWritten = (written, drained) => {
+      // Data paused (or a second went by): note how much is safely on disk for a later process.
+      if (drained || performance.now() - state.lastCheckpointAt >= CHECKPOINT_INTERVAL_MS) checkpoint(state, partPath, written);
+      // When paused, report once the checkpoint is down: what a report shows survives a crash.
+      if (drained) void state.checkpoint.then(() => o.meter.update(written, state.total, 'fetching'));
+      else o.meter.update(written, state.total, 'fetching');
+    };
     o.meter.update(part.size, state.total, 'fetching');
 
     // Everything already there (a crash between the last byte and the rename): check, don't ask.
@@ -138,6 +167,9 @@ export async function fetchToFile(o: FetchToFileOptions): Promise<FetchOutcome> 
     const sha256 = part.digest();
     if (o.size !== undefined && bytes !== o.size) throw mismatch(`got ${bytes} bytes, expected ${o.size}`, { expectedSize: o.size, actualSize: bytes });
     if (o.sha256 !== undefined && sha256 !== o.sha256) throw mismatch(`SHA-256 is ${sha256}, expected ${o.sha256}`, { expected: o.sha256, actual: sha256 });
+    await part.flush();
+    part.onWritten = null;
+    await state.checkpoint;
     await part.commit(o.target);
     outcome = 'committed';
     await removeSidecar(partPath).catch(() => {});
@@ -149,11 +181,18 @@ export async function fetchToFile(o: FetchToFileOptions): Promise<FetchOutcome> 
     if (spoilsPart(err)) outcome = 'discard';
     throw err;
   } finally {
+    // No more checkpoints from here: the last sidecar write below must not race with one.
+    part.onWritten = null;
+    await state.checkpoint;
     if (outcome === 'discard') {
       await part.discard();
       await removeSidecar(partPath).catch(() => {});
     } else if (outcome === 'keep') {
       await part.close();
+      // A clean stop: everything in the part is contiguous, so all of it is durable.
+      if (state.sidecar && state.sidecar.durable !== part.size) {
+        await writeSidecar(partPath, { ...state.sidecar, durable: part.size }).catch(() => {});
+      }
     }
   }
 }
@@ -253,9 +292,10 @@ async function attempt(o: FetchToFileOptions, part: PartFile, state: AttemptStat
   }
   state.total = total;
   const validator = seen.etag || seen.lastModified ? seen : (state.sidecar?.validator ?? {});
-  const next: PartSidecar = { v: 1, url: o.url, validator, total, sha256: o.sha256 ?? null };
+  const next: PartSidecar = { v: 1, url: o.url, validator, total, sha256: o.sha256 ?? null, durable: part.written };
   if (JSON.stringify(next) !== JSON.stringify(state.sidecar)) {
     try {
+      await state.checkpoint;
       await writeSidecar(part.path, next);
     } catch (error) {
       discardBody(res);

@@ -45,6 +45,9 @@ export class InFlight<T> {
 
   join(key: string, participant: Participant, start: TaskStart<T>, ownerAborts: boolean): Joined<T> {
     let task = this.#tasks.get(key);
+    // Work that is being stopped is not joined: a new one starts once it has let go of its files.
+    const stopping = task?.controller.signal.aborted ? task.promise.then(() => {}, () => {}) : undefined;
+    if (stopping) task = undefined;
     const leader = task === undefined;
     if (!task) {
       const listeners = new Set<(p: DownloadProgress) => void>();
@@ -53,8 +56,11 @@ export class InFlight<T> {
       const emit = (p: DownloadProgress) => {
         for (const listener of listeners) listener(p);
       };
-      created.promise = Promise.resolve()
-        .then(() => start(controller.signal, emit))
+      created.promise = (stopping ?? Promise.resolve())
+        .then(() => {
+          if (controller.signal.aborted) throw controller.signal.reason;
+          return start(controller.signal, emit);
+        })
         .finally(() => {
           if (this.#tasks.get(key) === created) this.#tasks.delete(key);
         });
@@ -81,8 +87,17 @@ export class InFlight<T> {
       const onAbort = () => {
         if (!leave()) return;
         const reason = abortedError(signal);
-        reject(reason);
-        if ((ownerAborts && leader) || joined.participants === 0) joined.controller.abort(reason);
+        if ((ownerAborts && leader) || joined.participants === 0) {
+          // This abort stops the work: answer once it has stopped, so the caller finds its part
+          // file settled (and may resume it at once).
+          joined.controller.abort(reason);
+          joined.promise.then(
+            () => reject(reason),
+            () => reject(reason),
+          );
+        } else {
+          reject(reason);
+        }
       };
       if (signal?.aborted) {
         onAbort();

@@ -45,8 +45,12 @@ export class PartFile {
   #failure: unknown = null;
   #closed = false;
   #idleTimer: NodeJS.Timeout | null = null;
-  /** Called after each batch reaches the disk, with the bytes now written. */
-  onWritten: ((written: number) => void) | null = null;
+  /**
+   * Called after batches reach the disk, with the bytes now written; `drained` when nothing is
+   * left in memory and the last batch went out because data stopped coming (a pause, a trickle).
+   */
+  onWritten: ((written: number, drained: boolean) => void) | null = null;
+  #startedByIdle = false;
 
   private constructor(partPath: string, handle: FileHandle, size: number, batchBytes: number, maxInFlight: number) {
     this.path = partPath;
@@ -144,12 +148,13 @@ export class PartFile {
     if (this.#closed) return;
     this.#idleTimer ??= setTimeout(() => {
       this.#idleTimer = null;
-      this.#startWrite();
+      this.#startWrite(true);
     }, IDLE_FLUSH_MS).unref();
   }
 
-  #startWrite(): void {
+  #startWrite(byIdle = false): void {
     if (this.#inFlight.length >= this.#maxInFlight || this.#failure || this.#batch.length === 0) return;
+    this.#startedByIdle = byIdle;
     if (this.#idleTimer) {
       clearTimeout(this.#idleTimer);
       this.#idleTimer = null;
@@ -185,7 +190,7 @@ export class PartFile {
         advanced = true;
       }
     }
-    if (advanced) this.onWritten?.(this.#written);
+    if (advanced) this.onWritten?.(this.#written, this.#startedByIdle && this.#inFlight.length === 0 && this.#batch.length === 0);
     // Chunks that came while the pipeline was full wait for the next trigger.
     if (this.#batch.length > 0) this.#armIdleFlush();
   }
@@ -231,14 +236,20 @@ export class PartFile {
     await syncDirectory(path.dirname(target));
   }
 
-  /** Flushes what can be flushed (so a resume keeps it) and closes. Safe to call twice. */
+  /**
+   * Flushes what can be flushed (so a resume keeps it) and closes. After a failed write, later
+   * batches may have landed beyond a gap: the file is cut back to the bytes known to be
+   * contiguous. Safe to call twice.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     try {
       await this.flush();
     } catch {
-      // Closing after a failure: the error has already been reported by whoever saw it.
+      await Promise.allSettled(this.#inFlight.map((w) => w.promise));
+      await this.#handle.truncate(this.#written).catch(() => {});
+      this.#size = this.#written;
     } finally {
       if (this.#idleTimer) clearTimeout(this.#idleTimer);
       this.#idleTimer = null;

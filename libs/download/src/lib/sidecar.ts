@@ -16,6 +16,21 @@ export interface PartSidecar {
   total: number | null;
   /** Expected SHA-256 the part was started for, if one was given. */
   sha256: string | null;
+  /**
+   * Bytes known to be on disk without a gap at the last checkpoint. Writes run in parallel, so
+   * after a crash the tail beyond this may hold a gap: see `trustedLength`.
+   */
+  durable: number;
+}
+
+/**
+ * How much of a part left by an earlier process can be trusted. A clean stop records the whole
+ * length as durable. After a crash, only the last `window` bytes (the writes that may have been
+ * in flight) can hold a gap, and never below the last checkpoint.
+ */
+export function trustedLength(durable: number, size: number, window: number): number {
+  if (durable >= size) return size;
+  return Math.max(durable, size - window, 0);
 }
 
 export function sidecarPath(partPath: string): string {
@@ -27,7 +42,8 @@ function isSidecar(value: unknown): value is PartSidecar {
   return (
     typeof s === 'object' && s !== null && s.v === 1 && typeof s.url === 'string' &&
     typeof s.validator === 'object' && s.validator !== null &&
-    (s.total === null || typeof s.total === 'number') && (s.sha256 === null || typeof s.sha256 === 'string')
+    (s.total === null || typeof s.total === 'number') && (s.sha256 === null || typeof s.sha256 === 'string') &&
+    typeof s.durable === 'number' && s.durable >= 0
   );
 }
 
