@@ -9,6 +9,7 @@ import { zodSerializerCompiler, zodValidatorCompiler } from './http/zod-validati
 import { fleetOriginsView, localOriginsView, type OriginsView } from './origins/origins-view.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { bullBoardPlugin } from './plugins/bull-board.ts';
+import { dashboardPlugin } from './plugins/dashboard.ts';
 import { eventStreamsPlugin } from './plugins/event-streams.ts';
 import { metricsPlugin } from './plugins/metrics.ts';
 import { originsPlugin } from './plugins/origins.ts';
@@ -111,6 +112,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(eventsRoutes, { prefix: '/v1/events' });
   await app.register(originsRoutes, { prefix: '/v1/origins' });
   await app.register(connectionsRoutes, { prefix: '/v1/connections' });
+  await app.register(dashboardPlugin, { client: options.client, token: config.token });
   if (options.bullBoard !== undefined) {
     await app.register(bullBoardPlugin, { ...options.bullBoard, basePath: '/admin/queues' });
   }

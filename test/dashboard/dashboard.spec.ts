@@ -1,0 +1,152 @@
+// The dashboard in a real browser (Debian's chromium through playwright-core) against a real
+// server: in-memory queue, in-process worker, real origin client, loopback fixture origin.
+// Ordering uses latches — a held DNS lookup keeps the actor `connecting`, a held response keeps
+// it `active` — so nothing depends on timing; the page's own updates (a few per second) are
+// awaited with the browser's waitFor*, bounded by a watchdog far above their interval.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { buildTestApp, startOrigin } from '../../apps/server/src/testing/test-app.ts';
+import { launchBrowser } from './support/browser.ts';
+import { loopbackLookup } from './support/loopback-lookup.ts';
+
+/** Watchdog for one awaited page update: the page updates every 0.5–1 s, so this is ~10× that with room for a busy machine. */
+const PAGE_WAIT_MS = 10_000;
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+const rowOf = (origin: string) => `#origin-spacer .row[data-origin="${origin}"]`;
+
+async function waitForBadge(page: Page, origin: string, state: string): Promise<void> {
+  await page.waitForSelector(`${rowOf(origin)} .badge[data-state="${state}"]`, { timeout: PAGE_WAIT_MS });
+}
+
+async function waitForText(page: Page, selector: string, text: string): Promise<void> {
+  // An expression string: it runs in the page, where `document` exists (this file is compiled without the DOM lib).
+  await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(text)}`, undefined, { timeout: PAGE_WAIT_MS });
+}
+
+const cell = (origin: string, column: string) => `${rowOf(origin)} [data-col="${column}"]`;
+
+describe('dashboard in chromium', () => {
+  test('an origin goes connecting → active → available while a job runs; queue counts move; the inspector follows; close empties the sockets', async () => {
+    const names = loopbackLookup();
+    const fixture = await startOrigin();
+    const { app } = await buildTestApp({ client: { lookup: names.lookup } });
+    const base = await listen(app);
+    const browser = await launchBrowser();
+    onTestFinished(() => browser.close());
+    const { page } = browser;
+
+    await page.goto(base);
+    await page.waitForSelector('#stream-status[data-status="live"]', { timeout: PAGE_WAIT_MS });
+    await waitForText(page, '[data-count="completed"]', '0');
+
+    const host = 'gate.fleet.test';
+    const origin = `http://${host}:${fixture.port}`;
+    const releaseLookup = names.hold(host);
+    const response = fixture.hold('/hello');
+    const enqueued = await app.inject({ method: 'POST', url: '/v1/requests', payload: { url: `${origin}/hello` } });
+    expect(enqueued.statusCode).toBe(202);
+
+    // The lookup is held: a socket is opening and none is connected.
+    await waitForBadge(page, origin, 'connecting');
+    await page.click(`${rowOf(origin)} button[data-action="inspect"]`);
+    await page.waitForSelector('#inspector-watching[data-watching="1"]', { timeout: PAGE_WAIT_MS });
+    expect(app.dashboard.inspectors).toBe(1);
+
+    // Connected, the response held: a request in flight on a busy socket, the job active.
+    releaseLookup();
+    await response.waitForArrivals(1);
+    await waitForBadge(page, origin, 'active');
+    await waitForText(page, cell(origin, 'busy'), '1');
+    await waitForText(page, '[data-count="active"]', '1');
+
+    // Answered: the socket stays as an idle keep-alive one, the job is counted completed.
+    response.release();
+    await waitForBadge(page, origin, 'available');
+    await waitForText(page, '[data-count="completed"]', '1');
+    await waitForText(page, '[data-count="active"]', '0');
+    await waitForText(page, cell(origin, 'connected'), '1');
+    await waitForText(page, cell(origin, 'free'), '1');
+
+    // The inspector saw the actor's own transitions, in order, and stops watching when closed.
+    await page.waitForSelector('#transitions li[data-to="available"]', { timeout: PAGE_WAIT_MS });
+    // Newest first on the page; events that left the state as it was (a socket count changing) are listed too.
+    const transitions = await page.$$eval('#transitions li', (items) =>
+      items.reverse().map((li) => `${li.getAttribute('data-from')}→${li.getAttribute('data-to')}`),
+    );
+    expect(transitions.filter((t) => t.split('→')[0] !== t.split('→')[1])).toEqual(['connecting→active', 'active→available']);
+    await page.click('#inspector-close');
+    await expect.poll(() => app.dashboard.inspectors, { timeout: PAGE_WAIT_MS }).toBe(0);
+
+    // Pluto's closeconnections from the button: the idle socket goes, the counts show it.
+    const closed = page.waitForResponse((r) => r.url() === `${base}/v1/connections` && r.request().method() === 'DELETE');
+    await page.click('#close-all');
+    expect((await closed).status()).toBe(200);
+    await waitForText(page, cell(origin, 'connected'), '0');
+    await waitForText(page, cell(origin, 'free'), '0');
+    await waitForBadge(page, origin, 'idle');
+    await fixture.until((f) => f.openConnections === 0);
+
+    expect(browser.errors).toEqual([]);
+  });
+
+  test('with a token: a login box, a wrong token refused, and the buttons refused (401) once the session is gone', async () => {
+    const token = 'dashboard-test-token';
+    const names = loopbackLookup();
+    const fixture = await startOrigin();
+    const { app } = await buildTestApp({ token, client: { lookup: names.lookup } });
+    const base = await listen(app);
+    const browser = await launchBrowser();
+    onTestFinished(() => browser.close());
+    const { page } = browser;
+
+    await page.goto(base);
+    await page.waitForSelector('#login:not([hidden])', { timeout: PAGE_WAIT_MS });
+    expect(await page.isHidden('#dashboard')).toBe(true);
+
+    await page.fill('#token', 'not-the-token');
+    await page.click('#login-form button[type="submit"]');
+    await waitForText(page, '#login-error', 'wrong token');
+
+    const signIn = async () => {
+      await page.fill('#token', token);
+      await page.click('#login-form button[type="submit"]');
+      await page.waitForSelector('#stream-status[data-status="live"]', { timeout: PAGE_WAIT_MS });
+    };
+    await signIn();
+
+    const origin = `http://api.fleet.test:${fixture.port}`;
+    const enqueued = await app.inject({ method: 'POST', url: '/v1/requests', headers: { authorization: `Bearer ${token}` }, payload: { url: `${origin}/hello` } });
+    expect(enqueued.statusCode).toBe(202);
+    await waitForBadge(page, origin, 'available');
+
+    const refusedOnce = async (click: string, url: string) => {
+      await browser.context.clearCookies();
+      const answer = page.waitForResponse((r) => r.url() === url && r.request().method() === 'DELETE');
+      await page.click(click);
+      expect((await answer).status()).toBe(401);
+      await page.waitForSelector('#login:not([hidden])', { timeout: PAGE_WAIT_MS });
+      expect(await page.textContent('#toast')).toContain('401');
+    };
+    await refusedOnce(`${rowOf(origin)} button[data-action="drain"]`, `${base}/v1/connections?remote=${encodeURIComponent(origin)}`);
+    await signIn();
+    await waitForBadge(page, origin, 'available');
+    await refusedOnce('#close-all', `${base}/v1/connections`);
+    // Refused means nothing was closed.
+    expect(fixture.openConnections).toBe(1);
+
+    // Signed in again, the drain button works.
+    await signIn();
+    const drained = page.waitForResponse((r) => r.url().startsWith(`${base}/v1/connections?remote=`) && r.request().method() === 'DELETE');
+    await page.click(`${rowOf(origin)} button[data-action="drain"]`);
+    expect((await drained).status()).toBe(200);
+    await waitForBadge(page, origin, 'idle');
+    await fixture.until((f) => f.openConnections === 0);
+  });
+});
