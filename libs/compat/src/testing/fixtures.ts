@@ -1,7 +1,6 @@
 // Test support for the facade suites (excluded from the build): fixture origins and clients
 // that clean up after the test that made them.
 import { once } from 'node:events';
-import { rootCertificates } from 'node:tls';
 import { onTestFinished } from 'vitest';
 import { createClient, type Client, type ClientOptions } from '@courier/origin';
 // Test support only (excluded from the build): the shared fixtures are reached by path.
@@ -36,9 +35,9 @@ export function testClient(options: ClientOptions = {}): Client {
   return client;
 }
 
-/** A client that trusts the fixture CA on top of the system's. */
+/** A client that trusts the fixture CA (origin adds it to the system's). */
 export function clientTrusting(ca: string | undefined, options: ClientOptions = {}): Client {
-  return testClient({ ...options, tls: { ca: [...rootCertificates, ca ?? ''] } });
+  return testClient({ ...options, ...(ca === undefined ? {} : { tls: { ca } }) });
 }
 
 /** Process warnings with a given code, collected until the test ends. */

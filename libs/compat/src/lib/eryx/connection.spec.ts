@@ -97,7 +97,8 @@ describe('Eryx HttpConnection methods (A.2)', () => {
     const target = await unroutableConnectTarget();
     expect(target).not.toBeNull();
     onTestFinished(() => target!.close());
-    const http = await facade();
+    // The client's own connect timeout is far beyond the test's watchdog: only Eryx's can end it.
+    const http = createEryxHttp(testClient({ policy: { connectTimeoutMs: 600_000 } }));
     const conn = http.HttpConnection.new(target!.host, target!.port, { connect: 0.3 });
     await expect(conn.connect()).rejects.toMatchObject({ code: 'CONNECT_TIMEOUT' });
   });

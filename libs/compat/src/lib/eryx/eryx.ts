@@ -1,23 +1,25 @@
 import type { Client } from '@courier/origin';
-import { defaultExtraCa } from '../shared/client-source.ts';
-import { withSystemCas, type TlsMaterial } from '../shared/tls.ts';
+import { defaultClient } from '../shared/client-source.ts';
+import type { TlsMaterial } from '../shared/tls.ts';
 import { HttpConnection, type EryxContext } from './http-connection.ts';
 import type { TimeoutInit } from './timeouts.ts';
 
 export interface EryxHttpOptions {
-  /** TLS material for every https connection: `ca` is trusted on top of the system CAs. */
+  /**
+   * TLS material for every https connection, in place of the client's own TLS settings: `ca` is
+   * trusted on top of the system CAs. Without it the client's settings apply.
+   */
   tls?: Omit<TlsMaterial, 'verify'>;
 }
 
 /**
- * Eryx's `@eryx/http` over a Courier client. `client` is kept for the origin registry: until
- * origin can adopt a socket, an Eryx connection's socket is not in the client's snapshots (see
- * README).
+ * Eryx's `@eryx/http` over a Courier client: each connection's socket is opened by the client's
+ * origin actor (its DNS, destination policy, TLS settings and proxy) and counted there, so
+ * `client.hasConnection()`, `client.origins()` and `client.closeConnections()` see it. `null`
+ * is the default client (`COURIER_CA_FILE` from the environment).
  */
 export function createEryxHttp(client: Client | (() => Client) | null, options: EryxHttpOptions = {}) {
-  const tls = options.tls ? withSystemCas(options.tls) : {};
-  const context: EryxContext = { tls };
-  void client;
+  const context: EryxContext = { client: client ?? defaultClient, tls: options.tls };
   return Object.freeze({
     HttpConnection: Object.freeze({
       /** `HttpConnection.new(host, port?, timeout?, scheme?, verifySsl?)`: no I/O until the first request. */
@@ -30,15 +32,5 @@ export function createEryxHttp(client: Client | (() => Client) | null, options: 
 
 export type EryxHttp = ReturnType<typeof createEryxHttp>;
 
-let defaultFacade: EryxHttp | null = null;
-
-/** The default facade: `COURIER_CA_FILE` from the environment, read on first use. */
-export const HttpConnectionFactory = Object.freeze({
-  new(host: string, port?: number | null, timeout?: TimeoutInit, scheme?: string | null, verifySsl?: boolean | null): HttpConnection {
-    if (!defaultFacade) {
-      const ca = defaultExtraCa();
-      defaultFacade = createEryxHttp(null, ca === undefined ? {} : { tls: { ca } });
-    }
-    return defaultFacade.HttpConnection.new(host, port, timeout, scheme, verifySsl);
-  },
-});
+/** The default facade, over the default client (`COURIER_CA_FILE` from the environment, read on first use). */
+export const HttpConnectionFactory = createEryxHttp(null).HttpConnection;

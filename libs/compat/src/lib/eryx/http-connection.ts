@@ -1,6 +1,7 @@
-import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { CourierError, toCourierError } from '@courier/origin';
+import { isIP } from 'node:net';
+import { CourierError, type AdoptedSocket, type TlsOptions } from '@courier/origin';
+import { resolveClient, type ClientSource } from '../shared/client-source.ts';
+import { tlsOptionsOf, type TlsMaterial } from '../shared/tls.ts';
 import { requestHeaderMap } from './headers.ts';
 import { chunkFrame, LAST_CHUNK, pieces, type BodyStream } from './request-body.ts';
 import { readHead } from './response-head.ts';
@@ -25,33 +26,50 @@ export interface HttpResponse {
   httpVersion: string;
 }
 
-/** What a facade gives its connections: extra trusted CAs, for instance. */
+/** What a facade gives its connections. */
 export interface EryxContext {
-  /** TLS settings added to every https connection (`ca` on top of the system CAs). */
-  tls: Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'passphrase'>;
+  /** The client whose origin actors open (and count) the sockets. */
+  client: ClientSource;
+  /** TLS material for every https connection, in place of the client's own; none: the client's. */
+  tls: Omit<TlsMaterial, 'verify'> | undefined;
 }
 
 const methodRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Control characters and spaces would end or split the request line.
 const badTargetRe = /[\0-\x20\x7f]/;
 
-function timeoutOf(phase: string, seconds: number | undefined, code: 'CONNECT_TIMEOUT' | 'BODY_TIMEOUT') {
+function timeoutOf(phase: string, seconds: number | undefined, code: 'BODY_TIMEOUT') {
   return () => new CourierError(code, `${phase} timed out after ${seconds} s`);
 }
 
+/** `scheme://host:port` of the origin actor that opens the socket; a host that cannot be one is BAD_URL. */
+function remoteOf(scheme: string, host: string, port: number): URL {
+  const name = isIP(host) === 6 ? `[${host}]` : host;
+  try {
+    return new URL(`${scheme === 'https' ? 'https' : 'http'}://${name}:${port}/`);
+  } catch (cause) {
+    throw new CourierError('BAD_URL', 'host must be a hostname or an IP address', { cause });
+  }
+}
+
 /**
- * Eryx's `http.HttpConnection`: one persistent HTTP/1.1 connection to one host and port. It
- * owns its socket (node:net / node:tls) and parses responses itself, so the 100-continue
- * exchange, the per-phase timeouts and Eryx's framing rules hold byte for byte.
+ * Eryx's `http.HttpConnection`: one persistent HTTP/1.1 connection to one host and port. Its
+ * socket is opened by the client's origin actor (`adoptSocket`: the client's DNS, destination
+ * policy, TLS settings and proxy), which counts it in `hasConnection` and its snapshot; the
+ * connection speaks HTTP on it itself, so the 100-continue exchange (which undici refuses), the
+ * per-phase timeouts and Eryx's framing rules hold byte for byte.
  */
 export class HttpConnection implements StreamOwner {
   readonly host: string;
   readonly port: number;
-  readonly #scheme: string;
-  readonly #verifySsl: boolean;
+  readonly #remote: URL;
+  /** TLS settings for the origin actor; undefined: the client's own (http, or none given). */
+  readonly #tls: TlsOptions | undefined;
   readonly #context: EryxContext;
   #timeouts: TimeoutOptions;
   #io: SocketIo | null = null;
+  /** The origin actor's record of the socket `#io` reads: busy while a request runs on it. */
+  #adopted: AdoptedSocket | null = null;
   #connecting: Promise<void> | null = null;
   /** Methods of the requests sent whose responses have not been read (HEAD has no body). */
   #pending: string[] = [];
@@ -62,11 +80,14 @@ export class HttpConnection implements StreamOwner {
     if (typeof host !== 'string' || host.length === 0 || badTargetRe.test(host)) throw new CourierError('BAD_URL', 'host must be a hostname or an IP address');
     const s = scheme ?? 'http';
     this.host = host;
-    this.#scheme = s;
     this.port = port ?? (s === 'https' ? 443 : 80);
     if (!Number.isInteger(this.port) || this.port < 1 || this.port > 65535) throw new CourierError('BAD_URL', `port must be 1…65535, got ${String(port)}`);
+    this.#remote = remoteOf(s, host, this.port);
     this.#timeouts = normaliseTimeouts(timeout);
-    this.#verifySsl = verifySsl ?? true;
+    const verify = verifySsl ?? true;
+    // Only an explicit `verifySsl = false` turns verification off; otherwise the facade's
+    // material, or else the client's own settings, apply.
+    this.#tls = s !== 'https' ? undefined : !verify || context.tls ? tlsOptionsOf({ ...context.tls, verify }) : undefined;
     this.#context = context;
   }
 
@@ -91,40 +112,16 @@ export class HttpConnection implements StreamOwner {
   }
 
   async #open(): Promise<void> {
-    const seconds = this.#timeouts.connect;
-    const timeoutMs = toMs(seconds);
-    // Eryx always makes an AF_INET socket.
-    const tcp = netConnect({ host: this.host, port: this.port, family: 4, noDelay: true });
-    let socket: Socket = tcp;
-    const timer = timeoutMs > 0 ? setTimeout(() => tcp.destroy(new CourierError('CONNECT_TIMEOUT', `connect to ${this.host}:${this.port} timed out after ${seconds} s`)), timeoutMs) : null;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('connect', resolve);
-        tcp.once('error', reject);
-      });
-      if (this.#scheme === 'https') {
-        const secure = tlsConnect({
-          socket: tcp,
-          host: this.host,
-          ...(isIP(this.host) === 0 ? { servername: this.host } : {}),
-          ...this.#context.tls,
-          rejectUnauthorized: this.#verifySsl,
-        });
-        socket = secure;
-        await new Promise<void>((resolve, reject) => {
-          secure.once('secureConnect', resolve);
-          secure.once('error', reject);
-          tcp.once('error', reject);
-        });
-      }
-    } catch (error) {
-      socket.destroy();
-      throw toCourierError(error, `connect to ${this.host}:${this.port}`);
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
-    socket.removeAllListeners('error');
-    this.#io = new SocketIo(socket);
+    const client = resolveClient(this.#context.client);
+    // Eryx makes an AF_INET socket: IPv4 first (the actor's connector still tries IPv6 after it).
+    // No connect timeout (0) leaves the bound to the OS, as Eryx's blocking connect does.
+    const adopted = await client.adoptSocket(this.#remote, {
+      connectTimeoutMs: toMs(this.#timeouts.connect),
+      preferIpv6: false,
+      ...(this.#tls ? { tls: this.#tls } : {}),
+    });
+    this.#adopted = adopted;
+    this.#io = new SocketIo(adopted.socket);
   }
 
   /** Closes the connection (any open response stream with it). Safe to call twice. */
@@ -140,7 +137,16 @@ export class HttpConnection implements StreamOwner {
   #drop(): void {
     this.#io?.destroy();
     this.#io = null;
+    // The actor would hear of it at the socket's 'close'; released now, its counts are right at once.
+    this.#adopted?.release();
+    this.#adopted = null;
     this.#pending = [];
+  }
+
+  /** Busy (counted in flight by the actor) while a response is awaited or being read. */
+  #updateBusy(): void {
+    const streaming = this.#activeStream !== null && !this.#activeStream.closed;
+    this.#adopted?.setBusy(this.#pending.length > 0 || streaming);
   }
 
   /**
@@ -189,6 +195,7 @@ export class HttpConnection implements StreamOwner {
     head += '\r\n';
 
     this.#pending.push(method.toUpperCase());
+    this.#updateBusy();
     try {
       await this.#write(head);
       const hasBody = (payload !== null && payload.length > 0) || Boolean(bodyStream);
@@ -279,6 +286,8 @@ export class HttpConnection implements StreamOwner {
         if (head.status >= 100 && head.status < 200 && head.status !== 101) continue;
         const stream = new HttpResponseStream(head, this.#pending.shift()!, io, this);
         this.#activeStream = stream;
+        // Eryx's keep-alive rules: a socket closed after this response is no longer reusable.
+        if (!stream.keepAlive) this.#adopted?.setReusable(false);
         return stream;
       }
     } catch (error) {
@@ -297,6 +306,7 @@ export class HttpConnection implements StreamOwner {
     if (this.#activeStream === stream) this.#activeStream = null;
     // Eryx skips this for bodiless responses, so their `Connection: close` is ignored (README).
     if (!keepAlive) this.#drop();
+    else this.#updateBusy();
   }
 
   failed(stream: HttpResponseStream): void {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Client, RequestInit } from '@courier/origin';
 import { defaultClient, resolveClient, type ClientSource } from '../shared/client-source.ts';
-import { withSystemCas } from '../shared/tls.ts';
+import { tlsOptionsOf } from '../shared/tls.ts';
 import { checkMethod, checkUrl, parseOptions, requestBody, requestHeaders, totalTimeoutMs, type LuatosOptions } from './arguments.ts';
 import { LuatosCode } from './error-codes.ts';
 import { fetchToFile } from './fetch-to-file.ts';
@@ -56,7 +56,7 @@ export function createLuatosHttp(client: Client | (() => Client), facadeOptions:
     const secure = target.protocol === 'https:';
     const tls =
       secure && (ca || clientCa || clientKey)
-        ? withSystemCas({ ca: ca ?? undefined, cert: clientCa ?? undefined, key: clientKey ?? undefined, passphrase: clientPassword ?? undefined })
+        ? tlsOptionsOf({ ca: ca ?? undefined, cert: clientCa ?? undefined, key: clientKey ?? undefined, passphrase: clientPassword ?? undefined })
         : undefined;
     const init: RequestInit = {
       method: verb,

@@ -1,7 +1,7 @@
 import { CourierError, normaliseHeaders } from '@courier/origin';
 import { resolveClient, type ClientSource } from '../shared/client-source.ts';
 import { luaType } from '../shared/lua.ts';
-import { withSystemCas } from '../shared/tls.ts';
+import { tlsOptionsOf } from '../shared/tls.ts';
 import { warnCallbackError } from '../shared/warn.ts';
 import { DEFAULT_USER_AGENT, DELAYACK, methodNames } from './constants.ts';
 import { HeaderList } from './header-list.ts';
@@ -241,7 +241,7 @@ export class NodeMcuConnection {
           bufsz: this.#options.bufsz,
           timeoutMs: this.#options.timeoutMs,
           maxRedirects: this.#options.maxRedirects,
-          tls: this.#options.cert !== undefined ? withSystemCas({ ca: this.#options.cert }) : undefined,
+          tls: this.#options.cert !== undefined ? tlsOptionsOf({ ca: this.#options.cert }) : undefined,
           signal,
           oneShot: this.#oneShot,
         },

@@ -6,8 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { luatos, nodemcu } from '../../index.ts';
 import { httpOrigin } from '../../testing/fixtures.ts';
 import { defaultExtraCa } from './client-source.ts';
-import { withSystemCas } from './tls.ts';
-import { rootCertificates } from 'node:tls';
+import { tlsOptionsOf } from './tls.ts';
 
 function withEnv(name: string, value: string | undefined): void {
   const before = process.env[name];
@@ -41,10 +40,11 @@ describe('default client', () => {
     expect(defaultExtraCa()).toBeUndefined();
   });
 
-  it('extra CAs are added to the system ones, and the same settings give the same object', () => {
-    const a = withSystemCas({ ca: 'X' });
-    expect(a.ca).toEqual([...rootCertificates, 'X']);
-    expect(withSystemCas({ ca: 'X' })).toBe(a);
-    expect(withSystemCas({ cert: 'C', key: 'K' }).ca).toBeUndefined();
+  it('an extra CA goes to origin as given (origin adds it to the system CAs), and the same settings give the same object', () => {
+    const a = tlsOptionsOf({ ca: 'X' });
+    expect(a).toEqual({ ca: 'X' });
+    expect(tlsOptionsOf({ ca: 'X' })).toBe(a);
+    expect(tlsOptionsOf({ cert: 'C', key: 'K' })).toEqual({ cert: 'C', key: 'K' });
+    expect(tlsOptionsOf({ verify: false })).toEqual({ rejectUnauthorized: false });
   });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createClient, CourierError, type Client } from '@courier/origin';
-import { withSystemCas } from './tls.ts';
+import { tlsOptionsOf } from './tls.ts';
 
 /** A client, or a function giving one when the first request needs it (the default facades). */
 export type ClientSource = Client | (() => Client);
@@ -19,7 +19,7 @@ let shared: Client | null = null;
 export function defaultClient(): Client {
   if (shared) return shared;
   const ca = defaultExtraCa();
-  shared = createClient(ca === undefined ? {} : { tls: withSystemCas({ ca }) });
+  shared = createClient(ca === undefined ? {} : { tls: tlsOptionsOf({ ca }) });
   return shared;
 }
 

@@ -1,4 +1,3 @@
-import { rootCertificates } from 'node:tls';
 import type { TlsOptions } from '@courier/origin';
 
 export interface TlsMaterial {
@@ -14,12 +13,8 @@ export interface TlsMaterial {
   verify?: boolean;
 }
 
-// node:tls *replaces* the Mozilla store when `ca` is given; DESIGN wants the system CAs plus
-// the given ones, so the store is listed explicitly.
-const systemCas: readonly string[] = rootCertificates;
-
-// The same settings must give the same object: origin keys hash TLS settings per object (a
-// WeakMap), and hashing ~150 root certificates on every request would cost more than the request.
+// The same settings give the same object: origin tags TLS settings per object (a WeakMap), so a
+// facade that hands out one object per setting hashes each setting once, not on every request.
 const MEMO_LIMIT = 64;
 const memo = new Map<string, TlsOptions>();
 
@@ -27,13 +22,16 @@ function text(v: string | Buffer | undefined): string {
   return v === undefined ? '\0' : typeof v === 'string' ? v : v.toString('latin1');
 }
 
-/** TLS options that verify against the system CAs plus `ca`, with an optional client certificate. */
-export function withSystemCas(material: TlsMaterial): TlsOptions {
+/**
+ * Origin TLS options for a facade's material. A `ca` is passed as it is: origin trusts it on top
+ * of the system CAs (node alone would replace them).
+ */
+export function tlsOptionsOf(material: TlsMaterial): TlsOptions {
   const id = [text(material.ca), text(material.cert), text(material.key), material.passphrase ?? '\0', material.verify === false ? 'n' : 'y'].join('\x01');
   const known = memo.get(id);
   if (known) return known;
   const tls: TlsOptions = {};
-  if (material.ca !== undefined) tls.ca = [...systemCas, material.ca];
+  if (material.ca !== undefined) tls.ca = material.ca;
   if (material.cert !== undefined) tls.cert = material.cert;
   if (material.key !== undefined) tls.key = material.key;
   if (material.passphrase !== undefined) tls.passphrase = material.passphrase;
