@@ -1,6 +1,6 @@
 // NodeMCU ESP32 `http` conformance, part 2: connection events (B.3), flow control (B.4) and the
 // request / configuration methods (B.5), plus the seed doc's connection examples.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createNodeMcuHttp, nodemcu } from '../../index.ts';
 import { captureWarnings, deferred, httpOrigin, nextWarning, patternBytes, rawResponder, testClient } from '../../testing/fixtures.ts';
 
@@ -79,6 +79,34 @@ describe('NodeMCU connection:on events (B.3)', () => {
     await conn.request();
     expect(log.filter((e) => e[0] === 'connect')).toHaveLength(1);
     expect(log[0]).toEqual(['connect']);
+  });
+
+  it('connect fires for a new socket even while another reusable one to the origin is busy', async () => {
+    const origin = await httpOrigin();
+    const held = origin.hold('/held');
+    onTestFinished(() => held.release());
+    const client = testClient();
+    const http = createNodeMcuHttp(client);
+    const first = http.createConnection(`${origin.url}/held`, { async: true });
+    const firstDone = deferred<number>();
+    first.on('complete', (status) => firstDone.resolve(status));
+    first.request();
+    await held.waitForArrivals(1);
+    // A reusable socket exists (busy with the held request): the second request needs its own.
+    expect(client.hasConnection(origin.url)).toBe(true);
+    const second = http.createConnection(`${origin.url}/hello`);
+    const { log } = collect(second);
+    expect(await second.request()).toEqual([200, true]);
+    expect(log[0]).toEqual(['connect']);
+    expect(origin.connections).toBe(2);
+    held.release();
+    expect(await firstDone.promise).toBe(404);
+    // Both sockets are idle now: a third request reuses one and has no connect event.
+    const third = http.createConnection(`${origin.url}/hello`);
+    const thirdLog = collect(third).log;
+    expect(await third.request()).toEqual([200, true]);
+    expect(thirdLog.map((e) => e[0])).toEqual(['headers', 'data', 'complete']);
+    expect(origin.connections).toBe(2);
   });
 
   it('headers: (status, table) with lower-cased names; of repeated headers the first wins', async () => {

@@ -1,8 +1,8 @@
 // NodeMCU ESP32 `http` conformance, part 1: the module table (B.1) and createConnection's
 // arguments and options (B.2), over HTTP and HTTPS fixture origins.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createNodeMcuHttp } from '../../index.ts';
-import { clientTrusting, httpOrigin, patternBytes, testClient } from '../../testing/fixtures.ts';
+import { clientTrusting, httpOrigin, patternBytes, testClient, unroutableConnectTarget } from '../../testing/fixtures.ts';
 
 type Echo = { method: string; path: string; headers: Record<string, string>; body: string };
 
@@ -118,6 +118,19 @@ describe('NodeMCU createConnection(url, [method,] [options]) (B.2)', () => {
     const [status] = (await http.createConnection(`${origin.url}/slow`, { timeout: 200 }).request())!;
     expect(status).toBe(-28679);
     held.release();
+  });
+
+  it('timeout covers the connect: a handshake that never completes gives -28674 within it', async () => {
+    const target = await unroutableConnectTarget();
+    expect(target).not.toBeNull();
+    onTestFinished(() => target!.close());
+    // The client's own connect timeout is far beyond the test's watchdog: only `timeout` can end it.
+    const http = createNodeMcuHttp(testClient({ policy: { connectTimeoutMs: 600_000 } }));
+    const conn = http.createConnection(`http://${target!.host}:${target!.port}/`, { timeout: 300 });
+    let connects = 0;
+    conn.on('connect', () => void connects++);
+    expect(await conn.request()).toEqual([-28674, false]);
+    expect(connects).toBe(0);
   });
 
   it('async: request() returns nothing and the results arrive through the callbacks', async () => {

@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import { isCourierError, type Client, type CourierResponse, type TlsOptions } from '@courier/origin';
-import { hasReusableSocket } from '../shared/sockets.ts';
 import { NodeMcuStatus, statusForError } from './status-codes.ts';
 
 /** What one `request()` sends. Method, body and headers carry over every redirect unchanged (B.7). */
@@ -11,6 +10,7 @@ export interface PerformSetup {
   headers: Array<[string, string]>;
   body: string | null;
   bufsz: number;
+  /** Milliseconds for the connect, the wait for the head and each wait for body data. */
   timeoutMs: number;
   maxRedirects: number;
   tls: TlsOptions | undefined;
@@ -89,9 +89,9 @@ export async function perform(setup: PerformSetup, hooks: PerformHooks, meter: A
   let responseCloses = false;
   for (;;) {
     headersSeen = false;
-    // Best effort until origin says which socket served a request: a reusable socket before the
-    // request means it was reused, none means one was opened for it (see README).
-    const connects = !hasReusableSocket(client, url, tls);
+    // Only for a request that fails after its socket connected (a failure carries no
+    // `reusedSocket`): no reusable socket before the request means one was opened for it.
+    const hadSocket = client.hasConnection(url, { tls });
     let res: CourierResponse;
     try {
       res = await client.request(url, {
@@ -99,6 +99,7 @@ export async function perform(setup: PerformSetup, hooks: PerformHooks, meter: A
         headers,
         body: setup.body,
         maxRedirects: 0,
+        connectTimeoutMs: setup.timeoutMs,
         headersTimeoutMs: setup.timeoutMs,
         bodyTimeoutMs: setup.timeoutMs,
         signal,
@@ -106,10 +107,10 @@ export async function perform(setup: PerformSetup, hooks: PerformHooks, meter: A
         ...(tls ? { tls } : {}),
       });
     } catch (error) {
-      if (connects && isCourierError(error) && afterConnect.has(error.code)) await hooks.connect();
+      if (!hadSocket && isCourierError(error) && afterConnect.has(error.code)) await hooks.connect();
       return { status: statusForError(error), headersSeen: false, connected: false, error };
     }
-    if (connects) await hooks.connect();
+    if (!res.reusedSocket) await hooks.connect();
     status = res.status;
     responseCloses = hasToken(res.headers['connection'], 'close');
     let next: URL | null = null;
@@ -144,7 +145,7 @@ export async function perform(setup: PerformSetup, hooks: PerformHooks, meter: A
     next.hash = '';
     url = next;
   }
-  const connected = !requestCloses && !responseCloses && hasReusableSocket(client, url, tls);
+  const connected = !requestCloses && !responseCloses && client.hasConnection(url, { tls });
   return { status, headersSeen, connected, error: null };
 }
 
