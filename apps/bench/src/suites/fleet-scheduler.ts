@@ -30,6 +30,8 @@ interface Round {
   errors: number;
 }
 
+const CPU_SERIES = 'cpuMicrosPerRequest';
+
 // ---- processes: Redis (unless REDIS_URL), the workers ----
 
 async function freePort(): Promise<number> {
@@ -205,8 +207,8 @@ async function queueRound(driver: QueueDriver, job: RequestJob, inFlight: number
 
 // ---- the suite ----
 
-function row(label: string, rounds: number[], columns: Record<string, string>): BenchRow {
-  return { table: TABLE, label, value: median(rounds), unit: 'req/s', rounds, columns };
+function row(label: string, rounds: number[], columns: Record<string, string>, cpuMicros: number[]): BenchRow {
+  return { table: TABLE, label, value: median(rounds), unit: 'req/s', rounds, columns, series: { [CPU_SERIES]: cpuMicros } };
 }
 
 export const fleetSchedulerSuite: Suite = {
@@ -222,11 +224,13 @@ export const fleetSchedulerSuite: Suite = {
     `- *${DIRECT}*: the same request jobs (Pluto's headers and limits, \`attempts: 1\`) enqueued straight on the`,
     '  queue driver, topped up in one enqueue call per turn, results from `subscribe()`.',
     'Rounds alternate the order (A B, B A, …) after an unmeasured warm-up of each; `× queue API` is the median of',
-    'the per-round ratios. Workers and Redis are not pinned: they share the machine with both rows alike.',
+    'the per-round ratios; `CPU µs/req` is the bench process\'s CPU time per request (median), the cost of driving',
+    'the fleet from here. Workers and Redis are not pinned: they share the machine with both rows alike.',
   ].join('\n'),
 
   async run(ctx: BenchContext) {
-    if (!ctx.selects(`${TABLE} ${SCRIPT}`) && !ctx.selects(`${TABLE} ${DIRECT}`)) return [];
+    const labels = [SCRIPT, DIRECT].filter((label) => ctx.selects(`${TABLE} ${label}`));
+    if (labels.length === 0) return [];
     const { settings } = ctx;
     const cleanups: Array<() => Promise<unknown>> = [];
     try {
@@ -267,23 +271,29 @@ export const fleetSchedulerSuite: Suite = {
         [DIRECT]: (ms: number) => queueRound(driver, job, settings.inFlight, ms, settings.maxRequests),
       };
       const figures: Record<string, number[]> = { [SCRIPT]: [], [DIRECT]: [] };
-      if (settings.warmupMs > 0) for (const measure of Object.values(measures)) await measure(settings.warmupMs);
+      // The bench process's CPU time per request: what driving the fleet costs here, less exposed than req/s to a busy machine.
+      const cpu: Record<string, number[]> = { [SCRIPT]: [], [DIRECT]: [] };
+      if (settings.warmupMs > 0) for (const label of labels) await measures[label]!(settings.warmupMs);
       for (let r = 0; r < settings.rounds; r++) {
-        const order = r % 2 === 0 ? [SCRIPT, DIRECT] : [DIRECT, SCRIPT];
+        const order = r % 2 === 0 ? labels : [...labels].reverse();
         for (const label of order) {
           await ctx.collectGarbage();
+          const cpuBefore = process.cpuUsage();
           const round = await measures[label]!(settings.durationMs);
+          const cpuUsed = process.cpuUsage(cpuBefore);
+          cpu[label]!.push((cpuUsed.user + cpuUsed.system) / Math.max(1, round.requests));
           if (round.errors > 0) throw new Error(`${label}: ${round.errors} of ${round.requests} requests failed`);
           const perSec = (round.requests * 1000) / round.elapsedMs;
           figures[label]!.push(perSec);
-          ctx.log(`${label.padEnd(36)} ${Math.round(perSec).toLocaleString('en-US').padStart(7)} req/s (${round.requests} in ${Math.round(round.elapsedMs)} ms)`);
+          ctx.log(`${label.padEnd(36)} ${Math.round(perSec).toLocaleString('en-US').padStart(7)} req/s (${round.requests} in ${Math.round(round.elapsedMs)} ms, ${Math.round(cpu[label]!.at(-1)!)} µs CPU/req here)`);
         }
       }
       const ratio = pairedRatio(figures[SCRIPT]!, figures[DIRECT]!);
-      return [
-        row(SCRIPT, figures[SCRIPT]!, { '× queue API': Number.isNaN(ratio) ? '–' : ratio.toFixed(2) }),
-        row(DIRECT, figures[DIRECT]!, { '× queue API': '1.00' }),
-      ];
+      const columns = (label: string, times: string): Record<string, string> => ({ '× queue API': times, 'CPU µs/req (bench process)': `${Math.round(median(cpu[label]!))}` });
+      const rows: BenchRow[] = [];
+      if (labels.includes(SCRIPT)) rows.push(row(SCRIPT, figures[SCRIPT]!, columns(SCRIPT, Number.isNaN(ratio) ? '–' : ratio.toFixed(2)), cpu[SCRIPT]!));
+      if (labels.includes(DIRECT)) rows.push(row(DIRECT, figures[DIRECT]!, columns(DIRECT, '1.00'), cpu[DIRECT]!));
+      return rows;
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => ctx.log(`cleanup failed: ${String(error)}`));
     }
