@@ -1,9 +1,12 @@
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { createDownloadCache, download } from '@courier/download';
+import { freePort } from '../harness/index.ts';
 import { startRedis } from '../harness/index.ts';
 import { serveGeneratedFile } from './support/generated-file.ts';
 import { startDownloadChild, type ChildEvent, type DownloadChild } from './support/child-process.ts';
-import { fixture, sha256File, tempDir } from './support/setup.ts';
+import { client, fixture, sha256File, tempDir } from './support/setup.ts';
 
 const MiB = 1024 * 1024;
 
@@ -96,4 +99,20 @@ describe('single-flight across processes (Redis lock + shared cache dir)', () =>
     expect(file.served.map((s) => s.start)).toEqual([0, size / 2]);
     expect(await sha256File(path.join(root, 'b.bin'))).toBe(file.sha256());
   }, 120_000);
+
+  it('when Redis does not answer, the download still completes (unshared) and the blob lands in the cache', async () => {
+    const origin = await fixture();
+    const file = serveGeneratedFile(origin, '/fw.bin', { size: 2 * 1024 * 1024 });
+    const root = await tempDir();
+    // Nothing listens on this port, and commands fail at once instead of queueing.
+    const redis = new Redis({ port: await freePort(), lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => {});
+    onTestFinished(() => redis.disconnect());
+    const cache = createDownloadCache({ cacheDir: path.join(root, '.cache'), redis });
+
+    const result = await download(client(), file.url, 'fw.bin', { root, cache, sha256: file.sha256() });
+
+    expect(result).toMatchObject({ source: 'network', sha256: file.sha256() });
+    expect(await sha256File(path.join(root, '.cache', 'sha256', file.sha256()))).toBe(file.sha256());
+  });
 });
