@@ -343,7 +343,8 @@ class Transport implements FleetTransport {
       // heartbeat hash, so the view is read every `refreshMs` (see the README).
       this.#refreshTimer = setInterval(() => {
         if (Date.now() - this.#lastAsked > this.#settings.refreshIdleMs) this.#stopRefreshing();
-        else void this.refresh().catch(() => {});
+        // A read slower than the interval (Redis busy) is not queued behind: the next tick reads again.
+        else if (!this.#reading) void this.refresh().catch(() => {});
       }, this.#settings.refreshMs);
       this.#refreshTimer.unref();
       void this.refresh().catch(() => {});
