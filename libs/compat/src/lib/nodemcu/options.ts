@@ -15,8 +15,8 @@ export interface NodeMcuOptions {
   /** Redirects followed per request; 0 returns 3xx responses as they are. Default 10. */
   max_redirects?: number;
   /**
-   * Timeout of each socket operation, in milliseconds: the wait for the response head and
-   * each wait for body data. Default 10000; 0 means ESP-IDF's 5000.
+   * Timeout of each socket operation, in milliseconds: the connect (TCP and TLS), the wait for
+   * the response head and each wait for body data. Default 10000; 0 means ESP-IDF's 5000.
    */
   timeout?: number;
 }
