@@ -125,8 +125,9 @@ describe('service: producers, workers and Redis as separate processes', () => {
       const origins = await startOrigins(20);
       const [slow] = await startOrigins(1);
       const slowLatch = slow!.hold('/slow');
-      // Slow jobs first, so they are at the head of the queue when the workers start.
-      const slowJobs = await queue.enqueue(Array.from({ length: 30 }, (_, i) => ({ url: `${slow!.url}/slow?i=${i}` })));
+      // Slow jobs first, so they are at the head of the queue when the workers start. They wait on
+      // the latch for the whole run: no headers timeout, or they would fail and come back.
+      const slowJobs = await queue.enqueue(Array.from({ length: 30 }, (_, i) => ({ url: `${slow!.url}/slow?i=${i}`, headersTimeoutMs: 0 })));
 
       const workers = await startWorkers(['w1', 'w2', 'w3']);
       const urls = JSON.stringify(origins.map((o) => o.url));
@@ -146,7 +147,7 @@ describe('service: producers, workers and Redis as separate processes', () => {
       expect(records.filter((r) => r.state !== 'completed').map((r) => r.error)).toEqual([]);
       // The fast jobs are all done while the slow origin is still held: it held at most its two slots.
       expect(slowLatch.released).toBe(false);
-      expect(slowLatch.arrivals).toBeLessThanOrEqual(2);
+      expect(slowLatch.arrivals, 'slow requests that reached the origin').toBeLessThanOrEqual(2);
       for (const j of slowJobs) expect(['waiting', 'delayed', 'active']).toContain((await queue.get(j.id))!.state);
       slowLatch.release();
       const slowRecords = await allFinished(queue, slowJobs.map((j) => j.id));
@@ -156,7 +157,7 @@ describe('service: producers, workers and Redis as separate processes', () => {
       const counts = keyCounts(origins);
       expect(counts.size).toBe(5_000);
       expect([...counts.values()].every((n) => n === 1)).toBe(true);
-      for (const o of origins) expect(o.maxInFlight).toBeLessThanOrEqual(2);
+      for (const o of origins) expect(o.maxInFlight, `max in flight at ${o.url}`).toBeLessThanOrEqual(2);
       expect(slow!.maxInFlight).toBeLessThanOrEqual(2);
       const byWorker = new Set(records.map((r) => (r.result?.kind === 'request' ? r.result.workerId : '')));
       expect(byWorker.size).toBeGreaterThanOrEqual(2);
@@ -176,7 +177,10 @@ describe('service: producers, workers and Redis as separate processes', () => {
 
       // --- SIGTERM, with a grace period: X is released in time and finishes; Y is handed back.
       const [a] = await startWorkers(['wa'], { COURIER_SHUTDOWN_GRACE_MS: '1500' });
-      const [jx, jy] = await queue.enqueue([{ url: `${x!.url}/hold` }, { url: `${y!.url}/hold` }]);
+      const [jx, jy] = await queue.enqueue([
+        { url: `${x!.url}/hold`, headersTimeoutMs: 0 },
+        { url: `${y!.url}/hold`, headersTimeoutMs: 0 },
+      ]);
       await Promise.all([xLatch.waitForArrivals(1), yLatch.waitForArrivals(1)]);
       a!.child.kill('SIGTERM');
       await a!.logged('worker stopping');
