@@ -26,8 +26,8 @@ async function waitForBadge(page: Page, origin: string, state: string): Promise<
 }
 
 async function waitForText(page: Page, selector: string, text: string): Promise<void> {
-  // An expression string: it runs in the page, where `document` exists (this file is compiled without the DOM lib).
-  await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(text)}`, undefined, { timeout: PAGE_WAIT_MS });
+  // A selector, not waitForFunction: Playwright polls selectors in its own world, which the page's CSP (no eval) does not restrict.
+  await page.waitForSelector(`${selector}:text-is(${JSON.stringify(text)})`, { timeout: PAGE_WAIT_MS });
 }
 
 const cell = (origin: string, column: string) => `${rowOf(origin)} [data-col="${column}"]`;
