@@ -41,3 +41,36 @@ it('the destination policy applies to adopted sockets too', async () => {
   await expect(c.adoptSocket(f.url)).rejects.toMatchObject({ code: 'BLOCKED_DESTINATION' });
   expect(f.connections).toBe(0);
 });
+
+it('closeConnections retires a busy adopted socket without waiting for it; close/destroy close adopted sockets', async () => {
+  const f = await startHttpFixture();
+  onTestFinished(() => f.close());
+  const c = createClient();
+  onTestFinished(() => c.destroy());
+  const busy = await c.adoptSocket(f.url);
+  busy.setBusy(true);
+  const idle = await c.adoptSocket(f.url);
+  const idleClosed = new Promise((r) => idle.socket.once('close', r));
+  await c.closeConnections(f.url);
+  await idleClosed;
+  expect(busy.reusable).toBe(false);
+  expect(c.hasConnection(f.url)).toBe(false);
+  const busyClosed = new Promise((r) => busy.socket.once('close', r));
+  busy.setBusy(false); // retired: closed once idle
+  await busyClosed;
+  const later = await c.adoptSocket(f.url);
+  const laterClosed = new Promise((r) => later.socket.once('close', r));
+  await c.destroy();
+  await laterClosed;
+});
+
+it('adopts a socket to an IPv6 literal origin', async () => {
+  const f = await startHttpFixture({ host: '::1' });
+  onTestFinished(() => f.close());
+  const c = createClient();
+  onTestFinished(() => c.destroy());
+  const a = await c.adoptSocket(f.url);
+  expect(a.socket.remoteAddress).toBe('::1');
+  expect(c.hasConnection(f.url)).toBe(true);
+  a.socket.destroy();
+});

@@ -8,6 +8,8 @@ import type { Socket } from 'node:net';
  */
 export interface AdoptedSocket {
   readonly socket: Socket;
+  /** It may still be kept alive (false once it was retired, e.g. by `closeConnections()`). */
+  readonly reusable: boolean;
   /** A request is running on it (it counts as busy and in flight). */
   setBusy(busy: boolean): void;
   /** It may be kept alive for a later request (what `hasConnection` reports). */
@@ -25,6 +27,8 @@ export class AdoptedRecord implements AdoptedSocket {
   busy = false;
   reusable = true;
   released = false;
+  /** Retired by the actor (closeConnections, close): closed as soon as it is idle. */
+  retired = false;
   readonly socket: Socket;
   readonly #owner: AdoptedSocketOwner;
 

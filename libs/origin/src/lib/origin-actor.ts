@@ -365,6 +365,16 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   // ---- adopted sockets (see adopted-socket.ts) ----
 
   #adopted: Set<AdoptedRecord> | null = null;
+  /** Adopted sockets marked busy: in flight, but not Courier exchanges a drain can count down. */
+  #adoptedBusy = 0;
+
+  #retireAdopted(destroyAll: boolean): void {
+    for (const a of [...(this.#adopted ?? [])]) {
+      a.retired = true;
+      a.setReusable(false);
+      if (destroyAll || !a.busy) a.socket.destroy();
+    }
+  }
 
   /** Open a socket with this origin's connector and count it here while its owner drives it. */
   adoptSocket(preferIpv6: boolean, connectTimeoutMs: number): Promise<AdoptedSocket> {
@@ -374,7 +384,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     this.#connecting++;
     this.#socketsChanged();
     return new Promise((resolve, reject) => {
-      connect({ hostname, host: `${hostname}:${port}`, protocol, port: String(port), servername: null } as never, (err, socket) => {
+      // The connector wants a bare IPv6 address, as undici passes it.
+      const bare = hostname.replace(/^\[|\]$/g, '');
+      connect({ hostname: bare, host: `${hostname}:${port}`, protocol, port: String(port), servername: null } as never, (err, socket) => {
         this.#connecting--;
         if (err || !socket) {
           const error = toCourierError(err);
@@ -394,12 +406,17 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   adoptedChanged(record: AdoptedRecord, change: 'busy' | 'idle' | 'reusable' | 'released'): void {
     if (change === 'busy') {
+      this.#adoptedBusy++;
       if (this.#inFlight++ === 0 && !this.#reportedActive) {
         this.#reportedActive = true;
         this.#send({ type: 'requests.active' });
       }
     } else if (change === 'idle') {
+      this.#adoptedBusy--;
       if (--this.#inFlight === 0) this.#scheduleIdleCheck();
+      // Retired while busy (closeConnections, close): it is closed once idle.
+      if (record.retired) record.socket.destroy();
+      if (this.#closing && !this.#closed && this.#inFlight === 0 && this.#queueLength() === 0) this.#finishClose();
       this.#completed++;
     } else if (change === 'released') {
       this.#adopted?.delete(record);
@@ -423,11 +440,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       }
     }
     this.#idle = [];
-    for (const a of this.#adopted ?? []) {
-      a.setReusable(false);
-      if (!a.busy) a.socket.destroy();
-    }
-    const remaining = this.#inFlight + this.#queueLength();
+    this.#retireAdopted(false);
+    // Adopted sockets are retired above; the drain waits for Courier's own requests.
+    const remaining = this.#inFlight - this.#adoptedBusy + this.#queueLength();
     if (remaining === 0) {
       this.#endNonReusable();
       return Promise.resolve();
@@ -457,6 +472,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       this.#resolveClose = resolve;
     });
     this.#send({ type: 'origin.drain' });
+    this.#retireAdopted(false);
     if (this.#inFlight === 0 && this.#queueLength() === 0) this.#finishClose();
     return this.#closing;
   }
@@ -467,6 +483,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     if (this.#closed) return;
     this.#closed = true;
     for (const slot of [...this.#slots]) this.#removeSlot(slot, false);
+    this.#retireAdopted(true);
     this.#send({ type: 'origin.drained' });
     this.machine.stop();
     this.#onEvicted(this);
@@ -484,6 +501,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       ex.queued = false;
       ex.fail(reason);
     }
+    this.#retireAdopted(true);
     // Destroying a client fails its requests with the reason (each exchange's onError).
     for (const slot of [...this.#slots]) this.#removeSlot(slot, true, reason);
     this.#closed = true;
