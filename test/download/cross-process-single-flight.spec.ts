@@ -7,6 +7,7 @@ import { startRedis } from '../harness/index.ts';
 import { serveGeneratedFile } from './support/generated-file.ts';
 import { startDownloadChild, type ChildEvent, type DownloadChild } from './support/child-process.ts';
 import { client, fixture, sha256File, tempDir } from './support/setup.ts';
+import { waitForDurable } from './support/sidecar-watch.ts';
 
 const MiB = 1024 * 1024;
 
@@ -88,6 +89,7 @@ describe('single-flight across processes (Redis lock + shared cache dir)', () =>
 
     const leader = startDownloadChild({ ...common, dst: 'a.bin' });
     await leader.next((e) => e.event === 'progress' && e.bytes === size / 2);
+    await waitForDurable(path.join(cacheDir, 'partial', `sha256-${file.sha256()}.part.json`), size / 2);
     const follower = startDownloadChild({ ...common, dst: 'b.bin' });
     await follower.next((e) => e.event === 'progress' && e.phase === 'waiting');
     leader.process.kill('SIGKILL');

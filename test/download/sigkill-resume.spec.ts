@@ -1,6 +1,8 @@
+import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { serveGeneratedFile } from './support/generated-file.ts';
 import { startDownloadChild } from './support/child-process.ts';
+import { waitForDurable } from './support/sidecar-watch.ts';
 import { fixture, listDir, sha256File, tempDir } from './support/setup.ts';
 
 const MiB = 1024 * 1024;
@@ -15,9 +17,11 @@ describe('download across a process restart', () => {
     onTestFinished(() => release());
     const root = await tempDir();
 
-    // The origin stops at half; once the child reports half on disk, it dies without warning.
+    // The origin stops at half (a stalled link); once the child has half on disk and has
+    // checkpointed it, it dies without warning.
     const first = startDownloadChild({ url: file.url, dst: 'fw.bin', root, progressIntervalMs: 0 });
     await first.next((e) => e.event === 'progress' && e.bytes === half);
+    await waitForDurable(path.join(root, 'fw.bin.part.json'), half);
     first.process.kill('SIGKILL');
     expect(await first.exited).toBeNull();
     release();
@@ -30,7 +34,7 @@ describe('download across a process restart', () => {
     expect(file.served.at(-1)).toMatchObject({ status: 206, range: `bytes=${half}-`, ifRange: file.etagOf(1) });
     const fetchedAgain = file.bytesSent - size;
     expect(fetchedAgain).toBeLessThanOrEqual(size / 100);
-    expect(await sha256File(`${root}/fw.bin`)).toBe(file.sha256());
+    expect(await sha256File(path.join(root, 'fw.bin'))).toBe(file.sha256());
     expect(await listDir(root)).toEqual(['fw.bin']);
   }, 120_000);
 });

@@ -50,7 +50,9 @@ export class PartFile {
    * left in memory and the last batch went out because data stopped coming (a pause, a trickle).
    */
   onWritten: ((written: number, drained: boolean) => void) | null = null;
-  #startedByIdle = false;
+  /** No chunk for `IDLE_FLUSH_MS`: data has paused (a stall, a trickle, the end). */
+  #paused = false;
+  #lastWriteAt = 0;
 
   private constructor(partPath: string, handle: FileHandle, size: number, batchBytes: number, maxInFlight: number) {
     this.path = partPath;
@@ -132,33 +134,40 @@ export class PartFile {
     this.#batch.push(chunk);
     this.#batchSize += chunk.length;
     this.#size += chunk.length;
-    if (this.#batchSize < this.#batchBytes) {
-      // A trickle (or a server that pauses) must still reach the disk, so a process killed now
-      // loses next to nothing: a partial batch is written once no chunk has come for a moment.
-      this.#armIdleFlush();
-      return;
-    }
+    this.#paused = false;
+    this.#lastWriteAt = performance.now();
+    // A trickle (or a server that pauses) must still reach the disk and be reported as settled,
+    // so a process killed now loses next to nothing: see #armIdleFlush.
+    this.#armIdleFlush();
+    if (this.#batchSize < this.#batchBytes) return;
     // Room for this batch: wait for the oldest write while the thread pool has enough to do.
     while (this.#inFlight.length >= this.#maxInFlight) await this.#inFlight[0]!.promise;
     if (this.#failure) throw this.#failure;
     this.#startWrite();
   }
 
-  #armIdleFlush(): void {
-    if (this.#closed) return;
-    this.#idleTimer ??= setTimeout(() => {
+  /**
+   * Once no chunk has come for `IDLE_FLUSH_MS` (one timer, re-armed for the remainder rather
+   * than reset on every chunk), the partial batch is written and, when nothing is left in
+   * memory, `onWritten` says so (`drained`).
+   */
+  #armIdleFlush(delay = IDLE_FLUSH_MS): void {
+    if (this.#closed || this.#idleTimer) return;
+    this.#idleTimer = setTimeout(() => {
       this.#idleTimer = null;
-      this.#startWrite(true);
-    }, IDLE_FLUSH_MS).unref();
+      const quiet = performance.now() - this.#lastWriteAt;
+      if (quiet < IDLE_FLUSH_MS) {
+        this.#armIdleFlush(IDLE_FLUSH_MS - quiet);
+        return;
+      }
+      this.#paused = true;
+      this.#startWrite();
+      if (this.#inFlight.length === 0 && this.#batch.length === 0 && !this.#failure) this.onWritten?.(this.#written, true);
+    }, delay).unref();
   }
 
-  #startWrite(byIdle = false): void {
+  #startWrite(): void {
     if (this.#inFlight.length >= this.#maxInFlight || this.#failure || this.#batch.length === 0) return;
-    this.#startedByIdle = byIdle;
-    if (this.#idleTimer) {
-      clearTimeout(this.#idleTimer);
-      this.#idleTimer = null;
-    }
     const batch = this.#batch;
     const bytes = this.#batchSize;
     const position = this.#queued;
@@ -190,9 +199,9 @@ export class PartFile {
         advanced = true;
       }
     }
-    if (advanced) this.onWritten?.(this.#written, this.#startedByIdle && this.#inFlight.length === 0 && this.#batch.length === 0);
-    // Chunks that came while the pipeline was full wait for the next trigger.
-    if (this.#batch.length > 0) this.#armIdleFlush();
+    if (advanced) this.onWritten?.(this.#written, this.#paused && this.#inFlight.length === 0 && this.#batch.length === 0);
+    // Chunks that came while the pipeline was full: written at the next trigger.
+    if (this.#batch.length > 0 && this.#paused) this.#startWrite();
   }
 
   async #writeAll(batch: Buffer[], position: number): Promise<void> {
