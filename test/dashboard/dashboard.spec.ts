@@ -96,11 +96,28 @@ describe('dashboard in chromium', () => {
     expect(browser.errors).toEqual([]);
   });
 
-  test('with a token: a login box, a wrong token refused, and the buttons refused (401) once the session is gone', async () => {
+  test('with a token: a login box, a wrong token refused, campaigns drawn, and the buttons refused (401) once the session is gone', async () => {
     const token = 'dashboard-test-token';
     const names = loopbackLookup();
     const fixture = await startOrigin();
     const { app } = await buildTestApp({ token, client: { lookup: names.lookup } });
+    // A stand-in for the campaigns API of issue 5 (not built yet): the panel reads whatever
+    // GET /v1/campaigns answers, through the app and behind the same token.
+    app.get('/v1/campaigns', async () => ({
+      campaigns: [
+        {
+          id: 'fw-2-1',
+          name: 'firmware 2.1',
+          state: 'halted',
+          failureThreshold: 0.1,
+          bytes: { done: 3 * 1024 * 1024, total: 100 * 1024 * 1024 },
+          waves: [
+            { state: 'completed', devices: 10, counts: { completed: 10, failed: 0 } },
+            { state: 'halted', devices: 90, counts: { completed: 20, failed: 5, active: 2 } },
+          ],
+        },
+      ],
+    }));
     const base = await listen(app);
     const browser = await launchBrowser();
     onTestFinished(() => browser.close());
@@ -120,6 +137,12 @@ describe('dashboard in chromium', () => {
       await page.waitForSelector('#stream-status[data-status="live"]', { timeout: PAGE_WAIT_MS });
     };
     await signIn();
+
+    // Campaigns: per-wave bars, bytes, and the failure ratio against the threshold (wave 2: 5/25 = 20 % > 10 %).
+    await page.waitForSelector('.campaign[data-campaign="fw-2-1"] .wave[data-wave="1"] .over', { timeout: PAGE_WAIT_MS });
+    expect(await page.textContent('.campaign[data-campaign="fw-2-1"] .wave[data-wave="1"] .over')).toBe('25/90 · failures 20 % (threshold 10 %)');
+    expect(await page.$$('.campaign[data-campaign="fw-2-1"] .wave .over')).toHaveLength(1);
+    expect(await page.textContent('.campaign[data-campaign="fw-2-1"] .title')).toContain('3.0 MiB of 100.0 MiB done');
 
     const origin = `http://api.fleet.test:${fixture.port}`;
     const enqueued = await app.inject({ method: 'POST', url: '/v1/requests', headers: { authorization: `Bearer ${token}` }, payload: { url: `${origin}/hello` } });
