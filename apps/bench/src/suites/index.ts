@@ -1,4 +1,6 @@
 import type { Suite } from '../suite.ts';
+import { dashboardSuite } from './dashboard.ts';
+import { fleetSchedulerSuite } from './fleet-scheduler.ts';
 import { httpClientsSuite } from './http-clients.ts';
 import { originActorSuite } from './origin-actor.ts';
 
@@ -6,7 +8,7 @@ import { originActorSuite } from './origin-actor.ts';
  * Every suite, in run order. Add a suite by writing `suites/<name>.ts` (exporting a `Suite`)
  * and listing it here; its section in docs/benchmarks.md is created on its first run.
  */
-export const suites: readonly Suite[] = [httpClientsSuite, originActorSuite];
+export const suites: readonly Suite[] = [httpClientsSuite, originActorSuite, fleetSchedulerSuite, dashboardSuite];
 
 /** The suites named (all when none are), or an error naming the unknown ones. */
 export function pickSuites(names: readonly string[]): Suite[] {

@@ -3,6 +3,12 @@ import { CourierError } from './errors.ts';
 
 /** Bytes buffered before anyone reads the body; past this the socket stops being read. */
 const UNCLAIMED_HIGH_WATER_MARK = 64 * 1024;
+/**
+ * Bytes a streaming consumer may have buffered before the socket pauses. Node's 16 KiB default
+ * would pause and resume the socket on every 64 KiB read; 256 KiB keeps large downloads flowing
+ * while memory stays bounded.
+ */
+const STREAM_HIGH_WATER_MARK = 256 * 1024;
 
 type Mode = 'none' | 'collect' | 'stream' | 'dump';
 
@@ -169,10 +175,14 @@ export class ResponseBody implements AsyncIterable<Buffer> {
     this.#source.abort(new CourierError('ABORTED', reason));
   }
 
-  /** The body as a Node Readable with backpressure down to the socket. */
-  stream(): Readable {
+  /**
+   * The body as a Node Readable with backpressure down to the socket. `highWaterMark` (bytes)
+   * is how much may wait in it before the socket pauses.
+   */
+  stream(options: { highWaterMark?: number } = {}): Readable {
     this.#claim('stream');
     const readable = new Readable({
+      highWaterMark: options.highWaterMark ?? STREAM_HIGH_WATER_MARK,
       read: () => this.#wake(),
       destroy: (err, cb) => {
         if (!this.#ended && !this.#error) this.#source.abort(new CourierError('ABORTED', 'body stream destroyed by the caller'));

@@ -14,11 +14,11 @@ function codeOf(input: unknown): string {
 }
 
 describe('parseJob', () => {
-  it('normalises a request job: kind defaults, method upper-cased, headers as ordered pairs', () => {
+  it('normalises a request job: kind defaults, method validated and kept as given (the client upper-cases it), headers as ordered pairs', () => {
     expect(parseJob({ url: 'HTTP://Example.test/a?b=1', method: 'post', headers: { 'X-A': '1', 'x-b': ['2', '3'], n: 4 } })).toEqual({
       kind: 'request',
       url: 'http://example.test/a?b=1',
-      method: 'POST',
+      method: 'post',
       headers: [
         ['X-A', '1'],
         ['x-b', '2'],

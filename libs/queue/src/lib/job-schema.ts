@@ -36,7 +36,9 @@ const method = z
   .max(64, 'must be at most 64 characters')
   .transform((value, ctx) => {
     try {
-      return normaliseMethod(value);
+      // Validated here, kept as given: the client upper-cases fetch's methods unless the job
+      // asks for `verbatimMethod`.
+      return normaliseMethod(value, true);
     } catch (error) {
       return courierIssue(ctx, error);
     }
@@ -112,6 +114,13 @@ export const requestJobSchema = z.strictObject({
   preferIpv6: z.boolean({ error: 'must be a boolean' }).optional(),
   /** Largest response body accepted, in bytes (0 = no limit). */
   maxResponseBytes: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER).optional(),
+  /**
+   * Complete the job with whatever status the origin answers (the Pluto fleet transport needs
+   * a 404's body and headers). By default a 4xx/5xx fails the job with `HTTP_STATUS`.
+   */
+  acceptAnyStatus: z.boolean({ error: 'must be a boolean' }).optional(),
+  /** Send the method exactly as given (Pluto sends `get` as `get`). */
+  verbatimMethod: z.boolean({ error: 'must be a boolean' }).optional(),
 });
 
 export const downloadJobSchema = z.strictObject({

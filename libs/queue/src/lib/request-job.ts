@@ -3,7 +3,7 @@
  * own retries stay off except `retryStaleSocket` (a socket-level replay of a request that never
  * reached the server); every other retry is decided at the queue level from the error this throws.
  */
-import { CourierError, isCourierError, isTransientCode, toCourierError, type Client, type CourierResponse } from '@courier/origin';
+import { CourierError, isCourierError, isTransientCode, normaliseMethod, toCourierError, type Client, type CourierResponse } from '@courier/origin';
 import { redactResponseHeaders } from './credentials.ts';
 import type { RequestResult } from './driver.ts';
 import { requestBodyBytes, type RequestJob } from './job-schema.ts';
@@ -49,7 +49,7 @@ function statusError(res: CourierResponse, method: string): CourierError {
 
 export async function runRequestJob(client: Client, job: RequestJobRun, options: RunRequestOptions): Promise<RequestResult> {
   const input = job.input;
-  const method = input.method ?? 'GET';
+  const method = normaliseMethod(input.method ?? 'GET', input.verbatimMethod === true);
   let res: CourierResponse;
   try {
     res = await client.request(input.url, {
@@ -66,11 +66,12 @@ export async function runRequestJob(client: Client, job: RequestJobRun, options:
       totalTimeoutMs: input.totalTimeoutMs,
       maxResponseBytes: input.maxResponseBytes,
       retryStaleSocket: true,
+      verbatimMethod: input.verbatimMethod === true,
     });
   } catch (error) {
     throw classify(error, method);
   }
-  if (res.status >= 400) {
+  if (res.status >= 400 && input.acceptAnyStatus !== true) {
     await res.body.dump().catch(() => {});
     throw statusError(res, method);
   }

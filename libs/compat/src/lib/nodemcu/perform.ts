@@ -158,7 +158,9 @@ async function readBody(
   fireHeaders: () => Promise<void>,
 ): Promise<void> {
   let headersFired = false;
-  const stream = res.body.stream();
+  // A device reads in `bufsz` pieces: keep at most one socket read waiting (Node's 16 KiB
+  // default), not the 256 KiB a download stream buffers.
+  const stream = res.body.stream({ highWaterMark: 16 * 1024 });
   meter.stream = stream;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
