@@ -101,9 +101,10 @@ describe('dashboard in chromium', () => {
     const names = loopbackLookup();
     const fixture = await startOrigin();
     const { app } = await buildTestApp({ token, client: { lookup: names.lookup } });
-    // A stand-in for the campaigns API of issue 5 (not built yet): the panel reads whatever
-    // GET /v1/campaigns answers, through the app and behind the same token.
-    app.get('/v1/campaigns', async () => ({
+    // A fixed answer in place of the real campaigns API (a halted campaign without running a
+    // fleet): the panel reads whatever GET /v1/campaigns answers, through the app and behind the
+    // same token (the auth hook runs first). A hook, because the real route exists now.
+    const standIn = {
       campaigns: [
         {
           id: 'fw-2-1',
@@ -117,7 +118,10 @@ describe('dashboard in chromium', () => {
           ],
         },
       ],
-    }));
+    };
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'GET' && request.url === '/v1/campaigns') return reply.send(standIn);
+    });
     const base = await listen(app);
     const browser = await launchBrowser();
     onTestFinished(() => browser.close());

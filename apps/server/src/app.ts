@@ -1,6 +1,8 @@
 import type { Client } from '@courier/origin';
 import type { QueueDriver } from '@courier/queue';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { campaignsPlugin } from './campaigns/campaigns-plugin.ts';
+import type { CampaignStore } from './campaigns/campaign-store.ts';
 import { defaults } from './config/defaults.ts';
 import type { CourierConfig } from './config/env.ts';
 import { toApiError } from './http/api-error.ts';
@@ -17,14 +19,19 @@ import { queuePlugin } from './plugins/queue.ts';
 import { shutdownPlugin } from './plugins/shutdown.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { campaignsRoutes } from './routes/v1/campaigns/index.ts';
 import { connectionsRoutes } from './routes/v1/connections/index.ts';
+import { downloadsRoutes } from './routes/v1/downloads/index.ts';
 import { eventsRoutes } from './routes/v1/events/index.ts';
 import { originsRoutes } from './routes/v1/origins/index.ts';
 import { requestsRoutes } from './routes/v1/requests/index.ts';
 import { sessionRoutes } from './routes/v1/session/index.ts';
 
 /** The parts of the configuration the HTTP app uses (the launcher reads the rest). */
-export type AppConfig = Pick<CourierConfig, 'token' | 'bodyLimitBytes' | 'maxBatch' | 'maxWaitMs' | 'metricsTopOrigins' | 'resultsDir'>;
+export type AppConfig = Pick<CourierConfig, 'token' | 'bodyLimitBytes' | 'maxBatch' | 'maxWaitMs' | 'metricsTopOrigins' | 'resultsDir'> &
+  // Optional: the download root checks `dst`s at enqueue; with the BullMQ driver, the Redis URL,
+  // prefix and queue name are where campaigns are kept (without them, in memory).
+  Partial<Pick<CourierConfig, 'downloadRoot' | 'redisUrl' | 'queuePrefix' | 'queueName'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -48,6 +55,10 @@ export interface BuildAppOptions {
   sseHeartbeatMs?: number;
   /** On close, longest wait for responses under way, in milliseconds. */
   drainTimeoutMs?: number;
+  /** Where campaigns are kept (tests); default: Redis with the BullMQ driver and `config.redisUrl`, else memory. */
+  campaignStore?: CampaignStore;
+  /** Period of the campaign engine's check of open jobs against the queue, in milliseconds (default 2,000). */
+  campaignCheckIntervalMs?: number;
 }
 
 /** Pino options with credentials redacted (used by the launcher and by tests that want logs). */
@@ -112,6 +123,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(eventsRoutes, { prefix: '/v1/events' });
   await app.register(originsRoutes, { prefix: '/v1/origins' });
   await app.register(connectionsRoutes, { prefix: '/v1/connections' });
+  await app.register(downloadsRoutes, { prefix: '/v1/downloads', maxBatch: config.maxBatch, downloadRoot: config.downloadRoot });
+  await app.register(campaignsPlugin, {
+    ...(options.campaignStore === undefined ? {} : { store: options.campaignStore }),
+    ...(config.redisUrl === undefined ? {} : { redis: { url: config.redisUrl, prefix: config.queuePrefix, queueName: config.queueName } }),
+    ...(options.campaignCheckIntervalMs === undefined ? {} : { reconcileIntervalMs: options.campaignCheckIntervalMs }),
+  });
+  await app.register(campaignsRoutes, { prefix: '/v1/campaigns', downloadRoot: config.downloadRoot });
   await app.register(dashboardPlugin, { client: options.client, token: config.token });
   if (options.bullBoard !== undefined) {
     await app.register(bullBoardPlugin, { ...options.bullBoard, basePath: '/admin/queues' });

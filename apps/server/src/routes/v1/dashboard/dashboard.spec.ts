@@ -60,7 +60,8 @@ describe('dashboard routes', () => {
     expect(origins[0]?.full).toBe(true);
     expect(origins.slice(1).every((o) => !o.full)).toBe(true);
     expect(events.some((e) => e.event === 'queue')).toBe(true);
-    expect(events.find((e) => e.event === 'campaigns')?.data).toEqual({ available: false, campaigns: [] });
+    // The campaigns API exists now (issue 5): available, and no campaign yet.
+    expect(events.find((e) => e.event === 'campaigns')?.data).toEqual({ available: true, campaigns: [] });
     expect(app.dashboard.viewers).toBe(1);
     controller.abort();
     await expect.poll(() => app.dashboard.viewers).toBe(0);
