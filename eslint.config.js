@@ -3,11 +3,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', 'docs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { languageOptions: { globals: globals.node } },
+  { files: ['apps/server/src/dashboard/public/**/*.js'], languageOptions: { globals: globals.browser } },
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },

@@ -1,5 +1,4 @@
 // @ts-check
-/* global document, window, EventSource, fetch, requestAnimationFrame, setTimeout, clearTimeout, HTMLElement, performance */
 /**
  * The Courier dashboard page: plain JavaScript served as is (no build step), fed by one
  * server-sent event stream (`/v1/dashboard/events`). The origins table is virtualised: however
