@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { queueDefaults, type OriginLimitOverride } from '@courier/queue';
 import { z } from 'zod';
 import { parseDestinationRule } from './destination-policy.ts';
+import { readOriginPolicyFile, type OriginPolicyFile } from './origin-policy-file.ts';
 
 export interface WorkerConfig {
   /** `REDIS_URL`: the queue. Required for a standalone worker. */
@@ -43,6 +44,8 @@ export interface WorkerConfig {
   shutdownGraceMs: number;
   /** `COURIER_CLOSE_DEADLINE_MS`: after the queue closed, how long sockets may drain before they are destroyed. */
   closeDeadlineMs: number;
+  /** `COURIER_CONFIG`: per-origin policy for the client (see origin-policy-file.ts). */
+  originPolicy: OriginPolicyFile | undefined;
   /** `LOG_LEVEL`: pino level or `silent`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -120,7 +123,17 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   if (e.COURIER_LEASE_RENEW_MS * 2 > e.COURIER_LEASE_TTL_MS) {
     throw new WorkerConfigError('COURIER_LEASE_RENEW_MS', `must be at most half of COURIER_LEASE_TTL_MS (${e.COURIER_LEASE_TTL_MS})`);
   }
+  let originPolicy: OriginPolicyFile | undefined;
+  const policyPath = env.COURIER_CONFIG?.trim();
+  if (policyPath) {
+    try {
+      originPolicy = readOriginPolicyFile(policyPath);
+    } catch (error) {
+      throw new WorkerConfigError('COURIER_CONFIG', (error as Error).message);
+    }
+  }
   return {
+    originPolicy,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.COURIER_QUEUE_PREFIX,
     queueName: e.COURIER_QUEUE_NAME,

@@ -5,7 +5,7 @@
  * close the queue, then drain the client (destroyed after a deadline).
  */
 import { hostname } from 'node:os';
-import { createClient, type Client } from '@courier/origin';
+import { createClient, proxyFromEnv, type Client } from '@courier/origin';
 import { createDownloadCache, createDownloadJobHandler, type DownloadCache } from '@courier/download';
 import { createJobHandlers, createQueue, startWorker, type QueueDriver, type QueueWorker } from '@courier/queue';
 import { Redis } from 'ioredis';
@@ -35,7 +35,11 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
   if (ownsQueue && !config.redisUrl) {
     throw new Error('REDIS_URL: required for a worker of its own (the in-memory queue lives inside the server process)');
   }
-  const client = createClient({ allowAddress: createDestinationPolicy(config.allowDestinations) });
+  const client = createClient({
+    allowAddress: createDestinationPolicy(config.allowDestinations),
+    proxy: proxyFromEnv(),
+    ...(config.originPolicy ? { policy: config.originPolicy.policy, origins: config.originPolicy.origins } : {}),
+  });
   const queue =
     options.queue ??
     (await createQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, queueName: config.queueName, events: false, logger }));
