@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { WorkerKind, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
+
+/** A worker child process and the requests the bench makes of it. */
+export interface WorkerChild {
+  readonly kind: WorkerKind;
+  readonly pid: number;
+  /** Its CPU time so far, in microseconds. */
+  cpuMicros(): Promise<number>;
+  profileStart(): Promise<void>;
+  /** Stops the profiler and writes the `.cpuprofile` to `path`. */
+  profileStop(path: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const entry = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+/** tsx compiles the worker's whole import graph on start, on a shared machine. */
+const START_TIMEOUT_MS = 60_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+export async function startWorkerChild(kind: WorkerKind, env: Record<string, string>): Promise<WorkerChild> {
+  const child = spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', entry, kind], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
+  });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error: Error): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`${kind} worker did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    child.once('error', (error) => fail(new Error(`cannot start the ${kind} worker: ${error.message}`)));
+    child.once('exit', (code, signal) => fail(new Error(`${kind} worker exited while starting (code ${code}, signal ${signal})`)));
+    child.on('message', (m: WorkerMessage) => {
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.removeAllListeners('error');
+        child.on('error', () => {});
+        resolve();
+      } else if (m.type === 'failed') {
+        fail(new Error(`${kind} worker failed to start: ${m.message}`));
+      }
+    });
+  });
+
+  let nextId = 1;
+  const pending = new Map<number, { resolve(v: number | null): void; reject(e: Error): void }>();
+  child.on('message', (m: WorkerMessage) => {
+    if (m.type !== 'reply' && m.type !== 'error') return;
+    const waiter = pending.get(m.id);
+    if (!waiter) return;
+    pending.delete(m.id);
+    if (m.type === 'reply') waiter.resolve(m.value);
+    else waiter.reject(new Error(`${kind} worker: ${m.message}`));
+  });
+  // A child that exits leaves no request waiting (nor its timer holding the bench's event loop).
+  child.on('exit', () => {
+    for (const waiter of pending.values()) waiter.reject(new Error(`${kind} worker exited`));
+    pending.clear();
+  });
+  const call = (req: Omit<WorkerRequest, 'id'>): Promise<number | null> =>
+    new Promise((resolve, reject) => {
+      if (!child.connected) return reject(new Error(`${kind} worker is gone`));
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error(`${kind} worker did not answer ${req.op} within ${REQUEST_TIMEOUT_MS} ms`));
+      }, REQUEST_TIMEOUT_MS);
+      pending.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      child.send({ ...req, id } as WorkerRequest);
+    });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    kind,
+    pid: child.pid!,
+    cpuMicros: async () => (await call({ op: 'cpu' }))!,
+    profileStart: async () => void (await call({ op: 'profile-start' })),
+    profileStop: async (path) => void (await call({ op: 'profile-stop', path } as Omit<WorkerRequest, 'id'>)),
+    stop: () => {
+      stopping ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        call({ op: 'stop' }).catch(() => child.kill('SIGTERM'));
+      });
+      return stopping;
+    },
+  };
+}

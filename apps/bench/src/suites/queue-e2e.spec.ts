@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { runSuite } from '../runner.ts';
+import type { BenchSettings } from '../settings.ts';
+import { queueE2eSuite } from './queue-e2e.ts';
+
+// Smoke test: Redis, the target, three worker processes, the rounds, the command statistics and
+// the profiled rounds, with a few hundred jobs. No timing assertions: only that every figure is
+// a real measurement and that every job ran.
+const tiny: BenchSettings = {
+  suites: [],
+  durationMs: 40,
+  warmupMs: 10,
+  rounds: 1,
+  connections: 4,
+  inFlight: 8,
+  maxRequests: 10_000,
+  origins: 20,
+  only: [],
+  pin: false,
+  write: false,
+};
+
+describe('queue-e2e bench suite', () => {
+  it('runs the same jobs through Courier workers and a plain BullMQ worker, and profiles them', async () => {
+    const { rows, verdicts } = await runSuite(queueE2eSuite, { settings: tiny, serverCore: null });
+    const run = rows.filter((r) => r.unit === 'jobs/s' && r.table.startsWith('jobs run'));
+    expect(run.map((r) => r.label)).toEqual(['courier worker, fleet limit on', 'courier worker, fleet limit off', 'BullMQ Worker + undici.request']);
+    for (const row of run) {
+      expect(row.value).toBeGreaterThan(0);
+      expect(Number(row.columns['worker CPU µs/job']!.replace(/,/g, ''))).toBeGreaterThan(0);
+    }
+    const enqueue = rows.filter((r) => r.table.startsWith('enqueue'));
+    expect(enqueue.map((r) => r.label)).toEqual(['courier queue.enqueue', 'BullMQ Queue.addBulk']);
+    // Every job needs BullMQ's scripts: evalsha calls were counted for each system.
+    const evalsha = rows.find((r) => r.table.startsWith('Redis commands') && r.label === 'evalsha')!;
+    expect(evalsha.value).toBeGreaterThanOrEqual(1);
+    const profile = rows.filter((r) => r.table.startsWith('where the worker'));
+    expect(profile.at(-1)!.label).toBe('total (busy samples)');
+    expect(profile.at(-1)!.value).toBeGreaterThan(0);
+    expect(rows.some((r) => r.table.startsWith('worker hot spots'))).toBe(true);
+    expect(verdicts).toHaveLength(2);
+    for (const v of verdicts) expect(v.met).not.toBeNull();
+  });
+});

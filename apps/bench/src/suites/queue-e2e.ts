@@ -1,0 +1,419 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RequestJob } from '@courier/queue';
+import { Redis } from 'ioredis';
+import { processCpuMicros } from '../queue-e2e/process-cpu.ts';
+import { componentTimes, inclusiveTimes, type CpuProfile, type FrameMatcher } from '../queue-e2e/profile-groups.ts';
+import { commandDelta, commandStats, type CommandStats } from '../queue-e2e/redis-commands.ts';
+import { BATCH, courierBenchQueue, plainBenchQueue, type BenchQueue } from '../queue-e2e/queues.ts';
+import { startBenchRedis } from '../queue-e2e/redis-server.ts';
+import { profiled } from '../queue-e2e/self-profile.ts';
+import { startWorkerChild, type WorkerChild } from '../queue-e2e/worker-process.ts';
+import type { WorkerKind } from '../queue-e2e/worker-protocol.ts';
+import { median, pairedRatio } from '../stats.ts';
+import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
+import { startTarget, type TargetProcess } from '../target/target-process.ts';
+
+const RUN_TABLE = 'jobs run end to end (one worker process, same Redis, same target)';
+const ENQUEUE_TABLE = `enqueue (batches of ${BATCH.toLocaleString('en-US')}, queue paused)`;
+const WORKER_PROFILE_TABLE = 'where the worker\'s CPU goes, µs per job (one profiled round each)';
+const ENQUEUE_PROFILE_TABLE = 'where the producer\'s CPU goes, µs per job (one profiled fill each)';
+const WORKER_HOTSPOTS_TABLE = 'worker hot spots, inclusive µs per job (same profiled rounds; synchronous stacks)';
+const PRODUCER_HOTSPOTS_TABLE = 'producer hot spots, inclusive µs per job (same profiled fills; synchronous stacks)';
+const COMMANDS_TABLE = 'Redis commands per job while the workers run (INFO commandstats, all rounds)';
+const PREFIX = 'courier-bench';
+const BODY_BYTES = 64;
+/** Jobs per round per millisecond of `BENCH_DURATION_MS` (≈ 1–2 s of work per round at the rates seen here). */
+const JOBS_PER_MS = 4;
+/** Components under this share of the profile are summed into one `other` line. */
+const MIN_SHARE = 0.015;
+
+interface System {
+  label: string;
+  kind: WorkerKind;
+  /** Courier only: the fleet-wide per-origin concurrency (0 = no limit, no Lua scripts per job). */
+  originConcurrency?: number;
+}
+
+const LIMIT_ON = 'courier worker, fleet limit on';
+const LIMIT_OFF = 'courier worker, fleet limit off';
+const PLAIN = 'BullMQ Worker + undici.request';
+const COURIER_ENQUEUE = 'courier queue.enqueue';
+const PLAIN_ENQUEUE = 'BullMQ Queue.addBulk';
+
+interface Figures {
+  jobsPerSec: number[];
+  enqueuePerSec: number[];
+  workerCpuPerJob: number[];
+  redisCpuPerJob: number[];
+  producerCpuPerJob: number[];
+  sockets: number[];
+  redisCallsPerJob: number[];
+  /** Redis commands during the drains of every round, summed, and the jobs they ran. */
+  commands: CommandStats;
+  jobs: number;
+}
+
+interface Running {
+  system: System;
+  queue: BenchQueue;
+  worker: WorkerChild;
+  figures: Figures;
+}
+
+const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
+const range = (xs: number[]): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+const ratio = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
+
+async function startSystem(system: System, redisUrl: string, targetUrl: string, concurrency: number, resultsDir: string, runId: string): Promise<Running> {
+  const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}`;
+  const env: Record<string, string> = {
+    REDIS_URL: redisUrl,
+    COURIER_QUEUE_PREFIX: PREFIX,
+    COURIER_QUEUE_NAME: name,
+    COURIER_CONCURRENCY: String(concurrency),
+  };
+  let queue: BenchQueue;
+  if (system.kind === 'courier') {
+    Object.assign(env, {
+      COURIER_WORKER_ID: `bench-${name}`,
+      COURIER_ALLOW_DESTINATIONS: 'loopback',
+      COURIER_ORIGIN_CONCURRENCY: String(system.originConcurrency ?? 0),
+      COURIER_RESULTS_DIR: resultsDir,
+      LOG_LEVEL: 'warn',
+    });
+    const job: RequestJob = { kind: 'request', url: targetUrl, method: 'GET' };
+    queue = await courierBenchQueue(redisUrl, PREFIX, name, job);
+  } else {
+    queue = await plainBenchQueue(redisUrl, PREFIX, name, { url: targetUrl });
+  }
+  try {
+    const worker = await startWorkerChild(system.kind, env);
+    return { system, queue, worker, figures: { jobsPerSec: [], enqueuePerSec: [], workerCpuPerJob: [], redisCpuPerJob: [], producerCpuPerJob: [], sockets: [], redisCallsPerJob: [], commands: new Map(), jobs: 0 } };
+  } catch (error) {
+    await queue.close();
+    throw error;
+  }
+}
+
+interface RoundResult {
+  fillMs: number;
+  drainMs: number;
+  producerCpu: number;
+  workerCpu: number;
+  redisCpu: number | null;
+  sockets: number;
+  commands: CommandStats;
+}
+
+/** One round: fill the paused queue with `jobs`, release it, wait for every job to complete, clean up. */
+async function round(r: Running, target: TargetProcess, redis: { pid: number | null; stats: Redis }, jobs: number): Promise<RoundResult> {
+  const producerBefore = process.cpuUsage();
+  const fillMs = await r.queue.fill(jobs);
+  const producer = process.cpuUsage(producerBefore);
+  const redisCpu = (): Promise<number | null> => (redis.pid === null ? Promise.resolve(null) : processCpuMicros(redis.pid));
+  const [workerBefore, redisBefore, targetBefore, commandsBefore] = await Promise.all([r.worker.cpuMicros(), redisCpu(), target.stats(), commandStats(redis.stats)]);
+  const drainMs = await r.queue.drain(jobs);
+  const [workerAfter, redisAfter, targetAfter, commandsAfter] = await Promise.all([r.worker.cpuMicros(), redisCpu(), target.stats(), commandStats(redis.stats)]);
+  await r.queue.reset();
+  return {
+    fillMs,
+    drainMs,
+    producerCpu: producer.user + producer.system,
+    workerCpu: workerAfter - workerBefore,
+    redisCpu: redisBefore === null || redisAfter === null ? null : redisAfter - redisBefore,
+    sockets: targetAfter.connections - targetBefore.connections,
+    commands: commandDelta(commandsBefore, commandsAfter),
+  };
+}
+
+function record(ctx: BenchContext, r: Running, m: RoundResult, jobs: number): void {
+  const f = r.figures;
+  f.jobsPerSec.push((jobs * 1000) / m.drainMs);
+  f.enqueuePerSec.push((jobs * 1000) / m.fillMs);
+  f.workerCpuPerJob.push(m.workerCpu / jobs);
+  f.producerCpuPerJob.push(m.producerCpu / jobs);
+  if (m.redisCpu !== null) f.redisCpuPerJob.push(m.redisCpu / jobs);
+  f.sockets.push(m.sockets);
+  let calls = 0;
+  for (const [name, c] of m.commands) {
+    calls += c.calls;
+    const sum = f.commands.get(name) ?? { calls: 0, usec: 0 };
+    f.commands.set(name, { calls: sum.calls + c.calls, usec: sum.usec + c.usec });
+  }
+  f.jobs += jobs;
+  f.redisCallsPerJob.push(calls / jobs);
+  ctx.log(
+    `${r.system.label.padEnd(32)} ${fmt(f.jobsPerSec.at(-1)!).padStart(6)} jobs/s (enqueue ${fmt(f.enqueuePerSec.at(-1)!)}/s; ` +
+      `worker ${fmt(f.workerCpuPerJob.at(-1)!)} µs CPU/job, Redis ${m.redisCpu === null ? '–' : fmt(m.redisCpu / jobs)} µs/job)`,
+  );
+}
+
+/** Components of two profiles side by side, in µs per job; the small ones summed into `other`. */
+function compareRows(table: string, courier: CpuProfile, plain: CpuProfile | null, jobs: number): BenchRow[] {
+  const c = componentTimes(courier);
+  const p = plain ? componentTimes(plain) : null;
+  const perJob = (ms: number | undefined): number => ((ms ?? 0) * 1000) / jobs;
+  const names = [...new Set([...c.components.map((x) => x.component), ...(p?.components.map((x) => x.component) ?? [])])];
+  const lines = names.map((name) => {
+    const a = c.components.find((x) => x.component === name);
+    const b = p?.components.find((x) => x.component === name);
+    return { name, courier: perJob(a?.ms), plain: perJob(b?.ms), big: (a?.share ?? 0) >= MIN_SHARE || (b?.share ?? 0) >= MIN_SHARE };
+  });
+  const shown = lines.filter((l) => l.big).sort((x, y) => y.courier - x.courier);
+  const rest = lines.filter((l) => !l.big);
+  if (rest.length > 0) {
+    shown.push({ name: `other (${rest.length} components, each under ${(MIN_SHARE * 100).toFixed(1)} % of either)`, courier: rest.reduce((s, l) => s + l.courier, 0), plain: rest.reduce((s, l) => s + l.plain, 0), big: false });
+  }
+  shown.push({ name: 'total (busy samples)', courier: perJob(c.busyMs), plain: perJob(p?.busyMs), big: true });
+  return shown.map((l) => ({
+    table,
+    label: l.name,
+    value: l.courier,
+    unit: 'µs/job',
+    rounds: [l.courier],
+    columns: {
+      'courier share': `${((l.courier / perJob(c.busyMs)) * 100).toFixed(1)} %`,
+      [`${PLAIN} µs/job`]: p ? l.plain.toFixed(1) : '–',
+    },
+  }));
+}
+
+/** Frames worth a figure of their own on the worker side (libs/queue's steps, and what they pull in). */
+const workerHotspots: FrameMatcher[] = [
+  { label: 'BullMQ moveToFinished (stores the result, fetches the next job)', functions: ['moveToFinished'], file: 'bullmq' },
+  { label: 'queue runRequestJob (request, body, result)', functions: ['runRequestJob'], file: 'libs/queue' },
+  { label: 'queue storeBody (Readable + stream.pipeline + Writable, base64)', functions: ['storeBody'], file: 'libs/queue' },
+  { label: 'origin client.request (actor, undici dispatch)', functions: ['request'], file: 'libs/origin/src/lib/client.ts' },
+  { label: 'node AbortSignal / DOMException (pipeline finish, per-attempt AbortController)', functions: ['DOMException', 'createAbortSignal'] },
+  { label: 'queue fleet limit acquire (acquireSlot script)', functions: ['acquire'], file: 'limits/origin-limiter' },
+  { label: 'queue fleet limit release (releaseLease script, parked-job wake LPOP)', functions: ['release'], file: 'limits/origin-limiter' },
+  { label: 'queue fleet state heartbeat (1 / s)', functions: ['beat'], file: 'fleet-state' },
+  { label: 'garbage collection', functions: ['(garbage collector)'] },
+];
+
+const producerHotspots: FrameMatcher[] = [
+  { label: 'queue prepareJobs (validation, credentials split, ids, hash)', functions: ['prepareJobs'], file: 'libs/queue' },
+  { label: 'queue parseJob (zod schema)', functions: ['parseJob'], file: 'libs/queue' },
+  { label: 'queue payloadHash (stable JSON + SHA-256)', functions: ['payloadHash'], file: 'libs/queue' },
+  { label: 'BullMQ Queue.addBulk', functions: ['addBulk'], file: 'bullmq' },
+  { label: 'garbage collection', functions: ['(garbage collector)'] },
+];
+
+function hotspotRows(table: string, matchers: readonly FrameMatcher[], courier: CpuProfile, plain: CpuProfile | null, jobs: number): BenchRow[] {
+  const c = inclusiveTimes(courier, matchers);
+  const p = plain ? inclusiveTimes(plain, matchers) : null;
+  return c.map((x, i) => ({
+    table,
+    label: x.label,
+    value: (x.ms * 1000) / jobs,
+    unit: 'µs/job',
+    rounds: [(x.ms * 1000) / jobs],
+    columns: { [`${PLAIN} µs/job`]: p ? ((p[i]!.ms * 1000) / jobs).toFixed(1) : '–' },
+  }));
+}
+
+interface ProfiledRound {
+  producer: CpuProfile;
+  worker: CpuProfile;
+  drainMs: number;
+}
+
+/** One more round of `r` under the profiler: the producer in this process during the fill, the worker in its process during the drain. */
+async function profileRound(ctx: BenchContext, r: Running, jobs: number, dir: string): Promise<ProfiledRound> {
+  await ctx.collectGarbage();
+  const { profile: producer } = await profiled(() => r.queue.fill(jobs));
+  const path = join(dir, `${r.worker.kind}-${r.worker.pid}.cpuprofile`);
+  await r.worker.profileStart();
+  const drainMs = await r.queue.drain(jobs);
+  await r.worker.profileStop(path);
+  await r.queue.reset();
+  const worker = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
+  ctx.log(`profiled round, ${r.system.label}: ${jobs} jobs in ${drainMs.toFixed(0)} ms`);
+  return { producer, worker, drainMs };
+}
+
+async function profileRows(ctx: BenchContext, courier: Running, plain: Running | undefined, jobs: number): Promise<BenchRow[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'courier-bench-profile-'));
+  try {
+    const c = await profileRound(ctx, courier, jobs, dir);
+    const p = plain ? await profileRound(ctx, plain, jobs, dir) : null;
+    return [
+      ...compareRows(WORKER_PROFILE_TABLE, c.worker, p?.worker ?? null, jobs),
+      ...hotspotRows(WORKER_HOTSPOTS_TABLE, workerHotspots, c.worker, p?.worker ?? null, jobs),
+      ...compareRows(ENQUEUE_PROFILE_TABLE, c.producer, p?.producer ?? null, jobs),
+      ...hotspotRows(PRODUCER_HOTSPOTS_TABLE, producerHotspots, c.producer, p?.producer ?? null, jobs),
+    ];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Redis commands per job for each system (a command shown when any system makes ≥ 0.01 per job). */
+function commandRows(running: Running[]): BenchRow[] {
+  const names = [...new Set(running.flatMap((r) => [...r.figures.commands.keys()]))];
+  const perJob = (r: Running, name: string): number => (r.figures.commands.get(name)?.calls ?? 0) / Math.max(1, r.figures.jobs);
+  const usecPerCall = (r: Running, name: string): number => {
+    const c = r.figures.commands.get(name);
+    return c && c.calls > 0 ? c.usec / c.calls : Number.NaN;
+  };
+  return names
+    .filter((name) => running.some((r) => perJob(r, name) >= 0.01))
+    .sort((a, b) => perJob(running[0]!, b) - perJob(running[0]!, a))
+    .map((name) => ({
+      table: COMMANDS_TABLE,
+      label: name,
+      value: perJob(running[0]!, name),
+      unit: 'calls/job',
+      rounds: [perJob(running[0]!, name)],
+      columns: Object.fromEntries(
+        running.flatMap((r) => [
+          [`${r.system.label}`, perJob(r, name).toFixed(2)],
+          [`µs/call (${r.system.kind === 'plain' ? 'plain' : r.system.originConcurrency ? 'limit on' : 'limit off'})`, Number.isNaN(usecPerCall(r, name)) ? '–' : usecPerCall(r, name).toFixed(1)],
+        ]),
+      ),
+    }));
+}
+
+function runRows(running: Running[]): BenchRow[] {
+  const plain = running.find((r) => r.system.label === PLAIN);
+  return running.map(({ system, figures: f }) => {
+    const x = plain ? pairedRatio(f.jobsPerSec, plain.figures.jobsPerSec) : Number.NaN;
+    const byCpu = plain ? pairedRatio(plain.figures.workerCpuPerJob, f.workerCpuPerJob) : Number.NaN;
+    return {
+      table: RUN_TABLE,
+      label: system.label,
+      value: median(f.jobsPerSec),
+      unit: 'jobs/s',
+      rounds: f.jobsPerSec,
+      columns: {
+        'min–max': range(f.jobsPerSec),
+        '× plain': ratio(x),
+        'worker CPU µs/job': fmt(median(f.workerCpuPerJob)),
+        '× plain by worker CPU': ratio(byCpu),
+        'Redis CPU µs/job': f.redisCpuPerJob.length > 0 ? fmt(median(f.redisCpuPerJob)) : '–',
+        'Redis calls/job': median(f.redisCallsPerJob).toFixed(1),
+        'sockets opened': String(Math.max(...f.sockets)),
+      },
+      series: { workerCpuPerJob: f.workerCpuPerJob },
+    };
+  });
+}
+
+function enqueueRows(running: Running[]): BenchRow[] {
+  const courier = running.find((r) => r.system.label === LIMIT_ON) ?? running.find((r) => r.system.kind === 'courier');
+  const plain = running.find((r) => r.system.label === PLAIN);
+  const rows: BenchRow[] = [];
+  const add = (label: string, f: Figures, x: number): void => {
+    rows.push({
+      table: ENQUEUE_TABLE,
+      label,
+      value: median(f.enqueuePerSec),
+      unit: 'jobs/s',
+      rounds: f.enqueuePerSec,
+      columns: { 'min–max': range(f.enqueuePerSec), '× addBulk': ratio(x), 'producer CPU µs/job': fmt(median(f.producerCpuPerJob)) },
+    });
+  };
+  if (courier) add(COURIER_ENQUEUE, courier.figures, plain ? pairedRatio(courier.figures.enqueuePerSec, plain.figures.enqueuePerSec) : Number.NaN);
+  if (plain) add(PLAIN_ENQUEUE, plain.figures, 1);
+  return rows;
+}
+
+export const queueE2eSuite: Suite = {
+  name: 'queue-e2e',
+  title: 'Redis-fed workers end to end',
+  method: [
+    'One Redis (a private Debian `redis-server` on a free port, or `REDIS_URL`), the canned target server of',
+    '`http-clients` (its own process, `/bytes/64`), and one worker process per system, each on a queue of its own,',
+    'all with concurrency `BENCH_INFLIGHT`:',
+    `- *${LIMIT_ON}*: \`apps/worker\`'s \`startWorkerProcess\` configured from the environment as \`npm run worker\``,
+    '  is (destination policy allowing loopback, results dir, pino at `warn`), the fleet-wide per-origin limit set to',
+    '  the concurrency, so it never holds a job back but its Lua acquire/release scripts run for every job;',
+    `- *${LIMIT_OFF}*: the same with \`COURIER_ORIGIN_CONCURRENCY=0\` (no limit, no scripts);`,
+    `- *${PLAIN}*: a BullMQ \`Worker\` whose processor calls \`undici.request\` (global dispatcher, defaults),`,
+    '  reads the body and returns status, headers and body.',
+    `Each round, per system: the queue is paused, N = ${JOBS_PER_MS} × \`BENCH_DURATION_MS\` jobs are enqueued in batches of`,
+    `${BATCH.toLocaleString('en-US')} (Courier: \`createQueue({ redisUrl }).enqueue(batch)\`; plain: \`Queue.addBulk\`, with the same`,
+    '`removeOnComplete`/`removeOnFail`), the queue is resumed and the clock runs until BullMQ counts N completed',
+    '(polled every 5 ms), then completed jobs are cleaned. Systems rotate order each round, after an unmeasured',
+    'warm-up round each; figures are medians, `× plain` the median of per-round ratios. `worker CPU µs/job` is the',
+    'worker process\'s CPU time (`process.cpuUsage`) per job, `Redis CPU µs/job` redis-server\'s (/proc), `sockets',
+    'opened` the most TCP connections the target accepted in one round, `Redis calls/job` the commands Redis served',
+    'during the drain (`INFO commandstats`; BullMQ\'s and Courier\'s Lua scripts are all `evalsha`; the bench\'s',
+    'completion polling is the `zcard`s). The enqueue table times the fills.',
+    'Then one more round of the limit-on Courier worker and of the plain worker runs under V8\'s sampling profiler',
+    '(250 µs): the producer profiled in the bench process during the fill, the worker in its process during the',
+    'drain (main thread only). Every sample is charged to the nearest frame on its stack that belongs to a component',
+    '(a package, or a libs/queue file by its job), so native work (socket writes, base64, JSON) counts for whoever',
+    'called it; idle samples are left out; samples count the profile\'s mean interval each. The hot-spot tables',
+    'give, from the same profiles, the time of samples with a given frame anywhere on their stack (synchronous',
+    'stacks: code after an `await` is not under its caller, so these are lower bounds).',
+  ].join('\n'),
+
+  async run(ctx) {
+    const { settings } = ctx;
+    const systems: System[] = [
+      { label: LIMIT_ON, kind: 'courier', originConcurrency: settings.inFlight },
+      { label: LIMIT_OFF, kind: 'courier', originConcurrency: 0 },
+      { label: PLAIN, kind: 'plain' },
+    ];
+    const wanted = systems.filter((s) => ctx.selects(`${RUN_TABLE} ${s.label}`) || ctx.selects(`${ENQUEUE_TABLE} ${s.kind === 'plain' ? PLAIN_ENQUEUE : COURIER_ENQUEUE}`));
+    if (wanted.length === 0) return [];
+    const jobs = Math.max(100, Math.min(settings.maxRequests, Math.round(settings.durationMs * JOBS_PER_MS)));
+    const warmJobs = Math.max(50, Math.min(settings.maxRequests, Math.round(settings.warmupMs * JOBS_PER_MS)));
+    const cleanups: Array<() => Promise<unknown>> = [];
+    try {
+      const target = await startTarget({ listeners: 1, core: ctx.serverCore });
+      cleanups.push(() => target.stop());
+      const redis = await startBenchRedis();
+      cleanups.push(() => redis.stop());
+      const statsConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
+      cleanups.push(() => statsConnection.quit());
+      const resultsDir = await mkdtemp(join(tmpdir(), 'courier-bench-results-'));
+      cleanups.push(() => rm(resultsDir, { recursive: true, force: true }));
+      const targetUrl = `http://127.0.0.1:${target.ports[0]!}/bytes/${BODY_BYTES}`;
+      const runId = randomUUID().slice(0, 8);
+      const running: Running[] = [];
+      for (const system of wanted) {
+        const r = await startSystem(system, redis.url, targetUrl, settings.inFlight, resultsDir, runId);
+        cleanups.push(() => r.queue.close());
+        cleanups.push(() => r.worker.stop());
+        running.push(r);
+      }
+      ctx.log(`${jobs.toLocaleString('en-US')} jobs per round, concurrency ${settings.inFlight}; warm-up ${warmJobs} jobs each`);
+      for (const r of running) {
+        await r.queue.fill(warmJobs);
+        await r.queue.drain(warmJobs);
+        await r.queue.reset();
+      }
+      for (let i = 0; i < settings.rounds; i++) {
+        const order = running.map((_, k) => running[(k + i) % running.length]!);
+        for (const r of order) {
+          await ctx.collectGarbage();
+          record(ctx, r, await round(r, target, { pid: redis.pid, stats: statsConnection }, jobs), jobs);
+        }
+      }
+      const rows = [...runRows(running), ...enqueueRows(running), ...commandRows(running)];
+      const limitOn = running.find((r) => r.system.label === LIMIT_ON);
+      const plain = running.find((r) => r.system.label === PLAIN);
+      if (limitOn && ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, limitOn, plain, jobs)));
+      return rows;
+    } finally {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => ctx.log(`cleanup failed: ${String(error)}`));
+    }
+  },
+
+  verdicts(rows): Verdict[] {
+    const plain = rows.find((r) => r.table === RUN_TABLE && r.label === PLAIN);
+    return [LIMIT_ON, LIMIT_OFF].map((label) => {
+      const courier = rows.find((r) => r.table === RUN_TABLE && r.label === label);
+      const target = `${label} ≥ 1.00× ${PLAIN}`;
+      if (!courier || !plain) return { target, measured: 'not measured', met: null };
+      const x = pairedRatio(courier.rounds, plain.rounds);
+      const byCpu = pairedRatio(plain.series?.['workerCpuPerJob'] ?? [], courier.series?.['workerCpuPerJob'] ?? []);
+      return { target, measured: `${x.toFixed(2)}× (by worker CPU cost ${byCpu.toFixed(2)}×)`, met: x >= 1 };
+    });
+  },
+};
