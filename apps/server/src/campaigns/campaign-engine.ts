@@ -305,6 +305,7 @@ export class CampaignEngine {
         return;
       case 'failed':
         if (event.willRetry) t.active.delete(event.id);
+        else if (event.error.code === 'ABORTED') void this.#recordAborted(t, event.id);
         else void this.#record(t, event.id, { outcome: 'failed', code: event.error.code });
         return;
     }
@@ -323,6 +324,12 @@ export class CampaignEngine {
     } catch (error) {
       this.#logger?.warn({ err: error, campaign: t.id, jobId }, 'campaign: recording an outcome failed; the next check retries');
     }
+  }
+
+  /** A cancelled job is also reported as failed with `ABORTED`: its record tells a cancel (not a failure) from a real abort. */
+  async #recordAborted(t: Tracked, jobId: string): Promise<void> {
+    const record = await this.#queue.get(jobId).catch(() => null);
+    await this.#record(t, jobId, record?.state === 'cancelled' ? { outcome: 'cancelled' } : { outcome: 'failed', code: 'ABORTED' });
   }
 
   /** Coalesces evaluations: one at a time per campaign, and one more if asked meanwhile. */
