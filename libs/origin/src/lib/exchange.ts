@@ -152,7 +152,8 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
     this.#headersSeen = true;
     this.status = statusCode;
     this.#resume = resume;
-    const headers = parseRawHeaders(rawHeaders);
+    const raw: string[] = [];
+    const headers = parseRawHeaders(rawHeaders, {}, raw);
     const max = this.init.maxResponseBytes;
     if (max > 0) {
       const declared = Number(headers['content-length']);
@@ -171,7 +172,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
         status: statusCode,
         statusText,
         headers,
-        rawHeaders,
+        rawHeaders: raw,
         body,
         url: this.init.url,
         redirects: this.init.redirects,

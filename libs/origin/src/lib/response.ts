@@ -5,7 +5,8 @@ export interface ResponseInit {
   status: number;
   statusText: string;
   headers: ResponseHeaders;
-  rawHeaders: Buffer[];
+  /** `[name, value, …]` with the names' original case. */
+  rawHeaders: string[];
   body: ResponseBody;
   url: string;
   redirects: RedirectHop[];
@@ -29,7 +30,7 @@ export class CourierResponse {
   readonly trailers: ResponseHeaders;
   /** The final hop ran on a socket that had served a request before. */
   readonly reusedSocket: boolean;
-  readonly #rawHeaders: Buffer[];
+  readonly #rawHeaders: string[];
 
   constructor(init: ResponseInit) {
     this.status = init.status;
@@ -50,7 +51,7 @@ export class CourierResponse {
 
   /** Header names with their original case, in order: `[name, value, name, value …]`. */
   get rawHeaders(): string[] {
-    return this.#rawHeaders.map((b) => b.toString('latin1'));
+    return [...this.#rawHeaders];
   }
 
   /** One header's value; repeated headers are joined with ", ". */
@@ -76,11 +77,17 @@ export class CourierResponse {
   }
 }
 
-/** undici gives raw header buffers; lower-case names, repeated names become arrays. */
-export function parseRawHeaders(raw: ReadonlyArray<Buffer | string>, into: ResponseHeaders = {}): ResponseHeaders {
+/**
+ * undici gives raw header buffers — views into the socket's read buffer, so they must not be
+ * kept (a 64 KiB chunk would stay alive with every response). They become strings here: the
+ * lower-cased object, and (when `rawOut` is given) `[name, value, …]` with the original case.
+ */
+export function parseRawHeaders(raw: ReadonlyArray<Buffer | string>, into: ResponseHeaders = {}, rawOut?: string[]): ResponseHeaders {
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1').toLowerCase();
+    const original = raw[i]!.toString('latin1');
+    const name = original.toLowerCase();
     const value = raw[i + 1]!.toString('utf8');
+    rawOut?.push(original, value);
     const prev = into[name];
     if (prev === undefined) into[name] = value;
     else if (Array.isArray(prev)) prev.push(value);
