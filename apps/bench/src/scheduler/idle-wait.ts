@@ -6,15 +6,15 @@ import { startHoldServer } from './hold-server.ts';
 export interface IdleWait {
   coroutines: number;
   windowMs: number;
-  /** CPU time of the whole bench process during the window (all threads), in microseconds. */
-  cpuMicros: number;
+  /** CPU time of the whole bench process during each window (all threads), in microseconds. */
+  cpuMicros: number[];
   /**
-   * The same process over a window of the same length just before, with nothing in flight and no
-   * scheduler: what an idle Node process costs here (V8's background threads finishing earlier
-   * work, timers of the runtime), in microseconds.
+   * The same process over as many windows of the same length just before, with nothing in flight
+   * and no scheduler: what an idle Node process costs here (V8's background threads, the
+   * runtime's timers), in microseconds.
    */
-  baselineCpuMicros: number;
-  /** Scheduler passes and resumes during the window (a spinning scheduler would make thousands). */
+  baselineCpuMicros: number[];
+  /** Scheduler passes and resumes during all the windows (a spinning scheduler would make thousands). */
   passes: number;
   resumes: number;
   /** Coroutines parked on I/O when the window opened. */
@@ -31,15 +31,23 @@ const ARRIVAL_TIMEOUT_MS = 30_000;
  * window of `windowMs`; then the server answers and `run()` must end with every request done.
  * The holding server runs in this process too: it has nothing to do during the window either,
  * so the figure is an upper bound for the scheduler. A baseline window with nothing running comes
- * first, so the figure can be read against what an idle process costs.
+ * first, so the figure can be read against what an idle process costs. `settle` (a full GC) runs
+ * before every window, so work left to V8's background threads by what came before (the load of
+ * an earlier measurement, setting up the requests) is not billed to the window.
  */
-export async function measureIdleWait(coroutines: number, windowMs: number): Promise<IdleWait> {
+export async function measureIdleWait(coroutines: number, windowMs: number, windows: number, settle: () => Promise<void>): Promise<IdleWait> {
   const server = await startHoldServer(coroutines);
   const http = createPlutoHttp(createClient({ policy: plutoPolicy }));
   try {
-    const idleBefore = process.cpuUsage();
-    await sleep(windowMs);
-    const idle = process.cpuUsage(idleBefore);
+    const cpuOfWindow = async (): Promise<number> => {
+      await settle();
+      const before = process.cpuUsage();
+      await sleep(windowMs);
+      const used = process.cpuUsage(before);
+      return used.user + used.system;
+    };
+    const baselineCpuMicros: number[] = [];
+    for (let w = 0; w < windows; w++) baselineCpuMicros.push(await cpuOfWindow());
 
     const sched = new Scheduler();
     let completed = 0;
@@ -64,14 +72,13 @@ export async function measureIdleWait(coroutines: number, windowMs: number): Pro
     const waiting = sched.waiting;
     const passes = sched.passes;
     const resumes = sched.resumes;
-    const cpuBefore = process.cpuUsage();
-    await sleep(windowMs);
-    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMicros: number[] = [];
+    for (let w = 0; w < windows; w++) cpuMicros.push(await cpuOfWindow());
     const figures = { passes: sched.passes - passes, resumes: sched.resumes - resumes };
     server.release();
     await running;
     if (completed !== coroutines) throw new Error(`${completed} of ${coroutines} held requests completed`);
-    return { coroutines, windowMs, cpuMicros: cpu.user + cpu.system, baselineCpuMicros: idle.user + idle.system, waiting, ...figures };
+    return { coroutines, windowMs, cpuMicros, baselineCpuMicros, waiting, ...figures };
   } finally {
     await http.client.destroy();
     await server.close();

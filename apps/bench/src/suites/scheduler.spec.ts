@@ -32,7 +32,7 @@ describe('scheduler bench suite', () => {
       expect(row.value).toBeGreaterThan(0);
       expect(row.columns['× direct']).toMatch(/^\d+\.\d\d$/);
     }
-    const idle = rows.find((r) => r.unit === 'µs CPU in the window')!;
+    const idle = rows.find((r) => r.unit === 'µs CPU per window')!;
     expect(idle.series?.['passes']).toEqual([0]);
     expect(idle.series?.['resumes']).toEqual([0]);
     expect(idle.columns['waiting coroutines']).toBe('100');

@@ -16,6 +16,8 @@ const DIRECT = 'direct: client.request + bytes()';
 const IDLE_TABLE = 'run() while every coroutine waits on I/O';
 /** Coroutines (one origin each) held at the server in the idle-wait measurement. */
 const IDLE_COROUTINES = 100;
+/** Windows measured (each after a full GC), with as many of the idle process; medians reported. */
+const IDLE_WINDOWS = 3;
 const BODY_BYTES = 64;
 /** Origin counts of the facade-vs-direct tables (each a port of the canned target). */
 const ORIGIN_COUNTS = [1, 4] as const;
@@ -125,28 +127,30 @@ async function measureFacade(ctx: BenchContext, target: TargetProcess, origins: 
 async function measureIdle(ctx: BenchContext): Promise<BenchRow> {
   // Long enough that a spinning scheduler would show thousands of passes and a whole core.
   const windowMs = Math.max(ctx.settings.durationMs, 50);
-  // The load measured before leaves garbage and code to optimise to V8's background threads.
-  await ctx.collectGarbage();
-  const m = await measureIdleWait(IDLE_COROUTINES, windowMs);
-  const share = (micros: number): number => micros / 1000 / m.windowMs;
+  const m = await measureIdleWait(IDLE_COROUTINES, windowMs, IDLE_WINDOWS, () => ctx.collectGarbage());
+  const cpu = median(m.cpuMicros);
+  const baseline = median(m.baselineCpuMicros);
+  const share = (micros: number): string => `${((micros / 1000 / m.windowMs) * 100).toFixed(2)} %`;
   ctx.log(
-    `idle run(): ${m.cpuMicros} µs CPU in ${windowMs} ms (${(share(m.cpuMicros) * 100).toFixed(2)} % of a core; idle process ` +
-      `${(share(m.baselineCpuMicros) * 100).toFixed(2)} %), ${m.passes} passes, ${m.resumes} resumes, ${m.waiting} waiting`,
+    `idle run(): ${m.cpuMicros.join(', ')} µs CPU in ${windowMs} ms windows (idle process: ${m.baselineCpuMicros.join(', ')} µs), ` +
+      `${m.passes} passes, ${m.resumes} resumes, ${m.waiting} waiting`,
   );
   return {
     table: IDLE_TABLE,
-    label: `${m.coroutines} coroutines, each on a held request, ${fmt(windowMs)} ms window`,
-    value: m.cpuMicros,
-    unit: 'µs CPU in the window',
-    rounds: [m.cpuMicros],
+    label: `${m.coroutines} coroutines, each on a held request`,
+    value: cpu,
+    unit: 'µs CPU per window',
+    rounds: m.cpuMicros,
     columns: {
-      'share of a core': `${(share(m.cpuMicros) * 100).toFixed(2)} %`,
-      'idle process, same window': `${fmt(m.baselineCpuMicros)} µs (${(share(m.baselineCpuMicros) * 100).toFixed(2)} %)`,
-      'passes in the window': String(m.passes),
-      'resumes in the window': String(m.resumes),
+      'share of a core': share(cpu),
+      'min–max': `${fmt(Math.min(...m.cpuMicros))}–${fmt(Math.max(...m.cpuMicros))}`,
+      'idle process, same windows': `${fmt(baseline)} µs (${share(baseline)})`,
+      windows: `${IDLE_WINDOWS} × ${fmt(windowMs)} ms`,
+      'passes in the windows': String(m.passes),
+      'resumes in the windows': String(m.resumes),
       'waiting coroutines': String(m.waiting),
     },
-    series: { passes: [m.passes], resumes: [m.resumes], windowMs: [m.windowMs], baselineCpuMicros: [m.baselineCpuMicros] },
+    series: { passes: [m.passes], resumes: [m.resumes], windowMs: [m.windowMs], baselineCpuMicros: m.baselineCpuMicros },
   };
 }
 
@@ -170,12 +174,12 @@ export const schedulerSuite: Suite = {
     '  the server accepted during one measured window.',
     `- *${IDLE_TABLE}*: ${IDLE_COROUTINES} coroutines each \`yield* http.request(url)\` to an origin of its own on a`,
     '  loopback server (in the bench process) that holds every request; once all have arrived and `run()` sleeps,',
-    '  the process\'s CPU time (`process.cpuUsage`, all threads, the holding server included: an upper bound) and',
-    '  the scheduler\'s passes and resumes are read over a window of `BENCH_DURATION_MS`; then the server answers',
-    '  and `run()` must end with every request done. A scheduler that polled would make a pass per turn here.',
-    '  Just before, after a full GC, the same window is measured with nothing in flight and no scheduler (`idle',
-    '  process`): the CPU an idle Node process takes here (V8\'s background threads, runtime timers). Target: no',
-    '  pass and no resume in the window, and CPU within 1 % of a core of the idle process.',
+    `  the process's CPU time (\`process.cpuUsage\`, all threads, the holding server included: an upper bound) is read`,
+    `  over ${IDLE_WINDOWS} windows of \`BENCH_DURATION_MS\`, each after a full GC, with the scheduler's passes and resumes`,
+    '  over all of them; then the server answers and `run()` must end with every request done. A scheduler that',
+    '  polled would make a pass per event-loop turn here. Just before, the same windows are measured with nothing in',
+    '  flight and no scheduler (`idle process`): what an idle Node process takes here (V8\'s background threads,',
+    '  runtime timers). Medians. Target: no pass and no resume, and CPU within 1 % of a core of the idle process.',
   ].join('\n'),
 
   async run(ctx) {
@@ -223,7 +227,7 @@ export const schedulerSuite: Suite = {
       const passes = idle.series?.['passes']?.[0] ?? Number.NaN;
       const resumes = idle.series?.['resumes']?.[0] ?? Number.NaN;
       const windowMs = idle.series?.['windowMs']?.[0] ?? Number.NaN;
-      const baseline = idle.series?.['baselineCpuMicros']?.[0] ?? Number.NaN;
+      const baseline = median(idle.series?.['baselineCpuMicros'] ?? []);
       const share = idle.value / 1000 / windowMs;
       const above = (idle.value - baseline) / 1000 / windowMs;
       out.push({
