@@ -1,3 +1,4 @@
+import { campaignCommand } from './campaign.ts';
 import type { CliCommand } from './command.ts';
 import { enqueueCommand } from './enqueue.ts';
 import { runCommand } from './run.ts';
@@ -9,4 +10,4 @@ import { workerCommand } from './worker.ts';
  * Every subcommand, in help order. Extension point: `fetch` (downloads) and `campaign` (rollouts)
  * each add a file here and one line below, as `run` (a scheduler script against the fleet) did.
  */
-export const commands: readonly CliCommand[] = [serveCommand, workerCommand, enqueueCommand, statusCommand, runCommand];
+export const commands: readonly CliCommand[] = [serveCommand, workerCommand, enqueueCommand, statusCommand, runCommand, campaignCommand];
