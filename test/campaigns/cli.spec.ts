@@ -86,7 +86,7 @@ describe('courier campaign (processes)', () => {
     expect(watched.code, watched.stderr).toBe(0);
     const progressLines = watched.stdout.split('\n').filter((l) => l.startsWith('['));
     expect(progressLines.length).toBeGreaterThan(0);
-    expect(progressLines.at(-1)).toMatch(/^\[#{24}\] 100 %  12\/12 devices  192\.0 KiB\/192\.0 KiB  wave 2\/2  failures 0\.0 % \(max 10\.0 %\)  active 0  completed$/);
+    expect(progressLines.at(-1)).toBe(`[${'#'.repeat(24)}] 100 %  12/12 devices  192.0 KiB/192.0 KiB  wave 2/2  failures 0.0 % (max 10.0 %)  active 0  completed`);
     expect(watched.stdout).toMatch(/^state:\s+completed$/m);
     expect(watched.stdout).toMatch(/^wave 1:.*completed 9/m);
     expect(createHash('sha256').update(await readFile(join(root, 'lab/gw-2.bin'))).digest('hex')).toBe(sha256);
