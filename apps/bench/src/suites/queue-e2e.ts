@@ -18,10 +18,10 @@ import { startTarget, type TargetProcess } from '../target/target-process.ts';
 
 const RUN_TABLE = 'jobs run end to end (one worker process, same Redis, same target)';
 const ENQUEUE_TABLE = `enqueue (batches of ${BATCH.toLocaleString('en-US')}, queue paused)`;
-const WORKER_PROFILE_TABLE = 'where the worker\'s CPU goes, µs per job (one profiled round each)';
-const ENQUEUE_PROFILE_TABLE = 'where the producer\'s CPU goes, µs per job (one profiled fill each)';
-const WORKER_HOTSPOTS_TABLE = 'worker hot spots, inclusive µs per job (same profiled rounds; synchronous stacks)';
-const PRODUCER_HOTSPOTS_TABLE = 'producer hot spots, inclusive µs per job (same profiled fills; synchronous stacks)';
+const WORKER_PROFILE_TABLE = 'where the worker\'s time goes, sampled µs per job (one profiled round of each)';
+const ENQUEUE_PROFILE_TABLE = 'where the producer\'s time goes, sampled µs per job (one profiled fill of each)';
+const WORKER_HOTSPOTS_TABLE = 'worker hot spots, inclusive sampled µs per job (same profiles; synchronous stacks)';
+const PRODUCER_HOTSPOTS_TABLE = 'producer hot spots, inclusive sampled µs per job (same profiles; synchronous stacks)';
 const COMMANDS_TABLE = 'Redis commands per job while the workers run (INFO commandstats, all rounds)';
 const PREFIX = 'courier-bench';
 const BODY_BYTES = 64;
@@ -151,33 +151,51 @@ function record(ctx: BenchContext, r: Running, m: RoundResult, jobs: number): vo
   );
 }
 
-/** Components of two profiles side by side, in µs per job; the small ones summed into `other`. */
-function compareRows(table: string, courier: CpuProfile, plain: CpuProfile | null, jobs: number): BenchRow[] {
-  const c = componentTimes(courier);
-  const p = plain ? componentTimes(plain) : null;
+/** Short column names of the systems in the profile tables. */
+function shortName(system: System): string {
+  if (system.kind === 'plain') return 'plain';
+  return system.originConcurrency ? 'limit on' : 'limit off';
+}
+
+interface ProfiledRound {
+  system: System;
+  producer: CpuProfile;
+  worker: CpuProfile;
+  /** CPU time of the bench process during the fill and of the worker during the drain, in microseconds. */
+  producerCpuMicros: number;
+  workerCpuMicros: number;
+}
+
+interface ProfileSide {
+  profile(p: ProfiledRound): CpuProfile;
+  cpuMicros(p: ProfiledRound): number;
+}
+const workerSide: ProfileSide = { profile: (p) => p.worker, cpuMicros: (p) => p.workerCpuMicros };
+const producerSide: ProfileSide = { profile: (p) => p.producer, cpuMicros: (p) => p.producerCpuMicros };
+
+/** Components of several profiles side by side, in sampled µs per job; the small ones summed into `other`. */
+function compareRows(table: string, rounds: readonly ProfiledRound[], side: ProfileSide, jobs: number): BenchRow[] {
+  const times = rounds.map((p) => componentTimes(side.profile(p)));
   const perJob = (ms: number | undefined): number => ((ms ?? 0) * 1000) / jobs;
-  const names = [...new Set([...c.components.map((x) => x.component), ...(p?.components.map((x) => x.component) ?? [])])];
+  const names = [...new Set(times.flatMap((t) => t.components.map((c) => c.component)))];
   const lines = names.map((name) => {
-    const a = c.components.find((x) => x.component === name);
-    const b = p?.components.find((x) => x.component === name);
-    return { name, courier: perJob(a?.ms), plain: perJob(b?.ms), big: (a?.share ?? 0) >= MIN_SHARE || (b?.share ?? 0) >= MIN_SHARE };
+    const found = times.map((t) => t.components.find((c) => c.component === name));
+    return { name, values: found.map((c) => perJob(c?.ms)), big: found.some((c) => (c?.share ?? 0) >= MIN_SHARE) };
   });
-  const shown = lines.filter((l) => l.big).sort((x, y) => y.courier - x.courier);
+  const shown = lines.filter((l) => l.big).sort((a, b) => b.values[0]! - a.values[0]!);
   const rest = lines.filter((l) => !l.big);
   if (rest.length > 0) {
-    shown.push({ name: `other (${rest.length} components, each under ${(MIN_SHARE * 100).toFixed(1)} % of either)`, courier: rest.reduce((s, l) => s + l.courier, 0), plain: rest.reduce((s, l) => s + l.plain, 0), big: false });
+    shown.push({ name: `other (${rest.length} components, each under ${(MIN_SHARE * 100).toFixed(1)} %)`, values: times.map((_, i) => rest.reduce((sum, l) => sum + l.values[i]!, 0)), big: false });
   }
-  shown.push({ name: 'total (busy samples)', courier: perJob(c.busyMs), plain: perJob(p?.busyMs), big: true });
+  shown.push({ name: 'total sampled while not idle', values: times.map((t) => perJob(t.busyMs)), big: true });
+  shown.push({ name: 'measured CPU of the process (process.cpuUsage)', values: rounds.map((p) => side.cpuMicros(p) / jobs), big: true });
   return shown.map((l) => ({
     table,
     label: l.name,
-    value: l.courier,
-    unit: 'µs/job',
-    rounds: [l.courier],
-    columns: {
-      'courier share': `${((l.courier / perJob(c.busyMs)) * 100).toFixed(1)} %`,
-      [`${PLAIN} µs/job`]: p ? l.plain.toFixed(1) : '–',
-    },
+    value: l.values[0]!,
+    unit: `µs/job (${shortName(rounds[0]!.system)})`,
+    rounds: [l.values[0]!],
+    columns: Object.fromEntries(rounds.slice(1).map((p, i) => [`${shortName(p.system)} µs/job`, l.values[i + 1]!.toFixed(1)])),
   }));
 }
 
@@ -202,49 +220,49 @@ const producerHotspots: FrameMatcher[] = [
   { label: 'garbage collection', functions: ['(garbage collector)'] },
 ];
 
-function hotspotRows(table: string, matchers: readonly FrameMatcher[], courier: CpuProfile, plain: CpuProfile | null, jobs: number): BenchRow[] {
-  const c = inclusiveTimes(courier, matchers);
-  const p = plain ? inclusiveTimes(plain, matchers) : null;
-  return c.map((x, i) => ({
+/** Hot spots of several profiles side by side (inclusive, sampled µs per job). */
+function hotspotRows(table: string, matchers: readonly FrameMatcher[], rounds: readonly ProfiledRound[], side: ProfileSide, jobs: number): BenchRow[] {
+  const times = rounds.map((p) => inclusiveTimes(side.profile(p), matchers));
+  const perJob = (ms: number): number => (ms * 1000) / jobs;
+  return matchers.map((m, i) => ({
     table,
-    label: x.label,
-    value: (x.ms * 1000) / jobs,
-    unit: 'µs/job',
-    rounds: [(x.ms * 1000) / jobs],
-    columns: { [`${PLAIN} µs/job`]: p ? ((p[i]!.ms * 1000) / jobs).toFixed(1) : '–' },
+    label: m.label,
+    value: perJob(times[0]![i]!.ms),
+    unit: `µs/job (${shortName(rounds[0]!.system)})`,
+    rounds: [perJob(times[0]![i]!.ms)],
+    columns: Object.fromEntries(rounds.slice(1).map((p, k) => [`${shortName(p.system)} µs/job`, perJob(times[k + 1]![i]!.ms).toFixed(1)])),
   }));
-}
-
-interface ProfiledRound {
-  producer: CpuProfile;
-  worker: CpuProfile;
-  drainMs: number;
 }
 
 /** One more round of `r` under the profiler: the producer in this process during the fill, the worker in its process during the drain. */
 async function profileRound(ctx: BenchContext, r: Running, jobs: number, dir: string): Promise<ProfiledRound> {
   await ctx.collectGarbage();
+  const producerBefore = process.cpuUsage();
   const { profile: producer } = await profiled(() => r.queue.fill(jobs));
+  const producerCpu = process.cpuUsage(producerBefore);
   const path = join(dir, `${r.worker.kind}-${r.worker.pid}.cpuprofile`);
   await r.worker.profileStart();
+  const workerBefore = await r.worker.cpuMicros();
   const drainMs = await r.queue.drain(jobs);
+  const workerCpuMicros = (await r.worker.cpuMicros()) - workerBefore;
   await r.worker.profileStop(path);
   await r.queue.reset();
   const worker = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
   ctx.log(`profiled round, ${r.system.label}: ${jobs} jobs in ${drainMs.toFixed(0)} ms`);
-  return { producer, worker, drainMs };
+  return { system: r.system, producer, worker, producerCpuMicros: producerCpu.user + producerCpu.system, workerCpuMicros };
 }
 
-async function profileRows(ctx: BenchContext, courier: Running, plain: Running | undefined, jobs: number): Promise<BenchRow[]> {
+/** The profile tables: one profiled round of every system, side by side. */
+async function profileRows(ctx: BenchContext, running: readonly Running[], jobs: number): Promise<BenchRow[]> {
   const dir = await mkdtemp(join(tmpdir(), 'courier-bench-profile-'));
   try {
-    const c = await profileRound(ctx, courier, jobs, dir);
-    const p = plain ? await profileRound(ctx, plain, jobs, dir) : null;
+    const rounds: ProfiledRound[] = [];
+    for (const r of running) rounds.push(await profileRound(ctx, r, jobs, dir));
     return [
-      ...compareRows(WORKER_PROFILE_TABLE, c.worker, p?.worker ?? null, jobs),
-      ...hotspotRows(WORKER_HOTSPOTS_TABLE, workerHotspots, c.worker, p?.worker ?? null, jobs),
-      ...compareRows(ENQUEUE_PROFILE_TABLE, c.producer, p?.producer ?? null, jobs),
-      ...hotspotRows(PRODUCER_HOTSPOTS_TABLE, producerHotspots, c.producer, p?.producer ?? null, jobs),
+      ...compareRows(WORKER_PROFILE_TABLE, rounds, workerSide, jobs),
+      ...hotspotRows(WORKER_HOTSPOTS_TABLE, workerHotspots, rounds, workerSide, jobs),
+      ...compareRows(ENQUEUE_PROFILE_TABLE, rounds, producerSide, jobs),
+      ...hotspotRows(PRODUCER_HOTSPOTS_TABLE, producerHotspots, rounds, producerSide, jobs),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -343,13 +361,15 @@ export const queueE2eSuite: Suite = {
     'opened` the most TCP connections the target accepted in one round, `Redis calls/job` the commands Redis served',
     'during the drain (`INFO commandstats`; BullMQ\'s and Courier\'s Lua scripts are all `evalsha`; the bench\'s',
     'completion polling is the `zcard`s). The enqueue table times the fills.',
-    'Then one more round of the limit-on Courier worker and of the plain worker runs under V8\'s sampling profiler',
-    '(250 µs): the producer profiled in the bench process during the fill, the worker in its process during the',
-    'drain (main thread only). Every sample is charged to the nearest frame on its stack that belongs to a component',
-    '(a package, or a libs/queue file by its job), so native work (socket writes, base64, JSON) counts for whoever',
-    'called it; idle samples are left out; samples count the profile\'s mean interval each. The hot-spot tables',
-    'give, from the same profiles, the time of samples with a given frame anywhere on their stack (synchronous',
-    'stacks: code after an `await` is not under its caller, so these are lower bounds).',
+    'Then one more round of each system runs under V8\'s sampling profiler (250 µs): the producer profiled in the',
+    'bench process during the fill, the worker in its process during the drain (main thread only). Every sample is',
+    'charged to the nearest frame on its stack that belongs to a component (a package, or a libs/queue file by its',
+    'job), so native work (socket writes, base64, JSON) counts for whoever called it; idle samples are left out;',
+    'samples count the profile\'s mean interval each. Sampling is in wall time: a thread that is runnable but',
+    'preempted is sampled where it stopped, so on a busy machine sampled µs exceed the measured CPU (the last row)',
+    'and lean towards socket writes (a write wakes Redis or the target, which often takes the core). Read the',
+    'columns against each other, not as CPU. The hot-spot tables give, from the same profiles, the time of samples',
+    'with a given frame anywhere on their stack (synchronous stacks: code after an `await` is not under its caller).',
   ].join('\n'),
 
   async run(ctx) {
@@ -396,9 +416,7 @@ export const queueE2eSuite: Suite = {
         }
       }
       const rows = [...runRows(running), ...enqueueRows(running), ...commandRows(running)];
-      const limitOn = running.find((r) => r.system.label === LIMIT_ON);
-      const plain = running.find((r) => r.system.label === PLAIN);
-      if (limitOn && ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, limitOn, plain, jobs)));
+      if (ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, running, jobs)));
       return rows;
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => ctx.log(`cleanup failed: ${String(error)}`));
