@@ -166,7 +166,8 @@ export class CampaignsSource {
         const body = detail?.status === 200 && isObject(detail.body) && isObject(detail.body.campaign) ? detail.body.campaign : detail?.body;
         view = (detail?.status === 200 ? normaliseCampaign(body) : undefined) ?? summary;
       }
-      if (finishedStates.has(view.state)) this.#finished.set(view.id, view);
+      // A halted or aborted campaign's released jobs may still be running: keep it only once they are done.
+      if (finishedStates.has(view.state) && view.waves.every((w) => w.active === 0 && w.waiting === 0)) this.#finished.set(view.id, view);
       campaigns.push(view);
     }
     return { available: true, campaigns };
