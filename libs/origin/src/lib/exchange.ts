@@ -51,7 +51,7 @@ const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DE
 export class Exchange implements Dispatcher.DispatchHandler, BodySource {
   readonly init: ExchangeInit;
   /** Which closeConnections() generation was current when the request was accepted. */
-  epoch = 0;
+  drainGeneration = 0;
   /** True once it has been retried on a fresh socket (at most once). */
   retried = false;
   /** The socket served a request before this one: a closed-before-response error may be stale. */

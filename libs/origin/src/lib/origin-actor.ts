@@ -1,6 +1,7 @@
 import { createActor, type Actor } from 'xstate';
 import { AdoptedRecord, type AdoptedSocket, type AdoptedSocketOwner } from './adopted-socket.ts';
 import type { Connector } from './connector.ts';
+import { DrainTracker } from './drain-tracker.ts';
 import { publishState } from './diagnostics.ts';
 import { CourierError } from './errors.ts';
 import type { Exchange, ExchangeOwner } from './exchange.ts';
@@ -41,10 +42,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #inFlight = 0;
   #reportedActive = false;
   #idleCheckScheduled = false;
-  /** closeConnections() in progress: no socket is made or kept reusable. */
-  #nonReusable = false;
-  #epoch = 0;
-  #drainWaiters: Array<{ epoch: number; remaining: number; resolve: () => void }> = [];
+  /** closeConnections() generations; while one is pending no socket is made or kept reusable. */
+  readonly #drain = new DrainTracker();
   #closing: Promise<void> | null = null;
   #closed = false;
   #connectFailures = 0;
@@ -124,7 +123,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       return;
     }
     ex.owner = this;
-    ex.epoch = this.#epoch;
+    ex.drainGeneration = this.#drain.generation;
     if (this.#queueLength() === 0 && this.#tryRun(ex)) return;
     const max = this.policy.maxQueued;
     if (max > 0 && this.#queueLength() >= max) {
@@ -143,7 +142,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     const i = this.#queue.indexOf(ex, this.#queueHead);
     if (i >= 0) this.#queue.splice(i, 1);
     ex.queued = false;
-    this.#countDrained(ex);
+    this.#drain.finished(ex.drainGeneration);
   }
 
   /** Pick or open a socket for the exchange; false when it has to wait. */
@@ -166,7 +165,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   #canMakeReusable(ex: Exchange): boolean {
-    return !ex.init.dontMakeReusable && !this.#nonReusable && this.#reusableSlots < this.policy.connections;
+    return !ex.init.dontMakeReusable && !this.#drain.draining && this.#reusableSlots < this.policy.connections;
   }
 
   #takeIdle(): SocketSlot | undefined {
@@ -237,7 +236,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     if (!retried) {
       if (error) this.#failed++;
       else this.#completed++;
-      this.#countDrained(ex);
+      this.#drain.finished(ex.drainGeneration);
     }
     this.#pump();
     return retried;
@@ -246,7 +245,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   /** After a request: keep the socket for the next one, or close it. */
   #settleSlot(slot: SocketSlot): void {
     if (slot.running > 0) return;
-    if (slot.retired || !slot.reusable || this.#nonReusable) {
+    if (slot.retired || !slot.reusable || this.#drain.draining) {
       this.#removeSlot(slot, false);
       return;
     }
@@ -356,7 +355,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   /** Pluto's meaning: a reusable socket, idle or busy, exists for this origin. */
   hasConnection(): boolean {
-    if (this.#nonReusable) return false;
+    if (this.#drain.draining) return false;
     if (this.#hasConnectedReusable()) return true;
     for (const a of this.#adopted ?? []) if (a.reusable) return true;
     return false;
@@ -430,8 +429,6 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
    * before the call have finished; then sockets are made reusable again.
    */
   closeConnections(): Promise<void> {
-    this.#nonReusable = true;
-    const epoch = ++this.#epoch;
     for (const slot of [...this.#slots]) {
       if (slot.running === 0) this.#removeSlot(slot, false);
       else if (slot.reusable) {
@@ -442,27 +439,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     this.#idle = [];
     this.#retireAdopted(false);
     // Adopted sockets are retired above; the drain waits for Courier's own requests.
-    const remaining = this.#inFlight - this.#adoptedBusy + this.#queueLength();
-    if (remaining === 0) {
-      this.#endNonReusable();
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#drainWaiters.push({ epoch, remaining, resolve }));
-  }
-
-  #countDrained(ex: Exchange): void {
-    if (this.#drainWaiters.length === 0 || ex.epoch >= this.#epoch) return;
-    for (const w of this.#drainWaiters) if (ex.epoch < w.epoch) w.remaining--;
-    const done = this.#drainWaiters.filter((w) => w.remaining <= 0);
-    if (done.length === 0) return;
-    this.#drainWaiters = this.#drainWaiters.filter((w) => w.remaining > 0);
-    if (this.#drainWaiters.length === 0) this.#endNonReusable();
-    for (const w of done) w.resolve();
-  }
-
-  #endNonReusable(): void {
-    this.#nonReusable = false;
-    // Sockets opened during the drain were one-offs; the next request opens a reusable one.
+    return this.#drain.begin(this.#inFlight - this.#adoptedBusy + this.#queueLength());
   }
 
   /** Drain for good: finish in-flight and queued requests, refuse new ones, then close. */
@@ -508,8 +485,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     this.#send({ type: 'origin.destroy' });
     this.machine.stop();
     this.#onEvicted(this);
-    for (const w of this.#drainWaiters) w.resolve();
-    this.#drainWaiters = [];
+    this.#drain.releaseAll();
   }
 
   #evict(): void {
