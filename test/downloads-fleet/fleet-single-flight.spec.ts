@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import type { DownloadResult, JobRecord } from '@courier/queue';
+import type { DownloadResult, JobProgress, JobRecord } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { allFinished, startApi, startFleet } from '../campaigns/support/fleet.ts';
 import { serveGeneratedFile } from '../download/support/generated-file.ts';
@@ -54,8 +54,10 @@ describe('download jobs across worker processes', () => {
       let enoughActive!: () => void;
       const allWorkersBusy = new Promise<void>((resolve) => (enoughActive = resolve));
       // 16 jobs at most per worker: more than 32 running at once means all three workers hold some.
+      const progress: JobProgress[] = [];
       const unsubscribe = queue.subscribe((event) => {
         if (event.type === 'active' && active.add(event.id).size > 32) enoughActive();
+        if (event.type === 'progress') progress.push(event.progress);
       });
       onTestFinished(unsubscribe);
 
@@ -74,6 +76,8 @@ describe('download jobs across worker processes', () => {
       expect(failed.map((r) => r.error), fleet.workers.map((w) => w.log()).join('\n').slice(-4000)).toEqual([]);
       expect(file.bodyResponses).toBe(1);
       expect(file.served.filter((s) => s.status === 200 || s.status === 206)).toHaveLength(1);
+      // Job progress reached this process from the worker processes through Redis: bytes, total, rate.
+      expect(progress.some((p) => p.total === file.size && p.bytes > 0 && p.bytes <= file.size && typeof p.rate === 'number')).toBe(true);
       const results = records.map((r) => r.result as DownloadResult);
       expect(new Set(results.map((r) => r.workerId)).size).toBe(3);
       expect(results.reduce((sum, r) => sum + r.fetchedBytes, 0)).toBe(file.size);
