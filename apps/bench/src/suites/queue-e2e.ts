@@ -216,7 +216,6 @@ const producerHotspots: FrameMatcher[] = [
   { label: 'queue prepareJobs (validation, credentials split, ids, hash)', functions: ['prepareJobs'], file: 'libs/queue' },
   { label: 'queue parseJob (zod schema)', functions: ['parseJob'], file: 'libs/queue' },
   { label: 'queue payloadHash (stable JSON + SHA-256)', functions: ['payloadHash'], file: 'libs/queue' },
-  { label: 'BullMQ Queue.addBulk', functions: ['addBulk'], file: 'bullmq' },
   { label: 'garbage collection', functions: ['(garbage collector)'] },
 ];
 
