@@ -48,7 +48,9 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
   let cacheRedis: Redis | null = null;
   let cache: DownloadCache | undefined;
   if (config.downloadCacheDir) {
-    cacheRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: null }) : null;
+    // Its own connection, failing fast: without Redis a download runs unshared rather than hang
+    // (the download README), while BullMQ's connections wait for Redis to come back.
+    cacheRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
     cache = createDownloadCache({ cacheDir: config.downloadCacheDir, ...(cacheRedis ? { redis: cacheRedis } : {}) });
   }
   const download = createDownloadJobHandler({ client, root: config.downloadRoot, workerId, ...(cache ? { cache } : {}) });
