@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onAllCores } from './affinity.ts';
 
 /**
  * Redis for the end-to-end rows: `REDIS_URL` as given, else a private Debian `redis-server` on a
@@ -36,14 +37,16 @@ async function terminate(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startBenchRedis(): Promise<BenchRedis> {
+/** `spread`: run it on every core even when the bench process is pinned (see affinity.ts). */
+export async function startBenchRedis(spread: boolean): Promise<BenchRedis> {
   const external = process.env['REDIS_URL'];
   if (external) return { url: external, pid: null, stop: async () => {} };
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'courier-bench-redis-'));
   // The harness's settings: no snapshots (a fork would stall a 2-core machine), noeviction, no AOF.
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--logfile', ''];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] = onAllCores('redis-server', args, spread);
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   try {
     await new Promise<void>((resolve, reject) => {

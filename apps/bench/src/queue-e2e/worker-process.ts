@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onAllCores } from './affinity.ts';
 import type { WorkerKind, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 
 /** A worker child process and the requests the bench makes of it. */
@@ -21,8 +22,10 @@ const START_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 
-export async function startWorkerChild(kind: WorkerKind, env: Record<string, string>): Promise<WorkerChild> {
-  const child = spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', entry, kind], {
+/** `spread`: run it on every core even when the bench process is pinned (see affinity.ts). */
+export async function startWorkerChild(kind: WorkerKind, env: Record<string, string>, spread: boolean): Promise<WorkerChild> {
+  const [command, args] = onAllCores(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', entry, kind], spread);
+  const child = spawn(command, args, {
     cwd: repoRoot,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, ...env },

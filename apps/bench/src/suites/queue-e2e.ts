@@ -67,7 +67,7 @@ const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleS
 const range = (xs: number[]): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
 const ratio = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
 
-async function startSystem(system: System, redisUrl: string, targetUrl: string, concurrency: number, resultsDir: string, runId: string): Promise<Running> {
+async function startSystem(system: System, redisUrl: string, targetUrl: string, concurrency: number, resultsDir: string, runId: string, spread: boolean): Promise<Running> {
   const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}`;
   const env: Record<string, string> = {
     REDIS_URL: redisUrl,
@@ -90,7 +90,7 @@ async function startSystem(system: System, redisUrl: string, targetUrl: string, 
     queue = await plainBenchQueue(redisUrl, PREFIX, name, { url: targetUrl });
   }
   try {
-    const worker = await startWorkerChild(system.kind, env);
+    const worker = await startWorkerChild(system.kind, env, spread);
     return { system, queue, worker, figures: { jobsPerSec: [], enqueuePerSec: [], workerCpuPerJob: [], redisCpuPerJob: [], producerCpuPerJob: [], sockets: [], redisCallsPerJob: [], commands: new Map(), jobs: 0 } };
   } catch (error) {
     await queue.close();
@@ -344,7 +344,8 @@ export const queueE2eSuite: Suite = {
   method: [
     'One Redis (a private Debian `redis-server` on a free port, or `REDIS_URL`), the canned target server of',
     '`http-clients` (its own process, `/bytes/64`), and one worker process per system, each on a queue of its own,',
-    'all with concurrency `BENCH_INFLIGHT`:',
+    'all with concurrency `BENCH_INFLIGHT`. With `BENCH_PIN` the target runs on core 1 and the bench process (the',
+    'producer) on core 0; Redis and the workers get every core (`taskset`), as they would in a deployment:',
     `- *${LIMIT_ON}*: \`apps/worker\`'s \`startWorkerProcess\` configured from the environment as \`npm run worker\``,
     '  is (destination policy allowing loopback, results dir, pino at `warn`), the fleet-wide per-origin limit set to',
     '  the concurrency, so it never holds a job back but its Lua acquire/release scripts run for every job;',
@@ -386,7 +387,9 @@ export const queueE2eSuite: Suite = {
     try {
       const target = await startTarget({ listeners: 1, core: ctx.serverCore });
       cleanups.push(() => target.stop());
-      const redis = await startBenchRedis();
+      // When BENCH_PIN put this process on core 0, Redis and the workers get every core back.
+      const spread = ctx.serverCore !== null;
+      const redis = await startBenchRedis(spread);
       cleanups.push(() => redis.stop());
       const statsConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
       cleanups.push(() => statsConnection.quit());
@@ -396,7 +399,7 @@ export const queueE2eSuite: Suite = {
       const runId = randomUUID().slice(0, 8);
       const running: Running[] = [];
       for (const system of wanted) {
-        const r = await startSystem(system, redis.url, targetUrl, settings.inFlight, resultsDir, runId);
+        const r = await startSystem(system, redis.url, targetUrl, settings.inFlight, resultsDir, runId, spread);
         cleanups.push(() => r.queue.close());
         cleanups.push(() => r.worker.stop());
         running.push(r);
