@@ -37,7 +37,7 @@ const queueFiles: Array<[RegExp, string]> = [
 ];
 
 /** Packages grouped under one name (a client library and the helpers only it uses). */
-const packageGroups: Record<string, string> = {
+const packageGroups = new Map<string, string>(Object.entries({
   bullmq: 'BullMQ',
   msgpackr: 'BullMQ',
   'cron-parser': 'BullMQ',
@@ -54,7 +54,7 @@ const packageGroups: Record<string, string> = {
   'thread-stream': 'pino logging',
   tsx: 'module loading (tsx)',
   esbuild: 'module loading (tsx)',
-};
+}));
 
 /** The component a frame belongs to, or null for a frame to see through (native, node internals). */
 export function componentOf(url: string): string | null {
@@ -64,7 +64,7 @@ export function componentOf(url: string): string | null {
   if (nm >= 0) {
     const rest = path.slice(nm + '/node_modules/'.length).split('/');
     const name = rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
-    return packageGroups[name] ?? name;
+    return packageGroups.get(name) ?? name;
   }
   if (path.includes('/libs/queue/')) {
     for (const [pattern, component] of queueFiles) if (pattern.test(path)) return component;
@@ -81,11 +81,12 @@ export function componentOf(url: string): string | null {
 /** Node's own work with no library frame on its stack: socket reads, timers, the promise queue. */
 const NO_CALLER = 'node runtime (event loop, socket reads, promise jobs)';
 
-const special: Record<string, string> = {
-  '(garbage collector)': 'garbage collection',
-  '(program)': 'V8 / runtime (no JS frame)',
-  '(root)': 'V8 / runtime (no JS frame)',
-};
+// Maps, not object literals: a function named `toString` or `constructor` must not find Object's.
+const special = new Map<string, string>([
+  ['(garbage collector)', 'garbage collection'],
+  ['(program)', 'V8 / runtime (no JS frame)'],
+  ['(root)', 'V8 / runtime (no JS frame)'],
+]);
 
 export function componentTimes(profile: CpuProfile): { busyMs: number; idleMs: number; components: ComponentTime[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -98,13 +99,14 @@ export function componentTimes(profile: CpuProfile): { busyMs: number; idleMs: n
     const node = byId.get(id)!;
     const name = node.callFrame.functionName;
     let result: string;
-    if (special[name] !== undefined) result = special[name]!;
+    const fixed = special.get(name);
+    if (fixed !== undefined) result = fixed;
     else if (name === '(idle)') result = '(idle)';
     else {
       const own = componentOf(node.callFrame.url);
       const up = parent.get(id);
       result = own ?? (up === undefined ? NO_CALLER : ownerOf(up));
-      if (result === special['(root)']) result = NO_CALLER;
+      if (result === special.get('(root)')) result = NO_CALLER;
     }
     owner.set(id, result);
     return result;
