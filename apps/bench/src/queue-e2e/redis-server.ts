@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,10 +76,17 @@ export async function startBenchRedis(spread: boolean): Promise<BenchRedis> {
     throw error;
   }
   child.removeAllListeners('exit');
+  // A bench that exits without stop() (process.exit after a failure) must not leave Redis behind.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   return {
     url: `redis://127.0.0.1:${port}`,
     pid: child.pid!,
     stop: async () => {
+      process.off('exit', killOnExit);
       await terminate(child);
       await rm(dir, { recursive: true, force: true });
     },
