@@ -135,7 +135,7 @@ export async function fetchToFile(o: FetchToFileOptions): Promise<FetchOutcome> 
     o.meter.update(part.size, state.total, 'fetching');
 
     // Everything already there (a crash between the last byte and the rename): check, don't ask.
-    const alreadyWhole = resumedFrom > 0 && state.total === resumedFrom && o.sha256 !== undefined && part.digest() === o.sha256;
+    const alreadyWhole = resumedFrom > 0 && state.total === resumedFrom && o.sha256 !== undefined && (await part.digest()) === o.sha256;
     let failures = 0;
     let best = part.size;
     while (!alreadyWhole) {
@@ -164,7 +164,7 @@ export async function fetchToFile(o: FetchToFileOptions): Promise<FetchOutcome> 
     }
 
     const bytes = part.size;
-    const sha256 = part.digest();
+    const sha256 = await part.digest();
     if (o.size !== undefined && bytes !== o.size) throw mismatch(`got ${bytes} bytes, expected ${o.size}`, { expectedSize: o.size, actualSize: bytes });
     if (o.sha256 !== undefined && sha256 !== o.sha256) throw mismatch(`SHA-256 is ${sha256}, expected ${o.sha256}`, { expected: o.sha256, actual: sha256 });
     await part.flush();
@@ -307,7 +307,8 @@ async function attempt(o: FetchToFileOptions, part: PartFile, state: AttemptStat
 
   for await (const chunk of res.body) {
     for (const limiter of o.bandwidth) await limiter.take(chunk.length, o.signal);
-    await part.write(chunk);
+    const room = part.write(chunk);
+    if (room) await room;
     state.fetched += chunk.length;
     o.meter.received(chunk.length);
     if (o.size !== undefined && part.size > o.size) throw mismatch(`${o.url} sent more than the expected ${o.size} bytes`, { expectedSize: o.size });

@@ -1,13 +1,27 @@
-import { createHash, type Hash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { CourierError } from '@courier/origin';
 import { downloadDefaults } from './defaults.ts';
 import { onDisk, toDiskError } from './disk-error.ts';
+import type { PartSink } from './writer/sink.ts';
+import { acquireSlot, releaseSlot, type Slot } from './writer/slot-pool.ts';
+import { createSink } from './writer/writer-thread.ts';
 import { abortedError } from './sleep.ts';
 
-/** Quiet time after which a partial batch is written anyway, in milliseconds. */
+/** Quiet time after which a partly filled slot is written anyway, in milliseconds. */
 const IDLE_FLUSH_MS = 20;
+
+export interface PartFileOptions {
+  /** Bytes per slot: the body is copied into slots, each hashed and written as one unit. */
+  batchBytes?: number;
+  /** Slots, hence slots on their way to disk at once; memory held ≤ this × `batchBytes`. */
+  maxWritesInFlight?: number;
+  /** Hash and write on the shared writer thread (default `downloadDefaults.writerThread`); false does both from this thread. */
+  writerThread?: boolean;
+  /** Start a background `fdatasync` each time this many more bytes are on disk; 0 = only the final fsync. */
+  syncEveryBytes?: number;
+}
 
 /** A batch on its way to disk. */
 interface PendingWrite {
@@ -16,76 +30,93 @@ interface PendingWrite {
   promise: Promise<void>;
 }
 
+/** A slot of this part and what still uses its memory (its hashing and writing), if anything. */
+interface SlotUse {
+  slot: Slot;
+  busy: Promise<void> | null;
+}
+
 /**
- * `<target>.part` open for writing, with a SHA-256 that always covers exactly the bytes in it.
+ * `<target>.part` open for writing, with a SHA-256 that covers exactly the bytes handed to it.
  *
- * Writes are batched: chunks gather up to `batchBytes`, then one positional vectored write goes
- * to the thread pool while the next batch fills; up to `maxWritesInFlight` batches may be on
- * their way at once (on a busy machine one write at a time is bound by thread-pool latency, not
- * by the disk). At most `(maxWritesInFlight + 1) × batchBytes` are held, so memory stays flat
- * whatever the file size, and the caller is held back (backpressure down to the socket) while
- * the disk is behind.
+ * Chunks are copied into a small ring of fixed slots (`maxWritesInFlight` × `batchBytes`, pooled
+ * for the process); a full slot goes to the shared writer thread (writer/writer-thread.ts), which
+ * hashes it and writes it at its position from the same memory, beside the network work of the
+ * main thread. The copy (a memcpy) lets the socket's buffer go at once. A slot is reused once it
+ * is hashed and written; while none is free the caller waits (backpressure down to the socket),
+ * so memory stays flat whatever the file size.
  */
 export class PartFile {
   readonly path: string;
   readonly #handle: FileHandle;
-  readonly #batchBytes: number;
-  readonly #maxInFlight: number;
-  #hash: Hash = createHash('sha256');
-  /** Bytes handed to `write` (hashed), whether or not they have reached the disk yet. */
+  readonly #slotBytes: number;
+  readonly #slotCount: number;
+  readonly #syncEveryBytes: number;
+  /** The background fdatasync running, and where the last one started. */
+  #syncing: Promise<void> | null = null;
+  #syncStartedAt: number;
+  /** A background fdatasync's failure: Linux reports a writeback error once per file, so the final fsync must not miss it. */
+  #syncFailure: unknown = null;
+  readonly #sink: PartSink;
+  readonly #slots: SlotUse[] = [];
+  /** Index in `#slots` of the slot being filled, and how full it is. */
+  #current = 0;
+  #fill = 0;
+  /** Bytes handed to `write`, whether or not they have reached the disk (or the hash) yet. */
   #size: number;
   /** Bytes known to be written: every byte before this offset is on disk. */
   #written: number;
-  /** Offset of the next batch to start. */
+  /** Offset of the next slot to write. */
   #queued: number;
-  #batch: Buffer[] = [];
-  #batchSize = 0;
-  /** Batches started, oldest first; the done ones at the head are folded into `#written`. */
+  /** Writes started, oldest first; the done ones at the head are folded into `#written`. */
   #inFlight: PendingWrite[] = [];
-  #failure: unknown = null;
+  #failure: CourierError | null = null;
   #closed = false;
   #idleTimer: NodeJS.Timeout | null = null;
   /**
-   * Called after batches reach the disk, with the bytes now written; `drained` when nothing is
-   * left in memory and the last batch went out because data stopped coming (a pause, a trickle).
+   * Called after writes reach the disk, with the bytes now written; `drained` when nothing is
+   * left in memory and the last write went out because data stopped coming (a pause, a trickle).
    */
   onWritten: ((written: number, drained: boolean) => void) | null = null;
   /** No chunk for `IDLE_FLUSH_MS`: data has paused (a stall, a trickle, the end). */
   #paused = false;
   #lastWriteAt = 0;
 
-  private constructor(partPath: string, handle: FileHandle, size: number, batchBytes: number, maxInFlight: number) {
+  private constructor(partPath: string, handle: FileHandle, size: number, options: Required<PartFileOptions>) {
     this.path = partPath;
     this.#handle = handle;
     this.#size = size;
     this.#written = size;
     this.#queued = size;
-    this.#batchBytes = batchBytes;
-    this.#maxInFlight = maxInFlight;
+    this.#slotBytes = options.batchBytes;
+    this.#slotCount = Math.max(1, options.maxWritesInFlight);
+    this.#syncEveryBytes = options.syncEveryBytes;
+    this.#syncStartedAt = size;
+    this.#sink = createSink(handle, options.writerThread, downloadDefaults.writePieceBytes);
   }
 
   /**
    * Opens (creating) the part file. O_NOFOLLOW refuses a symlink planted at its name (ELOOP →
    * `BAD_PATH`); without `keep`, it is truncated.
    */
-  static async open(
-    partPath: string,
-    keep: boolean,
-    batchBytes: number = downloadDefaults.writeBatchBytes,
-    maxWritesInFlight: number = downloadDefaults.maxWritesInFlight,
-  ): Promise<PartFile> {
+  static async open(partPath: string, keep: boolean, options: PartFileOptions = {}): Promise<PartFile> {
     const flags = constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | (keep ? 0 : constants.O_TRUNC);
     const handle = await onDisk('open', partPath, () => open(partPath, flags, 0o644));
     try {
       const { size } = await handle.stat();
-      return new PartFile(partPath, handle, size, batchBytes, maxWritesInFlight);
+      return new PartFile(partPath, handle, size, {
+        batchBytes: options.batchBytes ?? downloadDefaults.writeBatchBytes,
+        maxWritesInFlight: options.maxWritesInFlight ?? downloadDefaults.maxWritesInFlight,
+        writerThread: options.writerThread ?? downloadDefaults.writerThread,
+        syncEveryBytes: options.syncEveryBytes ?? downloadDefaults.syncEveryBytes,
+      });
     } catch (error) {
       await handle.close().catch(() => {});
       throw toDiskError(error, 'stat', partPath);
     }
   }
 
-  /** Bytes in the part (hashed), including a batch still on its way to disk. */
+  /** Bytes in the part (handed to `write`), including those still on their way to disk. */
   get size(): number {
     return this.#size;
   }
@@ -95,60 +126,116 @@ export class PartFile {
     return this.#written;
   }
 
-  /** Bytes held in memory: the batch being filled plus the one being written. */
+  /** Bytes held in memory: the slot being filled plus those being written. */
   get buffered(): number {
     return this.#size - this.#written;
   }
 
-  /** Hashes what is already in the part (after a resume); `onBytes` reports progress. */
+  /**
+   * Hashes what is already in the part (after a resume): read slot by slot, each slot hashed on
+   * the writer thread while the next is read. `onBytes` reports progress.
+   */
   async hashExisting(onBytes: (hashed: number) => void, signal?: AbortSignal): Promise<void> {
-    const buffer = Buffer.allocUnsafe(Math.min(downloadDefaults.hashReadBytes, Math.max(1, this.#size)));
+    await this.flush();
+    this.#sink.reset();
     let position = 0;
-    this.#hash = createHash('sha256');
-    while (position < this.#size) {
+    for (let i = 0; position < this.#size; i = (i + 1) % this.#slotCount) {
       if (signal?.aborted) throw abortedError(signal);
-      const { bytesRead } = await onDisk('read', this.path, () => this.#handle.read(buffer, 0, Math.min(buffer.length, this.#size - position), position));
+      const use = this.#slotAt(i);
+      if (use.busy) await use.busy;
+      this.#throwIfFailed();
+      const length = Math.min(this.#slotBytes, this.#size - position);
+      const { bytesRead } = await onDisk('read', this.path, () => this.#handle.read(use.slot.memory, 0, length, position));
       if (bytesRead === 0) break;
-      this.#hash.update(buffer.subarray(0, bytesRead));
+      this.#track(use, this.#sink.put(use.slot, bytesRead, null));
       position += bytesRead;
       onBytes(position);
     }
+    await this.#idle();
+    this.#throwIfFailed();
     // The file may have been shorter than its stat said (truncated meanwhile): trust what was read.
     if (position !== this.#size) await this.truncate(position);
   }
 
-  /** Drops everything from `length` on (0 restarts the file) and rehashes from scratch when 0. */
+  /** Drops everything from `length` on (0 restarts the file) and restarts the hash when 0. */
   async truncate(length = 0): Promise<void> {
     await this.flush();
     await onDisk('truncate', this.path, () => this.#handle.truncate(length));
     this.#size = length;
     this.#written = length;
     this.#queued = length;
-    if (length === 0) this.#hash = createHash('sha256');
+    if (length === 0) this.#sink.reset();
   }
 
-  /** Appends a chunk. Resolves when the caller may send the next one. */
-  async write(chunk: Buffer): Promise<void> {
-    if (this.#failure) throw this.#failure;
-    this.#hash.update(chunk);
-    this.#batch.push(chunk);
-    this.#batchSize += chunk.length;
+  /**
+   * Appends a chunk (copied: the caller may reuse it at once). Returns undefined when the caller
+   * may send the next chunk now, else a promise that resolves when it may (no slot was free).
+   */
+  write(chunk: Buffer): Promise<void> | undefined {
+    this.#throwIfFailed();
     this.#size += chunk.length;
     this.#paused = false;
     this.#lastWriteAt = performance.now();
     // A trickle (or a server that pauses) must still reach the disk and be reported as settled,
     // so a process killed now loses next to nothing: see #armIdleFlush.
     this.#armIdleFlush();
-    if (this.#batchSize < this.#batchBytes) return;
-    // Room for this batch: wait for the oldest write while the thread pool has enough to do.
-    while (this.#inFlight.length >= this.#maxInFlight) await this.#inFlight[0]!.promise;
+    return this.#copyIn(chunk, 0);
+  }
+
+  #copyIn(chunk: Buffer, offset: number): Promise<void> | undefined {
+    while (offset < chunk.length) {
+      this.#throwIfFailed();
+      const use = this.#slotAt(this.#current);
+      if (use.busy) {
+        return use.busy.then(() => {
+          if (this.#closed) throw new CourierError('ABORTED', `${this.path} was closed during a write`);
+          this.#throwIfFailed();
+          const more = this.#copyIn(chunk, offset);
+          // The idle timer may have fired while we waited (with nothing to write): arm it again for these bytes.
+          this.#armIdleFlush();
+          return more;
+        });
+      }
+      const n = Math.min(this.#slotBytes - this.#fill, chunk.length - offset);
+      chunk.copy(use.slot.memory, this.#fill, offset, offset + n);
+      this.#fill += n;
+      offset += n;
+      if (this.#fill === this.#slotBytes) this.#seal();
+    }
+    return undefined;
+  }
+
+  /** The slot at `index` of this part's ring, taken from the pool on first use. */
+  #slotAt(index: number): SlotUse {
+    let use = this.#slots[index];
+    if (!use) {
+      use = { slot: acquireSlot(this.#slotBytes), busy: null };
+      this.#slots[index] = use;
+    }
+    return use;
+  }
+
+  /** Marks a slot busy until `work` settles; a failure is kept and thrown at the next call. */
+  #track(use: SlotUse, work: Promise<void>): void {
+    const busy: Promise<void> = work.then(
+      () => {
+        if (use.busy === busy) use.busy = null;
+      },
+      (error: unknown) => {
+        this.#failure ??= toDiskError(error, 'write', this.path);
+        if (use.busy === busy) use.busy = null;
+      },
+    );
+    use.busy = busy;
+  }
+
+  #throwIfFailed(): void {
     if (this.#failure) throw this.#failure;
-    this.#startWrite();
   }
 
   /**
    * Once no chunk has come for `IDLE_FLUSH_MS` (one timer, re-armed for the remainder rather
-   * than reset on every chunk), the partial batch is written and, when nothing is left in
+   * than reset on every chunk), the partly filled slot is written and, when nothing is left in
    * memory, `onWritten` says so (`drained`).
    */
   #armIdleFlush(delay = IDLE_FLUSH_MS): void {
@@ -161,21 +248,22 @@ export class PartFile {
         return;
       }
       this.#paused = true;
-      this.#startWrite();
-      if (this.#inFlight.length === 0 && this.#batch.length === 0 && !this.#failure) this.onWritten?.(this.#written, true);
+      this.#seal();
+      if (this.#inFlight.length === 0 && this.#fill === 0 && !this.#failure) this.onWritten?.(this.#written, true);
     }, delay).unref();
   }
 
-  #startWrite(): void {
-    if (this.#inFlight.length >= this.#maxInFlight || this.#failure || this.#batch.length === 0) return;
-    const batch = this.#batch;
-    const bytes = this.#batchSize;
+  /** Sends the slot being filled to the sink (hashed, then written at its offset) and moves on to the next slot. */
+  #seal(): void {
+    if (this.#fill === 0 || this.#failure) return;
+    const use = this.#slotAt(this.#current);
+    const bytes = this.#fill;
     const position = this.#queued;
-    this.#batch = [];
-    this.#batchSize = 0;
     this.#queued += bytes;
+    this.#fill = 0;
+    this.#current = (this.#current + 1) % this.#slotCount;
     const pending: PendingWrite = { bytes, done: false, promise: Promise.resolve() };
-    pending.promise = this.#writeAll(batch, position).then(
+    pending.promise = this.#sink.put(use.slot, bytes, position).then(
       () => {
         pending.done = true;
         this.#settle();
@@ -187,6 +275,7 @@ export class PartFile {
       },
     );
     this.#inFlight.push(pending);
+    this.#track(use, pending.promise);
   }
 
   /** Folds finished writes at the head into `#written` (later ones may finish first). */
@@ -199,47 +288,59 @@ export class PartFile {
         advanced = true;
       }
     }
-    if (advanced) this.onWritten?.(this.#written, this.#paused && this.#inFlight.length === 0 && this.#batch.length === 0);
-    // Chunks that came while the pipeline was full: written at the next trigger.
-    if (this.#batch.length > 0 && this.#paused) this.#startWrite();
+    if (advanced) {
+      this.#maybeSync();
+      this.onWritten?.(this.#written, this.#paused && this.#inFlight.length === 0 && this.#fill === 0);
+    }
   }
 
-  async #writeAll(batch: Buffer[], position: number): Promise<void> {
-    let buffers = batch;
-    let at = position;
-    // writev may write less than asked (a signal, a full pipe): loop until all of it is down.
-    while (buffers.length > 0) {
-      const { bytesWritten } = await this.#handle.writev(buffers, at);
-      at += bytesWritten;
-      let skip = bytesWritten;
-      while (buffers.length > 0 && skip >= buffers[0]!.length) {
-        skip -= buffers[0]!.length;
-        buffers = buffers.slice(1);
-      }
-      if (skip > 0 && buffers.length > 0) buffers = [buffers[0]!.subarray(skip), ...buffers.slice(1)];
-    }
+  /**
+   * Every `syncEveryBytes`, an fdatasync on the thread pool (beside the writes, which go on): the
+   * disk then takes the file as it comes instead of all of it in the final fsync, which would
+   * otherwise wait for every byte of a large file at the end.
+   */
+  #maybeSync(): void {
+    if (this.#syncEveryBytes <= 0 || this.#syncing || this.#closed || this.#written - this.#syncStartedAt < this.#syncEveryBytes) return;
+    this.#syncStartedAt = this.#written;
+    this.#syncing = this.#handle.datasync().then(
+      () => {
+        this.#syncing = null;
+      },
+      (error: unknown) => {
+        this.#syncFailure ??= error;
+        this.#syncing = null;
+      },
+    );
+  }
+
+  /** Every slot free again: hashed and written. */
+  async #idle(): Promise<void> {
+    for (const use of this.#slots) if (use.busy) await use.busy;
   }
 
   /** Waits until every byte handed to `write` is on disk (not fsynced). */
   async flush(): Promise<void> {
-    while (this.#batch.length > 0 && !this.#failure) {
-      while (this.#inFlight.length >= this.#maxInFlight) await this.#inFlight[0]!.promise;
-      this.#startWrite();
-    }
+    this.#seal();
     // Writes may finish out of order: wait for all of them, not just the last one started.
     await Promise.all(this.#inFlight.map((w) => w.promise));
-    if (this.#failure) throw this.#failure;
+    this.#throwIfFailed();
   }
 
-  /** Lower-case hex SHA-256 of the bytes in the part. Reading it does not end the hash. */
-  digest(): string {
-    return this.#hash.copy().digest('hex');
+  /** Lower-case hex SHA-256 of the bytes in the part (all of them: the slot being filled is sent first). The hash goes on. */
+  async digest(): Promise<string> {
+    this.#seal();
+    this.#throwIfFailed();
+    return this.#sink.digest();
   }
 
   /** Flushes, fsyncs and closes, then renames the part over `target` and fsyncs the directory. */
   async commit(target: string): Promise<void> {
     await this.flush();
-    await onDisk('fsync', this.path, () => this.#handle.sync());
+    await this.#syncing;
+    await onDisk('fsync', this.path, async () => {
+      if (this.#syncFailure) throw this.#syncFailure;
+      await this.#handle.sync();
+    });
     await this.close();
     await onDisk('rename', target, () => rename(this.path, target));
     await syncDirectory(path.dirname(target));
@@ -247,7 +348,7 @@ export class PartFile {
 
   /**
    * Flushes what can be flushed (so a resume keeps it) and closes. After a failed write, later
-   * batches may have landed beyond a gap: the file is cut back to the bytes known to be
+   * writes may have landed beyond a gap: the file is cut back to the bytes known to be
    * contiguous. Safe to call twice.
    */
   async close(): Promise<void> {
@@ -262,7 +363,13 @@ export class PartFile {
     } finally {
       if (this.#idleTimer) clearTimeout(this.#idleTimer);
       this.#idleTimer = null;
+      await this.#syncing;
       await this.#handle.close().catch(() => {});
+      // The slots go back to the pool only once nothing reads their memory any more.
+      await this.#idle();
+      for (const use of this.#slots) releaseSlot(use.slot);
+      this.#slots.length = 0;
+      this.#sink.close();
     }
   }
 
