@@ -205,8 +205,22 @@ export class Scheduler {
       }
       const pending = this.yieldfunc();
       if (pending && typeof pending.then === 'function') await pending;
+      if (this.#waiting > 0 && !this.#hasRunnable()) {
+        // Everyone left is waiting for I/O: the next pass would resume nothing, so sleep now
+        // instead of taking a turn and making an empty pass (the wait lets I/O progress too).
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        continue;
+      }
       await nextTurn();
     }
+  }
+
+  /** A live coroutine that the next pass would resume. */
+  #hasRunnable(): boolean {
+    for (const entry of this.#list) if (!entry.removed && !entry.done && !entry.running && entry.waiting === null) return true;
+    return false;
   }
 
   /** One pass over the list; true if it resumed something. Throws a coroutine's error when `errorfunc` is unset. */
