@@ -3,11 +3,16 @@
  * streamed to `<resultsDir>/<jobId>.body` (written to a `.part` file first, renamed when whole)
  * and referenced by its path relative to the results directory. The file's backpressure reaches
  * the socket: a slow disk slows the download, it never fills memory.
+ *
+ * Read with `for await`, not `pipeline(stream, sink)`: this runs for every job, and `pipeline`
+ * ends by aborting an internal AbortController whose DOMException captures a stack trace — about
+ * ten times the cost of reading a small body. The file stream is only opened past the inline size.
  */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { CourierError, isCourierError, toCourierError, type CourierResponse } from '@courier/origin';
 
 export interface StoredBody {
@@ -22,41 +27,46 @@ export function bodyFileName(jobId: string): string {
   return `${jobId}.body`;
 }
 
-/** Keeps the first `inlineBodyBytes` in memory; past that, spills everything to `partPath`. */
-class SpillingSink extends Writable {
-  readonly head: Buffer[] = [];
-  size = 0;
-  file: FileHandle | null = null;
-  diskError: unknown = null;
+/** Thrown inside the read loop when the file fails, to tell it apart from a body error. */
+class DiskFailure extends Error {
+  constructor(readonly original: unknown) {
+    super('disk error');
+  }
+}
 
-  constructor(
-    private readonly inlineBodyBytes: number,
-    private readonly partPath: string,
-  ) {
-    super();
+/** The spill file: writes wait for `drain` when its buffer is full, so the socket pauses. */
+class SpillFile {
+  readonly #out: WriteStream;
+  #error: unknown = null;
+
+  constructor(path: string) {
+    this.#out = createWriteStream(path, { flags: 'w' });
+    // Kept so a failure between writes is seen at the next one (or at the end).
+    this.#out.on('error', (error) => {
+      this.#error ??= error;
+    });
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.size += chunk.length;
-    void this.#write(chunk).then(
-      () => callback(),
-      (error: unknown) => {
-        this.diskError = error;
-        callback(error as Error);
-      },
-    );
+  async write(chunk: Buffer): Promise<void> {
+    if (this.#error !== null) throw new DiskFailure(this.#error);
+    if (this.#out.write(chunk)) return;
+    // `once` rejects when 'error' comes first.
+    await once(this.#out, 'drain').catch((error: unknown) => {
+      throw new DiskFailure(this.#error ?? error);
+    });
   }
 
-  async #write(chunk: Buffer): Promise<void> {
-    if (this.file) {
-      await this.file.write(chunk);
-      return;
-    }
-    this.head.push(chunk);
-    if (this.size <= this.inlineBodyBytes) return;
-    this.file = await open(this.partPath, 'w');
-    const head = this.head.splice(0);
-    await this.file.writev(head);
+  async close(): Promise<void> {
+    if (this.#error !== null) throw new DiskFailure(this.#error);
+    this.#out.end();
+    await finished(this.#out).catch((error: unknown) => {
+      throw new DiskFailure(this.#error ?? error);
+    });
+  }
+
+  async discard(): Promise<void> {
+    this.#out.destroy();
+    await finished(this.#out).catch(() => {});
   }
 }
 
@@ -64,32 +74,41 @@ export async function storeBody(res: CourierResponse, jobId: string, resultsDir:
   const name = bodyFileName(jobId);
   const finalPath = join(resultsDir, name);
   const partPath = `${finalPath}.${process.pid}.part`;
-  const sink = new SpillingSink(inlineBodyBytes, partPath);
-  const cleanUp = async () => {
-    await sink.file?.close().catch(() => {});
-    await rm(partPath, { force: true }).catch(() => {});
-  };
+  const head: Buffer[] = [];
+  let size = 0;
+  let file: SpillFile | null = null;
   const diskError = (cause: unknown) =>
     new CourierError('DISK_ERROR', `could not write the body to the results directory: ${(cause as Error).message}`, { cause });
   try {
-    await pipeline(res.body.stream(), sink);
+    // Leaving the loop early (a disk error) destroys the body stream, which cancels the transfer.
+    for await (const chunk of res.body) {
+      size += chunk.length;
+      if (file) {
+        await file.write(chunk);
+        continue;
+      }
+      head.push(chunk);
+      if (size <= inlineBodyBytes) continue;
+      file = new SpillFile(partPath);
+      for (const held of head.splice(0)) await file.write(held);
+    }
+    if (file) await file.close();
   } catch (error) {
-    await cleanUp();
-    if (sink.diskError !== null) throw diskError(sink.diskError);
+    await file?.discard();
+    if (file) await rm(partPath, { force: true }).catch(() => {});
+    if (error instanceof DiskFailure) throw diskError(error.original);
     // A body error (timeout, reset, too large…) keeps its own code.
     throw isCourierError(error) ? error : toCourierError(error);
   }
-  if (!sink.file) {
-    const bytes = sink.head.length === 1 ? sink.head[0]! : Buffer.concat(sink.head);
-    return { bodyBase64: bytes.toString('base64'), bodyBytes: bytes.length };
+  if (!file) {
+    const bytes = head.length === 1 ? head[0]! : Buffer.concat(head, size);
+    return { bodyBase64: bytes.toString('base64'), bodyBytes: size };
   }
   try {
-    await sink.file.close();
-    sink.file = null;
     await rename(partPath, finalPath);
   } catch (error) {
-    await cleanUp();
+    await rm(partPath, { force: true }).catch(() => {});
     throw diskError(error);
   }
-  return { bodyBytes: sink.size, bodyFile: name };
+  return { bodyBytes: size, bodyFile: name };
 }
