@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
 // Test-only relative import of the shared fixtures (allowed for tests by the project brief).
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { patternBytes, startHttpFixture } from '../../../../test/fixtures/index.ts';
 import { storeBody } from './result-body.ts';
 

@@ -115,6 +115,21 @@ describe('Redis limit scripts', () => {
     expect(await conn.exists(keys.leases)).toBe(0);
   });
 
+  it('a release pops the oldest job parked on the origin in the same script; null when none is parked', async () => {
+    const prefix = `courier-test-${randomUUID()}`;
+    prefixes.push(prefix);
+    const parkedKey = (o: string) => `${prefix}:q:parked:${o}`;
+    const store = new RedisLimitStore(conn, prefix, parkedKey);
+    await store.acquire(origin, limit({ concurrency: 2 }), 'a', 60_000);
+    await store.acquire(origin, limit({ concurrency: 2 }), 'b', 60_000);
+    expect(await store.release({ origin, token: 'a' })).toBeNull();
+    await conn.rpush(parkedKey(origin), 'job-1', 'job-2');
+    expect(await store.release({ origin, token: 'b' })).toBe('job-1');
+    // A lease that is gone still pops: the parked job may wait on a slot that expired.
+    expect(await store.release({ origin, token: 'gone' })).toBe('job-2');
+    expect(await conn.exists(parkedKey(origin), limitKeys(prefix, origin).leases)).toBe(0);
+  });
+
   it('registers every script as courier:<name>:<version>', async () => {
     const names = scripts.map((s) => s.command);
     expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^courier:acquireSlot:\d+\.\d+\.\d+$/), expect.stringMatching(/^courier:renewLease:/), expect.stringMatching(/^courier:releaseLease:/), expect.stringMatching(/^courier:takeToken:/)]));

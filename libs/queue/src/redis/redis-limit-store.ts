@@ -13,10 +13,16 @@ export function limitKeys(prefix: string, origin: string): { leases: string; rat
 export class RedisLimitStore implements LimitStore {
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #parkedKey: (origin: string) => string;
 
-  constructor(redis: Redis, prefix: string) {
+  /**
+   * `parkedKey` names the list of jobs parked on an origin (the queue's `OriginParking`): a release
+   * pops it in the same script. Without one, a key of the limit state that nothing parks on.
+   */
+  constructor(redis: Redis, prefix: string, parkedKey?: (origin: string) => string) {
     this.#redis = redis;
     this.#prefix = prefix;
+    this.#parkedKey = parkedKey ?? ((origin) => `${prefix}:limits:${origin}:parked`);
   }
 
   async acquire(origin: string, limit: OriginLimit, token: string, leaseTtlMs: number): Promise<AcquireOutcome> {
@@ -51,7 +57,11 @@ export class RedisLimitStore implements LimitStore {
     return lost;
   }
 
-  async release(lease: Lease): Promise<void> {
-    scriptOutcome('releaseLease', await runScript(this.#redis, 'releaseLease', [limitKeys(this.#prefix, lease.origin).leases], [lease.token]));
+  async release(lease: Lease): Promise<string | null> {
+    const keys = [limitKeys(this.#prefix, lease.origin).leases, this.#parkedKey(lease.origin)];
+    const reply = await runScript(this.#redis, 'releaseLease', keys, [lease.token]);
+    scriptOutcome('releaseLease', reply);
+    const parked = Array.isArray(reply) ? reply[1] : undefined;
+    return typeof parked === 'string' && parked.length > 0 ? parked : null;
   }
 }

@@ -347,7 +347,8 @@ export class BullmqDriver implements QueueDriver {
       keys: this.#keys,
       connection,
       secrets: this.#secrets,
-      limitStore: new RedisLimitStore(connection, this.#options.prefix),
+      // Releases pop this queue's parked list in the same script (one round trip per release).
+      limitStore: new RedisLimitStore(connection, this.#options.prefix, this.#keys.parked),
       onClosed: (w) => this.#workers.delete(w),
     });
     this.#workers.add(worker);

@@ -60,7 +60,9 @@ export class BullmqQueueWorker implements QueueWorker {
     const retry = { ...queueDefaults.retry, ...options.retry };
     // Set below, once the BullMQ worker exists; releases only happen after jobs start.
     let parking: OriginParking | null = null;
-    this.#limiter = new OriginLimiter(ctx.limitStore, options.originLimits, this.id, options.logger, (origin) => parking?.wake(origin));
+    this.#limiter = new OriginLimiter(ctx.limitStore, options.originLimits, this.id, options.logger, (origin, parkedJobId) => {
+      if (parkedJobId !== null) parking?.wake(origin, parkedJobId);
+    });
     this.#deps = {
       handler,
       limiter: this.#limiter,

@@ -22,5 +22,9 @@ export interface LimitStore {
   acquire(origin: string, limit: OriginLimit, token: string, leaseTtlMs: number): Promise<AcquireOutcome>;
   /** Extends leases; returns those that were lost (expired and reclaimed). */
   renew(leases: readonly Lease[], leaseTtlMs: number): Promise<Lease[]>;
-  release(lease: Lease): Promise<void>;
+  /**
+   * Gives the slot back. A store that keeps the origin's parked jobs (Redis) pops the oldest in
+   * the same step and returns its id for the caller to wake; null when none (or not kept here).
+   */
+  release(lease: Lease): Promise<string | null>;
 }

@@ -56,11 +56,13 @@ export class MemoryLimitStore implements LimitStore {
     return lost;
   }
 
-  async release(lease: Lease): Promise<void> {
+  /** Parked jobs live in the memory driver itself (woken through the limiter's `onRelease`): always null. */
+  async release(lease: Lease): Promise<null> {
     const state = this.#origins.get(lease.origin);
-    if (!state) return;
+    if (!state) return null;
     state.leases.delete(lease.token);
     this.#forgetIfIdle(lease.origin, state, this.#now());
+    return null;
   }
 
   /** Origins with no lease and no rate debt are dropped, so memory returns to baseline. */

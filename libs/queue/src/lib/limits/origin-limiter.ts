@@ -15,12 +15,21 @@ export class OriginLimiter {
   readonly #held = new Set<Lease>();
   readonly #owner: string;
   readonly #logger: QueueLogger | undefined;
-  readonly #onRelease: ((origin: string) => void) | undefined;
+  readonly #onRelease: ((origin: string, parkedJobId: string | null) => void) | undefined;
   #timer: NodeJS.Timeout | null = null;
   #renewing = false;
 
-  /** `onRelease` is told when a slot of an origin was given back (to wake a job parked on it). */
-  constructor(store: LimitStore, config: OriginLimitsConfig | undefined, owner: string, logger?: QueueLogger, onRelease?: (origin: string) => void) {
+  /**
+   * `onRelease` is told when a slot of an origin was given back (to wake a job parked on it), with
+   * the parked job the store popped while releasing (Redis), else null.
+   */
+  constructor(
+    store: LimitStore,
+    config: OriginLimitsConfig | undefined,
+    owner: string,
+    logger?: QueueLogger,
+    onRelease?: (origin: string, parkedJobId: string | null) => void,
+  ) {
     this.#store = store;
     this.#resolver = new OriginLimitResolver(config);
     this.#owner = owner;
@@ -63,8 +72,8 @@ export class OriginLimiter {
       this.#timer = null;
     }
     try {
-      await this.#store.release(lease);
-      this.#onRelease?.(lease.origin);
+      const parkedJobId = await this.#store.release(lease);
+      this.#onRelease?.(lease.origin, parkedJobId);
     } catch (error) {
       // The lease expires by itself; a failed release only delays the slot's return.
       this.#logger?.warn({ err: error, origin: lease.origin }, 'could not release an origin lease; it will expire');
