@@ -1,6 +1,6 @@
 /**
  * What both drivers do before storing a batch: validate every job (all or nothing), split off
- * credentials, give each its id and payload hash, and resolve its options.
+ * credentials, give each its id (and a keyed job its payload hash), and resolve its options.
  */
 import { CourierError } from '@courier/origin';
 import { splitCredentials } from './credentials.ts';
@@ -17,7 +17,12 @@ export interface PreparedJob {
   /** The job as stored: credentials redacted. */
   stored: JobInput;
   secrets: HeaderPair[] | null;
-  payloadHash: string;
+  /**
+   * Keyed jobs only: conflict detection compares it with the job already under the key. Others
+   * skip it (stable JSON + SHA-256 is a good part of the producer's cost per job, and 64 bytes
+   * more per job record in Redis).
+   */
+  payloadHash: string | undefined;
   attempts: number;
   delayMs: number;
   priority: number | undefined;
@@ -61,10 +66,11 @@ export function prepareJobs(jobs: readonly unknown[], options: EnqueueOptions | 
     const o = optionsFor(options, index, jobs.length);
     checkOptions(o, where);
     const { stored, secrets } = splitCredentials(input);
-    const hash = payloadHash(stored);
     const keyed = o.idempotencyKey !== undefined;
     const id = keyed ? jobIdForKey(o.idempotencyKey!) : newJobId();
+    let hash: string | undefined;
     if (keyed) {
+      hash = payloadHash(stored);
       // Two jobs of one batch under one key: the same payload is one job, another is a conflict.
       const before = seen.get(id);
       if (before !== undefined && before !== hash) throw new CourierError('CONFLICT', `${where}idempotencyKey: used twice in this batch with different payloads`);
@@ -87,9 +93,16 @@ export function prepareJobs(jobs: readonly unknown[], options: EnqueueOptions | 
 /** What the drivers keep per job beside BullMQ's own fields (or in the memory record). */
 export interface StoredJobData {
   input: JobInput;
-  payloadHash: string;
-  /** Random per enqueue call: tells "I created it" from "it was there" after an add. */
-  token: string;
+  /** Keyed jobs only (see `PreparedJob.payloadHash`). */
+  payloadHash?: string;
+  /** Keyed jobs only. Random per enqueue call: tells "I created it" from "it was there" after an add. */
+  token?: string;
   /** Credentials were split off into the secrets store. */
   secrets: boolean;
+}
+
+/** The stored data of a prepared job: the conflict-detection fields only when it is keyed. */
+export function storedJobData(p: PreparedJob, token: string): StoredJobData {
+  if (!p.keyed) return { input: p.stored, secrets: p.secrets !== null };
+  return { input: p.stored, payloadHash: p.payloadHash!, token, secrets: p.secrets !== null };
 }

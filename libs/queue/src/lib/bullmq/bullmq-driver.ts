@@ -24,7 +24,7 @@ import type {
 } from '../driver.ts';
 import { broadcastCloseConnections, readFleetState } from '../fleet-state.ts';
 import type { JobKind } from '../job-schema.ts';
-import { prepareJobs, type PreparedJob, type StoredJobData } from '../prepare-jobs.ts';
+import { prepareJobs, storedJobData, type PreparedJob, type StoredJobData } from '../prepare-jobs.ts';
 import { resolveQueueOptions, type CreateQueueOptions, type ResolvedQueueOptions } from '../queue-options.ts';
 import { RedisLimitStore } from '../../redis/redis-limit-store.ts';
 import { recordOf, stateOf, type CourierJob } from './bullmq-records.ts';
@@ -149,7 +149,7 @@ export class BullmqDriver implements QueueDriver {
       await this.#queue.addBulk(
         fresh.map((p) => ({
           name: p.kind,
-          data: { input: p.stored, payloadHash: p.payloadHash, token, secrets: p.secrets !== null },
+          data: storedJobData(p, token),
           opts: {
             jobId: p.id,
             attempts: p.attempts,

@@ -29,7 +29,7 @@ import { newAttemptControl, runAttempt, stopAttempt, type AttemptControl, type A
 import type { HeaderPair, JobKind } from '../job-schema.ts';
 import { MemoryLimitStore } from '../limits/memory-limit-store.ts';
 import { OriginLimiter } from '../limits/origin-limiter.ts';
-import { prepareJobs, type StoredJobData } from '../prepare-jobs.ts';
+import { prepareJobs, storedJobData, type StoredJobData } from '../prepare-jobs.ts';
 import { resolveQueueOptions, type CreateQueueOptions, type ResolvedQueueOptions } from '../queue-options.ts';
 
 interface MemoryJob {
@@ -177,7 +177,7 @@ export class MemoryDriver implements QueueDriver {
       const job: MemoryJob = {
         id: p.id,
         kind: p.kind,
-        data: { input: p.stored, payloadHash: p.payloadHash, token, secrets: p.secrets !== null },
+        data: storedJobData(p, token),
         state: 'waiting',
         attemptsMade: 0,
         deferrals: 0,
