@@ -203,11 +203,11 @@ function compareRows(table: string, rounds: readonly ProfiledRound[], side: Prof
 const workerHotspots: FrameMatcher[] = [
   { label: 'BullMQ moveToFinished (stores the result, fetches the next job)', functions: ['moveToFinished'], file: 'bullmq' },
   { label: 'queue runRequestJob (request, body, result)', functions: ['runRequestJob'], file: 'libs/queue' },
-  { label: 'queue storeBody (Readable + stream.pipeline + Writable, base64)', functions: ['storeBody'], file: 'libs/queue' },
+  { label: 'queue storeBody (for await, inline base64 or spill to file)', functions: ['storeBody'], file: 'libs/queue' },
   { label: 'origin client.request (actor, undici dispatch)', functions: ['request'], file: 'libs/origin/src/lib/client.ts' },
   { label: 'node AbortSignal / DOMException (pipeline finish, per-attempt AbortController)', functions: ['DOMException', 'createAbortSignal'] },
   { label: 'queue fleet limit acquire (acquireSlot script)', functions: ['acquire'], file: 'limits/origin-limiter' },
-  { label: 'queue fleet limit release (releaseLease script, parked-job wake LPOP)', functions: ['release'], file: 'limits/origin-limiter' },
+  { label: 'queue fleet limit release (releaseLease script, pops a parked job in the same call)', functions: ['release'], file: 'limits/origin-limiter' },
   { label: 'queue fleet state heartbeat (1 / s)', functions: ['beat'], file: 'fleet-state' },
   { label: 'garbage collection', functions: ['(garbage collector)'] },
 ];
