@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PartFile } from './part-file.ts';
 
@@ -83,6 +86,21 @@ describe.each([
 });
 
 describe('PartFile', () => {
+  it('never keeps the process alive: one that only opened and discarded a part exits by itself', async () => {
+    // The writer thread is started, used for nothing, and must not hold the event loop (it did
+    // once: a 'message' listener added after unref() ref'd its port again).
+    const dir = await tempDir();
+    const partFile = fileURLToPath(new URL('./part-file.ts', import.meta.url));
+    const script = `const { PartFile } = await import(${JSON.stringify(partFile)});
+      const part = await PartFile.open(${JSON.stringify(path.join(dir, 'd.part'))}, false, { writerThread: true });
+      await part.discard();`;
+    const run = promisify(execFile)(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../../../', import.meta.url)),
+      timeout: 30_000,
+    });
+    await expect(run).resolves.toBeDefined();
+  });
+
   it('refuses a symlink planted at the part name (BAD_PATH)', async () => {
     const dir = await tempDir();
     await writeFile(path.join(dir, 'target'), 'x');

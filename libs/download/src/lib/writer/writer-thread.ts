@@ -89,10 +89,11 @@ class WriterThread {
 
   constructor(writePieceBytes: number) {
     this.#worker = new Worker(workerSource, { eval: true, execArgv: [], name: 'courier-part-writer', workerData: { writePieceBytes } });
-    this.#worker.unref();
     this.#worker.on('message', (reply: FromThread) => this.#settle(reply));
     this.#worker.on('error', (error) => this.#fail(new CourierError('INTERNAL', `the part writer thread failed: ${error.message}`, { cause: error })));
     this.#worker.on('exit', (code) => this.#fail(new CourierError('INTERNAL', `the part writer thread exited (${code})`)));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.#worker.unref();
   }
 
   get failed(): boolean {
