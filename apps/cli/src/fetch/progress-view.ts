@@ -1,5 +1,6 @@
 import type { DownloadProgress } from '@courier/download';
-import { Format, SingleBar, type Options, type Params } from 'cli-progress';
+// cli-progress is CommonJS: node's ESM loader sees only its default export.
+import cliProgress, { type Options, type Params, type SingleBar } from 'cli-progress';
 import { formatBytes, formatEta, formatRate } from './format.ts';
 
 /** Where `courier fetch` shows its progress: a bar on a terminal, a few lines elsewhere, or nothing. */
@@ -36,12 +37,12 @@ class BarView implements ProgressView {
   #stopped = false;
 
   constructor(stream: ProgressStream) {
-    this.#bar = new SingleBar({
+    this.#bar = new cliProgress.SingleBar({
       stream,
       format: (options: Options, params: Params, payload: { line?: string }) => {
         const line = payload.line ?? '';
         // Unknown size (no Content-Length): no bar, only the figures.
-        return params.total > 0 ? `${Format.BarFormat(params.progress, options)} ${Math.floor(params.progress * 100)} % | ${line}` : line;
+        return params.total > 0 ? `${cliProgress.Format.BarFormat(params.progress, options)} ${Math.floor(params.progress * 100)} % | ${line}` : line;
       },
       barsize: 30,
       hideCursor: true,
@@ -92,7 +93,8 @@ class LineView implements ProgressView {
   update(p: DownloadProgress): void {
     if (this.#stopped) return;
     if (p.phase === 'verifying') {
-      if (!this.#verifying) this.#print(describe(p));
+      // One line: the count grows from 0 while the part is hashed, the bar shows that, a log need not.
+      if (!this.#verifying) this.#print('verifying what is already on disk before resuming');
       this.#verifying = true;
       return;
     }

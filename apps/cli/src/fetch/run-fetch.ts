@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { downloadWithProgress, type DownloadResult } from '@courier/download';
 import { createClient, isCourierError, type CourierError } from '@courier/origin';
 import { CliError, type CliIo } from '../io.ts';
@@ -58,6 +58,22 @@ async function partSize(output: string): Promise<number | null> {
 }
 
 /**
+ * The bytes kept for a resume after a failure, or null. An empty part without its sidecar holds
+ * nothing to resume (the lib opens the part before it connects): it is removed, not left behind.
+ */
+async function keptForResume(output: string): Promise<number | null> {
+  const size = await partSize(output);
+  if (size !== 0) return size;
+  const hasSidecar = await stat(`${output}.part.json`).then(
+    () => true,
+    () => false,
+  );
+  if (hasSidecar) return size;
+  await rm(`${output}.part`, { force: true }).catch(() => {});
+  return null;
+}
+
+/**
  * `courier fetch URL -o FILE`: downloads with `@courier/download` (resumable, verified, fsynced,
  * renamed into place), draws progress on stderr, and prints `<sha256>  FILE` on stdout.
  * Ctrl-C (SIGINT) or SIGTERM stops cleanly: the part and its sidecar are kept, and the same
@@ -91,6 +107,10 @@ export async function runFetch(url: string, flags: FetchFlags, ctx: FetchContext
       ...(sha256 ? { sha256 } : {}),
       ...(size !== undefined ? { size } : {}),
       signal: controller.signal,
+      // Every write is reported: the meter's throttle would drop the report of a stalled
+      // transfer's last bytes; the views throttle their own drawing (cli-progress at 10 fps,
+      // the line view at 10 % steps).
+      progressIntervalMs: 0,
     });
     for await (const p of progress) view.update(p);
     result = await done;
@@ -102,7 +122,7 @@ export async function runFetch(url: string, flags: FetchFlags, ctx: FetchContext
       throw new CliError(`fetch stopped by ${stoppedBy}: ${what}; run the same command again to resume`, stoppedBy === 'SIGTERM' ? fetchExitCodes.sigterm : fetchExitCodes.sigint);
     }
     if (!isCourierError(error)) throw error;
-    const kept = await partSize(flags.output);
+    const kept = await keptForResume(flags.output);
     const hint = kept !== null && kept > 0 ? ` (${formatBytes(kept)} kept in ${flags.output}.part: run the same command again to resume)` : '';
     throw new CliError(`fetch ${shownUrl(url)}: ${error.code}: ${redacted(error, url)}${hint}`, exitCodeFor(error.code));
   } finally {
