@@ -158,7 +158,8 @@ describe('courier fetch', () => {
     expect(await loud.exited).toBe(0);
     expect(loud.stderr()).toMatch(/courier fetch: 0 % \(0 B of 2\.0 MiB/);
     expect(loud.stderr()).toMatch(/courier fetch: saved .*a\.bin \(2\.0 MiB in/);
-    expect(loud.stderr()).not.toMatch(/\r|\x1b\[/);
+    expect(loud.stderr()).not.toContain('\r');
+    expect(loud.stderr()).not.toContain('\x1b[');
 
     const quiet = fetchCli([file.url, '-o', path.join(dir, 'b.bin'), '--quiet']);
     expect(await quiet.exited).toBe(0);

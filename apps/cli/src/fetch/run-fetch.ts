@@ -4,7 +4,7 @@ import { createClient, isCourierError, type CourierError } from '@courier/origin
 import { CliError, type CliIo } from '../io.ts';
 import { exitCodeFor, fetchExitCodes } from './exit-codes.ts';
 import { formatBytes, formatRate, shownUrl } from './format.ts';
-import { progressViewFor, type ProgressStream, type ProgressView } from './progress-view.ts';
+import { progressViewFor, type ProgressStream } from './progress-view.ts';
 
 export interface FetchFlags {
   output: string;
