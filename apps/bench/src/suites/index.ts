@@ -1,5 +1,6 @@
 import type { Suite } from '../suite.ts';
 import { dashboardSuite } from './dashboard.ts';
+import { downloadsSuite } from './downloads.ts';
 import { fleetSchedulerSuite } from './fleet-scheduler.ts';
 import { httpClientsSuite } from './http-clients.ts';
 import { originActorSuite } from './origin-actor.ts';
@@ -10,7 +11,7 @@ import { schedulerSuite } from './scheduler.ts';
  * Every suite, in run order. Add a suite by writing `suites/<name>.ts` (exporting a `Suite`)
  * and listing it here; its section in docs/benchmarks.md is created on its first run.
  */
-export const suites: readonly Suite[] = [httpClientsSuite, originActorSuite, fleetSchedulerSuite, dashboardSuite, schedulerSuite, queueE2eSuite];
+export const suites: readonly Suite[] = [httpClientsSuite, originActorSuite, fleetSchedulerSuite, dashboardSuite, schedulerSuite, queueE2eSuite, downloadsSuite];
 
 /** The suites named (all when none are), or an error naming the unknown ones. */
 export function pickSuites(names: readonly string[]): Suite[] {

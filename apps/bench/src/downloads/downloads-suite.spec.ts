@@ -1,0 +1,51 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { runSuite } from '../runner.ts';
+import type { BenchSettings } from '../settings.ts';
+import { downloadsSuite } from '../suites/downloads.ts';
+import { readDownloadSettings, formatSize } from './settings.ts';
+
+// Smoke test: the whole machinery (origin process, Courier child, curl, rows, targets) on a
+// 4 MiB body. No timing assertions: only that every row carries a real measurement.
+const tiny: BenchSettings = {
+  suites: [],
+  durationMs: 40,
+  warmupMs: 10,
+  rounds: 1,
+  connections: 4,
+  inFlight: 8,
+  maxRequests: 10_000,
+  origins: 20,
+  only: [],
+  pin: false,
+  write: false,
+};
+
+describe('downloads suite', () => {
+  it('downloads a generated body with Courier and curl and checks both targets', async () => {
+    const before = process.env['BENCH_DOWNLOAD_BYTES'];
+    process.env['BENCH_DOWNLOAD_BYTES'] = String(4 * 1024 * 1024);
+    onTestFinished(() => {
+      if (before === undefined) delete process.env['BENCH_DOWNLOAD_BYTES'];
+      else process.env['BENCH_DOWNLOAD_BYTES'] = before;
+    });
+    const { rows, verdicts } = await runSuite(downloadsSuite, { settings: tiny, serverCore: null });
+    expect(rows.map((r) => `${r.table} | ${r.label}`)).toEqual(['4 MiB body to disk | courier download()', '4 MiB body to disk | curl -s -o']);
+    for (const row of rows) {
+      expect(row.unit).toBe('MiB/s');
+      expect(row.value).toBeGreaterThan(0);
+      expect(row.columns['GETs/download']).toBe('1');
+    }
+    expect(rows[0]!.columns['peak RSS']).toMatch(/^\d+ MiB$/);
+    expect(verdicts.map((v) => v.met === null)).toEqual([false, false]);
+  }, 120_000);
+
+  it('reads its settings from the environment, refusing bad values', () => {
+    expect(readDownloadSettings({})).toEqual({ bytes: 1024 ** 3, budgetMs: 300_000 });
+    expect(readDownloadSettings({ BENCH_DOWNLOAD_BYTES: '64_000_000' }).bytes).toBe(64_000_000);
+    expect(() => readDownloadSettings({ BENCH_DOWNLOAD_BYTES: '0' })).toThrow(/BENCH_DOWNLOAD_BYTES/);
+    expect(() => readDownloadSettings({ BENCH_DOWNLOAD_BUDGET_MS: 'soon' })).toThrow(/BENCH_DOWNLOAD_BUDGET_MS/);
+    expect(formatSize(1024 ** 3)).toBe('1 GiB');
+    expect(formatSize(64_000_000)).toBe('62500 KiB');
+    expect(formatSize(1_000_001)).toBe('1000001 B');
+  });
+});
