@@ -19,24 +19,27 @@ export interface PartSink {
 }
 
 /**
- * Hashing on the calling thread and one positional write per slot on the thread pool: the
- * fallback when the writer thread is turned off or cannot start (same bytes, more main-thread work).
+ * Hashing on the calling thread and positional writes of `writePieceBytes` on the thread pool:
+ * the fallback when the writer thread is turned off or cannot start (same bytes, more
+ * main-thread work).
  */
 export class InlineSink implements PartSink {
   readonly #handle: FileHandle;
+  readonly #pieceBytes: number;
   #hash: Hash = createHash('sha256');
 
-  constructor(handle: FileHandle) {
+  constructor(handle: FileHandle, writePieceBytes: number) {
     this.#handle = handle;
+    this.#pieceBytes = Math.max(1, writePieceBytes);
   }
 
   async put(slot: Slot, length: number, position: number | null): Promise<void> {
     const view = slot.memory.subarray(0, length);
     this.#hash.update(view);
     if (position === null) return;
-    // A write may be shorter than asked (a signal, a disk about to be full): loop until all of it is down.
+    // In pieces (see writePieceBytes); a write may also be shorter than asked: loop until all of it is down.
     for (let offset = 0; offset < length; ) {
-      const { bytesWritten } = await this.#handle.write(view, offset, length - offset, position + offset);
+      const { bytesWritten } = await this.#handle.write(view, offset, Math.min(this.#pieceBytes, length - offset), position + offset);
       offset += bytesWritten;
     }
   }

@@ -196,14 +196,16 @@ class ThreadSink implements PartSink {
 
 /**
  * The sink for a part file open as `handle`: on the shared writer thread (started on first use),
- * or on this thread when `thread` is false or a worker cannot be started.
+ * or on this thread when `thread` is false or a worker cannot be started. The shared thread keeps
+ * the `writePieceBytes` it was started with. Known limit: one thread serves every download of the
+ * process, so a disk that stalls a write (a hung network mount) stalls the others' writes too.
  */
 export function createSink(handle: FileHandle, thread: boolean, writePieceBytes: number): PartSink {
-  if (!thread) return new InlineSink(handle);
+  if (!thread) return new InlineSink(handle, writePieceBytes);
   try {
     if (!shared || shared.failed) shared = new WriterThread(writePieceBytes);
     return new ThreadSink(shared, handle);
   } catch {
-    return new InlineSink(handle);
+    return new InlineSink(handle, writePieceBytes);
   }
 }
