@@ -27,11 +27,17 @@ parentPort.on('message', (m) => {
       case 'close': hashes.delete(m.id); break;
       case 'put': {
         const view = Buffer.from(m.mem, 0, m.len);
-        hashes.get(m.id).update(view);
-        for (let at = 0; m.pos >= 0 && at < m.len; ) {
-          const n = writeSync(m.fd, view, at, Math.min(piece, m.len - at), m.pos + at);
-          if (n <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
-          at += n;
+        const hash = hashes.get(m.id);
+        // Piece by piece, each hashed then written while it is still in this core's cache.
+        for (let at = 0; at < m.len; ) {
+          const end = Math.min(at + piece, m.len);
+          hash.update(view.subarray(at, end));
+          for (let done = at; m.pos >= 0 && done < end; ) {
+            const n = writeSync(m.fd, view, done, end - done, m.pos + done);
+            if (n <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
+            done += n;
+          }
+          at = end;
         }
         parentPort.postMessage({ req: m.req, mem: m.mem }, [m.mem]);
         break;
@@ -73,8 +79,10 @@ interface Waiter {
  * - SHA-256 is over a third of a download's CPU (about 0.6 s per GiB with SHA-NI): on this
  *   thread it runs beside the network work of the main thread instead of in turn with it.
  * - Writes from here cost one message per slot instead of one thread-pool hand-off per write,
- *   and they go in `writePieceBytes` pieces: on the bench machine the kernel's copy into the
- *   page cache cost several times more per byte in 1 MiB writes than in 64 KiB ones.
+ *   and they go in `writePieceBytes` pieces, each hashed and then written at once, while it is
+ *   still in this core's cache: on the bench machine the kernel's copy into the page cache cost
+ *   several times more per byte in 1 MiB writes than in 64 KiB ones, and about 3× more when the
+ *   whole slot was hashed before any of it was written (profiled: 1.1 → 0.33 CPU s/GiB).
  * - A disk that throttles writers (dirty-page limits) blocks this thread, never the event loop
  *   nor the libuv pool that DNS lookups share.
  *
