@@ -6,7 +6,7 @@ import nx from '@nx/eslint-plugin';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', 'docs/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.nx/**', 'docs/**', 'test/**/*.js', 'test/**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: globals.node } },
