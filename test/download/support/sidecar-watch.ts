@@ -14,16 +14,24 @@ async function durableOf(sidecar: string): Promise<number> {
 
 export async function waitForDurable(sidecar: string, bytes: number): Promise<void> {
   const stop = new AbortController();
-  // Watch first, then look: a rename between the look and the watch cannot be missed.
-  const events = watch(path.dirname(sidecar), { signal: stop.signal });
+  // fs/promises' watch() is an async generator: the watcher starts at the first next(), not at
+  // watch(). Start it before looking, so a rename between the look and the watch is not missed
+  // (it was, and the crash test then waited forever on a sidecar that already said `bytes`).
+  const events = watch(path.dirname(sidecar), { signal: stop.signal })[Symbol.asyncIterator]();
+  let next = events.next();
   try {
     if ((await durableOf(sidecar)) >= bytes) return;
-    for await (const _event of events) {
+    for (;;) {
+      if ((await next).done) return;
+      // Re-arm before reading: an event that fires while the file is read is then kept.
+      next = events.next();
       if ((await durableOf(sidecar)) >= bytes) return;
     }
   } catch (error) {
     if ((error as { name?: string }).name !== 'AbortError') throw error;
   } finally {
     stop.abort();
+    // The pending next() rejects with AbortError once stopped: nobody awaits it any more.
+    next.catch(() => {});
   }
 }
