@@ -14,7 +14,9 @@ const pathErrnos = new Set(['ENOTDIR', 'EISDIR', 'ELOOP', 'ENAMETOOLONG']);
 export function toDiskError(error: unknown, operation: string, path: string): CourierError {
   if (isCourierError(error)) return error;
   const errno = (error as NodeJS.ErrnoException | null)?.code ?? 'UNKNOWN';
-  const code = pathErrnos.has(errno) ? 'BAD_PATH' : 'DISK_ERROR';
+  // mkdir -p answers EEXIST when a file stands where a directory of the path should be.
+  const inTheWay = errno === 'EEXIST' && operation.startsWith('create');
+  const code = pathErrnos.has(errno) || inTheWay ? 'BAD_PATH' : 'DISK_ERROR';
   return new CourierError(code, `${operation} ${path} failed: ${errno}`, { cause: error, errno, path });
 }
 
