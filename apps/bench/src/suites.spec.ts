@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runSuite } from './runner.ts';
-import type { BenchSettings } from './settings.ts';
 import { suites } from './suites/index.ts';
+import { tinySettings } from './testing/tiny-settings.ts';
 
 // Smoke tests: each suite's machinery end to end (target process, clients, rows, targets) with a
 // tiny duration. No timing assertions: only that every row carries a real measurement.
-const tiny: BenchSettings = {
-  suites: [],
-  durationMs: 40,
-  warmupMs: 10,
-  rounds: 1,
-  connections: 4,
-  inFlight: 8,
-  maxRequests: 10_000,
-  origins: 20,
-  only: [],
-  pin: false,
-  write: false,
-};
+const tiny = tinySettings;
 
 describe('bench suites', () => {
   it('http-clients measures every client at both body sizes', async () => {

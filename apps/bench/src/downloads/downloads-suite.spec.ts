@@ -1,24 +1,12 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runSuite } from '../runner.ts';
-import type { BenchSettings } from '../settings.ts';
 import { downloadsSuite } from '../suites/downloads.ts';
 import { readDownloadSettings, formatSize } from './settings.ts';
+import { tinySettings } from '../testing/tiny-settings.ts';
 
 // Smoke test: the whole machinery (origin process, Courier child, curl, rows, targets) on a
 // 4 MiB body. No timing assertions: only that every row carries a real measurement.
-const tiny: BenchSettings = {
-  suites: [],
-  durationMs: 40,
-  warmupMs: 10,
-  rounds: 1,
-  connections: 4,
-  inFlight: 8,
-  maxRequests: 10_000,
-  origins: 20,
-  only: [],
-  pin: false,
-  write: false,
-};
+const tiny = tinySettings;
 
 describe('downloads suite', () => {
   it('downloads a generated body with Courier and curl and checks both targets', async () => {

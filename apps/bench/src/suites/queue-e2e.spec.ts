@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { runSuite } from '../runner.ts';
-import type { BenchSettings } from '../settings.ts';
 import { queueE2eSuite } from './queue-e2e.ts';
+import { tinySettings } from '../testing/tiny-settings.ts';
 
 // Smoke test: Redis, the target, three worker processes, the rounds, the command statistics and
 // the profiled rounds, with a few hundred jobs. No timing assertions: only that every figure is
 // a real measurement and that every job ran.
-const tiny: BenchSettings = {
-  suites: [],
-  durationMs: 40,
-  warmupMs: 10,
-  rounds: 1,
-  connections: 4,
-  inFlight: 8,
-  maxRequests: 10_000,
-  origins: 20,
-  only: [],
-  pin: false,
-  write: false,
-};
+const tiny = tinySettings;
 
 describe('queue-e2e bench suite', () => {
   it('runs the same jobs through Courier workers and a plain BullMQ worker, and profiles them', async () => {

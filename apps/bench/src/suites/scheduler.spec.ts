@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runSuite } from '../runner.ts';
-import type { BenchSettings } from '../settings.ts';
 import { schedulerSuite } from './scheduler.ts';
+import { tinySettings } from '../testing/tiny-settings.ts';
 
 // Smoke test: the suite's machinery end to end with a tiny duration. No timing assertions; the
 // idle window's pass count is a behaviour (a sleeping run() makes no passes), not a timing.
-const tiny: BenchSettings = {
-  suites: [],
-  durationMs: 40,
-  warmupMs: 10,
-  rounds: 1,
-  connections: 4,
-  inFlight: 8,
-  maxRequests: 10_000,
-  origins: 20,
-  only: [],
-  pin: false,
-  write: false,
-};
+const tiny = tinySettings;
 
 describe('scheduler bench suite', () => {
   it('measures the resume cost, the facade against the direct client, and an idle run()', async () => {
