@@ -10,13 +10,19 @@ import { originMachine } from './origin-machine.ts';
 import type { OriginId } from './origin-key.ts';
 import type { OriginPolicy } from './policy.ts';
 import { SocketSlot, type SocketEvents } from './socket-slot.ts';
-import type { OriginSnapshot, OriginStateValue, OriginTransition } from './types.ts';
+import type { OriginSnapshot, OriginStateValue, OriginTransition, TlsOptions } from './types.ts';
+
+/** Hands out connectors shared by the actors of one client. */
+export interface ConnectorSource {
+  connector(id: OriginId, tls: TlsOptions | undefined, preferIpv6: boolean, connectTimeoutMs: number): Connector;
+}
 
 export interface OriginActorInit {
   id: OriginId;
   policy: OriginPolicy;
   /** Connectors are shared per client (each holds a TLS session cache): the registry hands them out. */
-  connectorFor: (preferIpv6: boolean, connectTimeoutMs: number) => Connector;
+  connectors: ConnectorSource;
+  tls: TlsOptions | undefined;
   /** The registry lets go of the actor when it is evicted or closed. */
   onEvicted: (actor: OriginActor) => void;
   inspect?: ((event: unknown) => void) | undefined;
@@ -43,7 +49,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #reportedActive = false;
   #idleCheckScheduled = false;
   /** closeConnections() generations; while one is pending no socket is made or kept reusable. */
-  readonly #drain = new DrainTracker();
+  /** Created by the first closeConnections(); until then nothing drains. */
+  #drainTracker: DrainTracker | null = null;
   #closing: Promise<void> | null = null;
   #closed = false;
   #connectFailures = 0;
@@ -51,13 +58,15 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #lastError: CourierError | null = null;
   #completed = 0;
   #failed = 0;
-  readonly #connectorFor: (preferIpv6: boolean, connectTimeoutMs: number) => Connector;
+  readonly #connectors: ConnectorSource;
+  readonly #tls: TlsOptions | undefined;
   readonly #onEvicted: (actor: OriginActor) => void;
 
   constructor(init: OriginActorInit) {
     this.id = init.id;
     this.policy = init.policy;
-    this.#connectorFor = init.connectorFor;
+    this.#connectors = init.connectors;
+    this.#tls = init.tls;
     this.#onEvicted = init.onEvicted;
     this.machine = createActor(originMachine, {
       input: {
@@ -65,11 +74,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
         circuitCooldownMs: init.policy.circuitCooldownMs,
         idleEvictionMs: init.policy.idleEvictionMs,
       },
-      inspect: (event) => {
-        init.inspect?.(event);
-        // Transitions are recorded only while someone watches: nothing is kept otherwise.
-        if (this.#watchers !== null && this.#watchers.size > 0 && (event as { type: string }).type === '@xstate.snapshot') this.#recordTransition(event);
-      },
+      // The client's own hook only; the inspector attaches to the actor's system while watched.
+      ...(init.inspect ? { inspect: init.inspect } : {}),
     });
     this.machine.subscribe((snap) => {
       const value = snap.value;
@@ -83,6 +89,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   #watchers: Set<(t: OriginTransition) => void> | null = null;
+  #inspection: { unsubscribe(): void } | null = null;
   #lastValue = 'idle';
 
   #recordTransition(event: unknown): void {
@@ -97,12 +104,27 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   watch(listener: (t: OriginTransition) => void): () => void {
     this.#lastValue = stateName(this.machine.getSnapshot().value, this.#inFlight);
     (this.#watchers ??= new Set()).add(listener);
-    return () => this.#watchers?.delete(listener);
+    // Inspection is attached only while someone watches: an unwatched actor pays nothing.
+    this.#inspection ??= this.machine.system.inspect((event) => {
+      if (event.type === '@xstate.snapshot' && event.actorRef === this.machine) this.#recordTransition(event);
+    });
+    return () => {
+      this.#watchers?.delete(listener);
+      if (this.#watchers?.size === 0) {
+        this.#inspection?.unsubscribe();
+        this.#inspection = null;
+      }
+    };
   }
 
   /** Events after the chart reached its final state are dropped (late socket events after close). */
   #send(event: Parameters<Actor<typeof originMachine>['send']>[0]): void {
     if (this.machine.getSnapshot().status === 'active') this.machine.send(event);
+  }
+
+  /** A closeConnections() is pending: no socket is made or kept reusable. */
+  get #draining(): boolean {
+    return this.#drainTracker?.draining === true;
   }
 
   get closed(): boolean {
@@ -123,7 +145,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       return;
     }
     ex.owner = this;
-    ex.drainGeneration = this.#drain.generation;
+    ex.drainGeneration = this.#drainTracker?.generation ?? 0;
     if (this.#queueLength() === 0 && this.#tryRun(ex)) return;
     const max = this.policy.maxQueued;
     if (max > 0 && this.#queueLength() >= max) {
@@ -142,7 +164,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     const i = this.#queue.indexOf(ex, this.#queueHead);
     if (i >= 0) this.#queue.splice(i, 1);
     ex.queued = false;
-    this.#drain.finished(ex.drainGeneration);
+    this.#drainTracker?.finished(ex.drainGeneration);
   }
 
   /** Pick or open a socket for the exchange; false when it has to wait. */
@@ -165,7 +187,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   #canMakeReusable(ex: Exchange): boolean {
-    return !ex.init.dontMakeReusable && !this.#drain.draining && this.#reusableSlots < this.policy.connections;
+    return !ex.init.dontMakeReusable && !this.#draining && this.#reusableSlots < this.policy.connections;
   }
 
   #takeIdle(): SocketSlot | undefined {
@@ -192,7 +214,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   #openSlot(ex: Exchange, reusable: boolean): SocketSlot {
     const preferIpv6 = ex.init.preferIpv6;
-    const slot = new SocketSlot(this.id.origin, this.policy, this.#connectorFor(preferIpv6, ex.init.connectTimeoutMs), reusable, this);
+    const slot = new SocketSlot(this.id.origin, this.policy, this.#connectors.connector(this.id, this.#tls, preferIpv6, ex.init.connectTimeoutMs), reusable, this);
     this.#slots.add(slot);
     if (reusable) this.#reusableSlots++;
     this.#connecting++;
@@ -236,7 +258,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     if (!retried) {
       if (error) this.#failed++;
       else this.#completed++;
-      this.#drain.finished(ex.drainGeneration);
+      this.#drainTracker?.finished(ex.drainGeneration);
     }
     this.#pump();
     return retried;
@@ -245,7 +267,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   /** After a request: keep the socket for the next one, or close it. */
   #settleSlot(slot: SocketSlot): void {
     if (slot.running > 0) return;
-    if (slot.retired || !slot.reusable || this.#drain.draining) {
+    if (slot.retired || !slot.reusable || this.#draining) {
       this.#removeSlot(slot, false);
       return;
     }
@@ -355,7 +377,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   /** Pluto's meaning: a reusable socket, idle or busy, exists for this origin. */
   hasConnection(): boolean {
-    if (this.#drain.draining) return false;
+    if (this.#draining) return false;
     if (this.#hasConnectedReusable()) return true;
     for (const a of this.#adopted ?? []) if (a.reusable) return true;
     return false;
@@ -378,7 +400,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   /** Open a socket with this origin's connector and count it here while its owner drives it. */
   adoptSocket(preferIpv6: boolean, connectTimeoutMs: number): Promise<AdoptedSocket> {
     if (this.#closing || this.#closed) return Promise.reject(new CourierError('CLIENT_CLOSED', `origin ${this.id.origin} is closing`));
-    const connect = this.#connectorFor(preferIpv6, connectTimeoutMs);
+    const connect = this.#connectors.connector(this.id, this.#tls, preferIpv6, connectTimeoutMs);
     const { protocol, hostname, port } = this.id;
     this.#connecting++;
     this.#socketsChanged();
@@ -439,7 +461,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     this.#idle = [];
     this.#retireAdopted(false);
     // Adopted sockets are retired above; the drain waits for Courier's own requests.
-    return this.#drain.begin(this.#inFlight - this.#adoptedBusy + this.#queueLength());
+    return (this.#drainTracker ??= new DrainTracker()).begin(this.#inFlight - this.#adoptedBusy + this.#queueLength());
   }
 
   /** Drain for good: finish in-flight and queued requests, refuse new ones, then close. */
@@ -485,7 +507,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     this.#send({ type: 'origin.destroy' });
     this.machine.stop();
     this.#onEvicted(this);
-    this.#drain.releaseAll();
+    this.#drainTracker?.releaseAll();
   }
 
   #evict(): void {

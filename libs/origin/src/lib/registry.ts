@@ -1,6 +1,6 @@
 import { CourierError } from './errors.ts';
 import { createConnector, type Connector } from './connector.ts';
-import { OriginActor } from './origin-actor.ts';
+import { OriginActor, type ConnectorSource } from './origin-actor.ts';
 import { proxyFor } from './proxy.ts';
 import { tlsTag, type OriginId } from './origin-key.ts';
 import type { PolicyResolver } from './policy.ts';
@@ -11,7 +11,7 @@ import type { ClientOptions, OriginSnapshot, TlsOptions } from './types.ts';
  * children into one parent costs quadratically). An actor leaves the map when it is evicted
  * after its idle timeout or closed, so memory returns to baseline.
  */
-export class OriginRegistry {
+export class OriginRegistry implements ConnectorSource {
   readonly #actors = new Map<string, OriginActor>();
   readonly #policies: PolicyResolver;
   readonly #options: ClientOptions;
@@ -41,7 +41,8 @@ export class OriginRegistry {
     const actor = new OriginActor({
       id,
       policy: this.#policies.resolve(id.origin),
-      connectorFor: (preferIpv6, timeoutMs) => this.#connector(id, tls, preferIpv6, timeoutMs),
+      connectors: this,
+      tls,
       onEvicted: (a) => {
         if (this.#actors.get(a.id.key) === a) this.#actors.delete(a.id.key);
       },
@@ -54,7 +55,7 @@ export class OriginRegistry {
   readonly #connectors = new Map<string, Connector>();
 
   /** One connector per distinct connect setting, shared by the actors of this client. */
-  #connector(id: OriginId, tls: TlsOptions | undefined, preferIpv6: boolean, timeoutMs: number): Connector {
+  connector(id: OriginId, tls: TlsOptions | undefined, preferIpv6: boolean, timeoutMs: number): Connector {
     const proxy = proxyFor(this.#options.proxy, id.protocol, id.hostname, id.port);
     const key = `${id.protocol}|${tlsTag(tls)}|${preferIpv6}|${timeoutMs}|${proxy?.href ?? ''}`;
     let connector = this.#connectors.get(key);
