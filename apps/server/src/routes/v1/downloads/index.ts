@@ -5,6 +5,7 @@ import { presentJob } from '../../../http/present-job.ts';
 import type { ZodTypeProvider } from '../../../http/zod-validation.ts';
 import { enqueueDownloadsBodySchema, type ApiDownloadJob } from '../../../schemas/downloads.ts';
 import { enqueueResponse, jobIdParams } from '../../../schemas/requests.ts';
+import { splitEnqueueOptions } from '../../../http/enqueue-options.ts';
 
 export interface DownloadsRoutesOptions {
   maxBatch: number;
@@ -12,14 +13,9 @@ export interface DownloadsRoutesOptions {
   downloadRoot: string | undefined;
 }
 
-/** Splits one API download into the queue's job input and its enqueue options. */
+/** One API job as the queue's job input and its enqueue options. */
 function toQueueJob(job: ApiDownloadJob): { input: JobInputLike; options: EnqueueOptions } {
-  const { idempotencyKey, attempts, delayMs, priority, kind: _kind, ...fields } = job;
-  const options: EnqueueOptions = {};
-  if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
-  if (attempts !== undefined) options.attempts = attempts;
-  if (delayMs !== undefined) options.delayMs = delayMs;
-  if (priority !== undefined) options.priority = priority;
+  const { fields, options } = splitEnqueueOptions(job);
   return { input: { kind: 'download', ...fields }, options };
 }
 

@@ -10,6 +10,7 @@ import type { EventStream } from '../../../plugins/event-streams.ts';
 import type { ApiRequestJob } from '../../../schemas/request-job.ts';
 import { cancelResponse, retryResponse } from '../../../schemas/responses.ts';
 import { enqueueBodySchema, enqueueResponse, getRequestQuery, jobIdParams, listRequestsQuery } from '../../../schemas/requests.ts';
+import { splitEnqueueOptions } from '../../../http/enqueue-options.ts';
 
 export interface RequestsRoutesOptions {
   maxBatch: number;
@@ -20,14 +21,9 @@ export interface RequestsRoutesOptions {
   resultsDir: string;
 }
 
-/** Splits one API job into the queue's job input and its enqueue options. */
+/** One API job as the queue's job input and its enqueue options. */
 function toQueueJob(job: ApiRequestJob): { input: JobInput; options: EnqueueOptions } {
-  const { idempotencyKey, attempts, delayMs, priority, kind: _kind, ...fields } = job;
-  const options: EnqueueOptions = {};
-  if (idempotencyKey !== undefined) options.idempotencyKey = idempotencyKey;
-  if (attempts !== undefined) options.attempts = attempts;
-  if (delayMs !== undefined) options.delayMs = delayMs;
-  if (priority !== undefined) options.priority = priority;
+  const { fields, options } = splitEnqueueOptions(job);
   return { input: { kind: 'request', ...fields }, options };
 }
 
