@@ -41,10 +41,14 @@ async function decode(encoding: string, body: Buffer): Promise<Buffer> {
   }
 }
 
-/** Decodes a gzip/deflate body and fixes the headers: no `Content-Encoding`, `Content-Length` of the decoded body. */
-async function decoded(headers: PlutoHeaders, body: Buffer): Promise<Buffer> {
+/** The body's `Content-Encoding` when it is one Soup decodes and there is something to decode. */
+function encodingToDecode(headers: PlutoHeaders, body: Buffer): 'gzip' | 'deflate' | null {
   const encoding = headers['Content-Encoding']?.trim().toLowerCase();
-  if ((encoding !== 'gzip' && encoding !== 'deflate') || body.length === 0) return body;
+  return (encoding === 'gzip' || encoding === 'deflate') && body.length > 0 ? encoding : null;
+}
+
+/** Decodes a gzip/deflate body and fixes the headers: no `Content-Encoding`, `Content-Length` of the decoded body. */
+async function decoded(headers: PlutoHeaders, body: Buffer, encoding: 'gzip' | 'deflate'): Promise<Buffer> {
   const plain = await decode(encoding, body);
   delete headers['Content-Encoding'];
   if (headers['Content-Length'] !== undefined) headers['Content-Length'] = String(plain.length);
@@ -60,7 +64,9 @@ export async function executeRequest(client: Client, spec: PlutoRequestSpec): Pr
     const res = await client.request(spec.url, spec.init);
     const raw = await res.bytes();
     const headers = plutoHeaders(res.headers);
-    const body = await decoded(headers, raw);
+    // Most bodies are not encoded: no extra promise turn for them.
+    const encoding = encodingToDecode(headers, raw);
+    const body = encoding === null ? raw : await decoded(headers, raw, encoding);
     return [body.toString('utf8'), res.status, headers, res.statusText];
   } catch (error) {
     return [null, plutoReason(error)];
