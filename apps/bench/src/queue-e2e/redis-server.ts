@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, stopChild } from '../processes.ts';
 import { onAllCores } from './affinity.ts';
 
 /**
@@ -19,24 +19,6 @@ export interface BenchRedis {
 }
 
 const READY_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 10_000;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** `spread`: run it on every core even when the bench process is pinned (see affinity.ts). */
 export async function startBenchRedis(spread: boolean): Promise<BenchRedis> {
@@ -71,7 +53,7 @@ export async function startBenchRedis(spread: boolean): Promise<BenchRedis> {
       child.stderr!.on('data', onOutput);
     });
   } catch (error) {
-    await terminate(child);
+    await stopChild(child);
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
@@ -87,7 +69,7 @@ export async function startBenchRedis(spread: boolean): Promise<BenchRedis> {
     pid: child.pid!,
     stop: async () => {
       process.off('exit', killOnExit);
-      await terminate(child);
+      await stopChild(child);
       await rm(dir, { recursive: true, force: true });
     },
   };

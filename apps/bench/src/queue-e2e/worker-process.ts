@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onAllCores } from './affinity.ts';
 import type { WorkerKind, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
+import { stopChild } from '../processes.ts';
 
 /** A worker child process and the requests the bench makes of it. */
 export interface WorkerChild {
@@ -20,7 +21,6 @@ const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 /** tsx compiles the worker's whole import graph on start, on a shared machine. */
 const START_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 15_000;
 
 /** `spread`: run it on every core even when the bench process is pinned (see affinity.ts). */
 export async function startWorkerChild(kind: WorkerKind, env: Record<string, string>, spread: boolean): Promise<WorkerChild> {
@@ -96,14 +96,8 @@ export async function startWorkerChild(kind: WorkerKind, env: Record<string, str
     profileStart: async () => void (await call({ op: 'profile-start' })),
     profileStop: async (path) => void (await call({ op: 'profile-stop', path } as Omit<WorkerRequest, 'id'>)),
     stop: () => {
-      stopping ??= new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        call({ op: 'stop' }).catch(() => child.kill('SIGTERM'));
+      stopping ??= stopChild(child, () => {
+    call({ op: 'stop' }).catch(() => child.kill('SIGTERM'));
       });
       return stopping;
     },

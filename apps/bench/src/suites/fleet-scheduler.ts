@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +10,8 @@ import { createFleetTransport, createPlutoHttp, defaultAcceptEncoding, defaultUs
 import { median, pairedRatio } from '../stats.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 import { startTarget } from '../target/target-process.ts';
+import { stopChild } from '../processes.ts';
+import { startBenchRedis } from '../queue-e2e/redis-server.ts';
 
 const TABLE = 'requests through the worker fleet (Redis queue)';
 const SCRIPT = 'scheduler script, fleet transport';
@@ -19,7 +20,6 @@ const WORKERS = 2;
 const BODY_BYTES = 64;
 /** Bounds on setting things up, in milliseconds (tsx compiles each worker on start). */
 const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 10_000;
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const workerMain = fileURLToPath(new URL('../../../worker/src/main.ts', import.meta.url));
@@ -33,48 +33,6 @@ interface Round {
 const CPU_SERIES = 'cpuMicrosPerRequest';
 
 // ---- processes: Redis (unless REDIS_URL), the workers ----
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** A private redis-server (the test harness's settings: no snapshots, noeviction), or REDIS_URL as given. */
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const external = process.env['REDIS_URL'];
-  if (external) return { url: external, stop: async () => {} };
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start redis-server (${error.message}): install it (apt-get install redis-server) or set REDIS_URL`));
-    });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      log = (log + chunk.toString()).slice(-4096);
-      if (log.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
-}
 
 function startWorkers(redisUrl: string, queueName: string, resultsDir: string, concurrency: number): ChildProcess[] {
   return Array.from({ length: WORKERS }, (_, i) =>
@@ -236,7 +194,8 @@ export const fleetSchedulerSuite: Suite = {
     try {
       const target = await startTarget({ listeners: 1, core: ctx.serverCore });
       cleanups.push(() => target.stop());
-      const redis = await startRedis();
+      // Redis and the workers run on every core even when the bench process is pinned to one.
+      const redis = await startBenchRedis(true);
       cleanups.push(() => redis.stop());
       const resultsDir = await mkdtemp(join(tmpdir(), 'courier-bench-results-'));
       cleanups.push(() => rm(resultsDir, { recursive: true, force: true }));
@@ -245,7 +204,7 @@ export const fleetSchedulerSuite: Suite = {
       const driver = await createQueue({ redisUrl: redis.url, queueName });
       cleanups.push(() => driver.close());
       const workers = startWorkers(redis.url, queueName, resultsDir, settings.inFlight);
-      cleanups.push(() => Promise.all(workers.map(stopChild)));
+      cleanups.push(() => Promise.all(workers.map((w) => stopChild(w))));
       await waitForWorkers(driver, workers);
       const transport: FleetTransport = createFleetTransport({ redisUrl: redis.url, queueName, resultsDir });
       cleanups.push(() => transport.close());

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CannedServerStats } from './canned-server.ts';
 import type { FromTarget, ToTarget } from './protocol.ts';
+import { stopChild } from '../processes.ts';
 
 /** The canned server running in its own process (so it never competes with the clients' event loop). */
 export interface TargetProcess {
@@ -24,7 +25,6 @@ export interface TargetOptions {
 const entry = fileURLToPath(new URL('./target-main.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const STATS_TIMEOUT_MS = 10_000;
-const STOP_TIMEOUT_MS = 5_000;
 
 export async function startTarget(options: TargetOptions): Promise<TargetProcess> {
   const nodeArgs = ['--import', 'tsx', entry, String(options.listeners)];
@@ -60,15 +60,9 @@ export async function startTarget(options: TargetOptions): Promise<TargetProcess
         send(child, { type: 'stats', id });
       }),
     stop: () => {
-      stopping ??= new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        if (child.connected) send(child, { type: 'stop' });
-        else child.kill('SIGTERM');
+      stopping ??= stopChild(child, () => {
+    if (child.connected) send(child, { type: 'stop' });
+    else child.kill('SIGTERM');
       });
       return stopping;
     },
