@@ -1,14 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, isLoopbackHost, loadConfig } from './env.ts';
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'courier-config-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -32,7 +23,6 @@ describe('loadConfig', () => {
       allowDestinations: [],
       queuePrefix: 'courier',
       queueName: 'jobs',
-      configFile: undefined,
       logLevel: 'info',
       maxBatch: 1000,
     });
@@ -98,29 +88,6 @@ describe('loadConfig', () => {
     expect(configError({ REDIS_URL: 'http://user:hunter2@redis' }).message).not.toContain('hunter2');
   });
 
-  it('reads a JSON or YAML policy file from COURIER_CONFIG', () => {
-    const dir = tempDir();
-    const yamlFile = join(dir, 'policy.yaml');
-    writeFileSync(yamlFile, 'policy:\n  connections: 4\norigins:\n  - match: "127.0.0.1:*"\n    policy: { maxRedirects: 0 }\n');
-    expect(loadConfig({ COURIER_CONFIG: yamlFile }).configFile).toEqual({
-      path: yamlFile,
-      content: { policy: { connections: 4 }, origins: [{ match: '127.0.0.1:*', policy: { maxRedirects: 0 } }] },
-    });
-    const jsonFile = join(dir, 'policy.json');
-    writeFileSync(jsonFile, JSON.stringify({ policy: { pipelining: 2 } }));
-    expect(loadConfig({ COURIER_CONFIG: jsonFile }).configFile?.content).toEqual({ policy: { pipelining: 2 } });
-  });
-
-  it('stops on a missing, malformed or non-object COURIER_CONFIG', () => {
-    const dir = tempDir();
-    expect(configError({ COURIER_CONFIG: join(dir, 'missing.yaml') }).message).toMatch(/^COURIER_CONFIG: can't read .*ENOENT/);
-    const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'policy: [unclosed\n');
-    expect(configError({ COURIER_CONFIG: bad }).message).toMatch(/^COURIER_CONFIG: .* is not valid JSON or YAML/);
-    const list = join(dir, 'list.json');
-    writeFileSync(list, '[1, 2]');
-    expect(configError({ COURIER_CONFIG: list }).message).toMatch(/^COURIER_CONFIG: .* must hold an object/);
-  });
 });
 
 describe('isLoopbackHost', () => {

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parse as parseYaml } from 'yaml';
 import { defaultResultsDir, queueDefaults } from '@courier/queue';
 import { z } from 'zod';
 import { defaults } from './defaults.ts';
@@ -30,8 +28,6 @@ export interface CourierConfig {
   downloadRoot: string | undefined;
   /** `COURIER_ALLOW_DESTINATIONS`: CIDRs, addresses, `loopback` / `private` / `link-local`, or host patterns exempt from the destination policy. */
   allowDestinations: string[];
-  /** `COURIER_CONFIG`: path of a JSON/YAML file with per-origin policy, and its parsed content. */
-  configFile: { path: string; content: Record<string, unknown> } | undefined;
   /** `LOG_LEVEL` (pino level or `silent`). */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `COURIER_BODY_LIMIT`: largest API request body, in bytes. */
@@ -107,7 +103,6 @@ const envSchema = z.object({
   COURIER_RESULTS_DIR: optionalString,
   COURIER_DOWNLOAD_ROOT: optionalString,
   COURIER_ALLOW_DESTINATIONS: destinationList,
-  COURIER_CONFIG: optionalString,
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(defaults.logLevel),
@@ -140,33 +135,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     resultsDir: e.COURIER_RESULTS_DIR ?? defaultResultsDir(),
     downloadRoot: e.COURIER_DOWNLOAD_ROOT,
     allowDestinations: e.COURIER_ALLOW_DESTINATIONS,
-    configFile: e.COURIER_CONFIG === undefined ? undefined : readConfigFile(e.COURIER_CONFIG),
     logLevel: e.LOG_LEVEL,
     bodyLimitBytes: e.COURIER_BODY_LIMIT,
     maxBatch: e.COURIER_MAX_BATCH,
     maxWaitMs: e.COURIER_MAX_WAIT_MS,
     metricsTopOrigins: e.COURIER_METRICS_TOP_ORIGINS,
   };
-}
-
-/** Per-origin policy file: JSON or YAML (YAML is a superset of JSON, so one parser reads both). */
-function readConfigFile(path: string): { path: string; content: Record<string, unknown> } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError('COURIER_CONFIG', `can't read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  let content: unknown;
-  try {
-    content = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError('COURIER_CONFIG', `${path} is not valid JSON or YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  if (typeof content !== 'object' || content === null || Array.isArray(content)) {
-    throw new ConfigError('COURIER_CONFIG', `${path} must hold an object (with "policy" and/or "origins")`);
-  }
-  return { path, content: content as Record<string, unknown> };
 }
 
 /** True for addresses only this machine can reach; the server warns when it listens elsewhere without a token. */
