@@ -253,7 +253,9 @@ async function profileRound(ctx: BenchContext, r: Running, jobs: number, dir: st
 
 /** The profile tables: one profiled round of every system, side by side. */
 async function profileRows(ctx: BenchContext, running: readonly Running[], jobs: number): Promise<BenchRow[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'courier-bench-profile-'));
+  // `BENCH_QUEUE_PROFILES=<dir>` keeps the worker profiles there (open them in Chrome DevTools).
+  const keep = process.env['BENCH_QUEUE_PROFILES'];
+  const dir = keep ? keep : await mkdtemp(join(tmpdir(), 'courier-bench-profile-'));
   try {
     const rounds: ProfiledRound[] = [];
     for (const r of running) rounds.push(await profileRound(ctx, r, jobs, dir));
@@ -264,7 +266,8 @@ async function profileRows(ctx: BenchContext, running: readonly Running[], jobs:
       ...hotspotRows(PRODUCER_HOTSPOTS_TABLE, producerHotspots, rounds, producerSide, jobs),
     ];
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (keep) ctx.log(`worker profiles kept in ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -19,8 +19,9 @@ export interface AttemptControl {
   stopReason: StopReason | null;
 }
 
-export function newAttemptControl(): AttemptControl {
-  return { controller: new AbortController(), stopReason: null };
+/** A fresh control; `controller` lets a worker pass one from its {@link AbortPool}. */
+export function newAttemptControl(controller: AbortController = new AbortController()): AttemptControl {
+  return { controller, stopReason: null };
 }
 
 /** Stops a running attempt: `cancel` fails it for good, `shutdown` hands it back to the queue. */

@@ -47,6 +47,14 @@ function statusError(res: CourierResponse, method: string): CourierError {
   });
 }
 
+/**
+ * Milliseconds kept to the microsecond: `performance.now()` differences carry 15 digits of float
+ * noise, which BullMQ would store twice per job (the record and the event stream) for nothing.
+ */
+function toMicros(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
 export async function runRequestJob(client: Client, job: RequestJobRun, options: RunRequestOptions): Promise<RequestResult> {
   const input = job.input;
   const method = normaliseMethod(input.method ?? 'GET', input.verbatimMethod === true);
@@ -88,7 +96,7 @@ export async function runRequestJob(client: Client, job: RequestJobRun, options:
     headers: redactResponseHeaders(res.headers),
     url: res.url,
     redirects: res.redirects.map((r) => ({ ...r })),
-    timings: { startedAt: res.timings.startedAt, headersMs: res.timings.headersMs, totalMs: res.timings.totalMs ?? Date.now() - res.timings.startedAt },
+    timings: { startedAt: res.timings.startedAt, headersMs: toMicros(res.timings.headersMs), totalMs: toMicros(res.timings.totalMs ?? Date.now() - res.timings.startedAt) },
     ...body,
     workerId: options.workerId,
   };

@@ -4,7 +4,8 @@
  * and referenced by its path relative to the results directory. The file's backpressure reaches
  * the socket: a slow disk slows the download, it never fills memory.
  *
- * Read with `for await`, not `pipeline(stream, sink)`: this runs for every job, and `pipeline`
+ * A body whose `content-length` fits inline is collected with `res.body.bytes()`. Others are
+ * read with `for await`, not `pipeline(stream, sink)`: this runs for every job, and `pipeline`
  * ends by aborting an internal AbortController whose DOMException captures a stack trace — about
  * ten times the cost of reading a small body. The file stream is only opened past the inline size.
  */
@@ -70,8 +71,28 @@ class SpillFile {
   }
 }
 
+/** The declared length of a body, or null when it is not given as one plain number. */
+function declaredLength(res: CourierResponse): number | null {
+  const value = res.headers['content-length'];
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return null;
+  return Number(value);
+}
+
 export async function storeBody(res: CourierResponse, jobId: string, resultsDir: string, inlineBodyBytes: number): Promise<StoredBody> {
   const name = bodyFileName(jobId);
+  // A body declared small enough to inline is collected whole: `bytes()` gathers the chunks
+  // without the Readable and async iterator `for await` needs (the common small-result case).
+  // undici fails a body longer than its content-length, so this never holds more than that.
+  const declared = declaredLength(res);
+  if (declared !== null && declared <= inlineBodyBytes) {
+    let bytes: Buffer;
+    try {
+      bytes = await res.body.bytes();
+    } catch (error) {
+      throw isCourierError(error) ? error : toCourierError(error);
+    }
+    return { bodyBase64: bytes.toString('base64'), bodyBytes: bytes.length };
+  }
   const finalPath = join(resultsDir, name);
   const partPath = `${finalPath}.${process.pid}.part`;
   const head: Buffer[] = [];

@@ -9,6 +9,7 @@ import { DelayedError, UnrecoverableError, Worker, type MinimalQueue } from 'bul
 import type { Redis } from 'ioredis';
 import { queueDefaults } from '../defaults.ts';
 import type { JobError, JobHandler, JobResult, QueueLogger, QueueWorker, WorkerOptions } from '../driver.ts';
+import { AbortPool } from '../abort-pool.ts';
 import { publishFleetState, type FleetPublisher } from '../fleet-state.ts';
 import { newAttemptControl, runAttempt, stopAttempt, type AttemptControl, type AttemptDeps } from '../job-execution.ts';
 import type { JobKind } from '../job-schema.ts';
@@ -45,6 +46,7 @@ export class BullmqQueueWorker implements QueueWorker {
   readonly #worker: Worker<StoredJobData, JobResult, JobKind>;
   readonly #active = new Map<string, AttemptControl>();
   readonly #recentCancels = new Map<string, number>();
+  readonly #aborts: AbortPool;
   readonly #subscriber: Redis;
   readonly #limiter: OriginLimiter;
   readonly #parking: OriginParking;
@@ -57,6 +59,7 @@ export class BullmqQueueWorker implements QueueWorker {
     this.id = options.workerId!;
     this.#ctx = ctx;
     this.#logger = options.logger;
+    this.#aborts = new AbortPool(options.concurrency);
     const retry = { ...queueDefaults.retry, ...options.retry };
     // Set below, once the BullMQ worker exists; releases only happen after jobs start.
     let parking: OriginParking | null = null;
@@ -124,7 +127,7 @@ export class BullmqQueueWorker implements QueueWorker {
       await job.moveToWait(token);
       throw new DelayedError();
     }
-    const control = newAttemptControl();
+    const control = newAttemptControl(this.#aborts.take());
     this.#active.set(id, control);
     if (this.#recentCancels.delete(id)) stopAttempt(control, 'cancel');
     try {
@@ -157,6 +160,7 @@ export class BullmqQueueWorker implements QueueWorker {
       }
     } finally {
       this.#active.delete(id);
+      this.#aborts.give(control.controller);
     }
   }
 

@@ -70,6 +70,8 @@ export class OriginLimitResolver {
   readonly #overrides: Array<{ test: (origin: string) => boolean; limit: Partial<OriginLimit> }>;
   readonly #cache = new Map<string, OriginLimit>();
   readonly settings: ResolvedLimitsConfig;
+  /** True when no origin can have a limit (no default limit, no override): nothing to resolve. */
+  readonly unlimited: boolean;
 
   constructor(config: OriginLimitsConfig = {}) {
     const d = queueDefaults.limits;
@@ -81,6 +83,7 @@ export class OriginLimitResolver {
       checkLimit(limit, `originLimits.origins[${i}]`);
       return { test: compile(match), limit: stripUndefined(limit) };
     });
+    this.unlimited = this.#base.concurrency === 0 && this.#base.rps === 0 && this.#overrides.length === 0;
     this.settings = {
       leaseTtlMs: config.leaseTtlMs ?? d.leaseTtlMs,
       leaseRenewMs: config.leaseRenewMs ?? d.leaseRenewMs,

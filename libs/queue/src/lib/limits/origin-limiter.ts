@@ -4,6 +4,8 @@ import type { QueueLogger } from '../driver.ts';
 import { OriginLimitResolver, type OriginLimitsConfig } from './limits-config.ts';
 import type { AcquireOutcome, Lease, LimitStore, Refusal } from './limit-store.ts';
 
+const NO_LEASE = Object.freeze({ ok: true as const, lease: null });
+
 /**
  * One worker's view of the per-origin limits: resolves the limit of a job's origin, takes a slot
  * from the store, keeps the leases it holds alive (renewed every `leaseRenewMs`, far below their
@@ -51,9 +53,11 @@ export class OriginLimiter {
   }
 
   async acquire(url: string): Promise<{ ok: true; lease: Lease | null } | Refusal> {
+    // No limit anywhere: not even the URL needs parsing.
+    if (this.#resolver.unlimited) return NO_LEASE;
     const { origin } = originIdOf(parseUrl(url), undefined);
     const limit = this.#resolver.resolve(origin);
-    if (limit.concurrency === 0 && limit.rps === 0) return { ok: true, lease: null };
+    if (limit.concurrency === 0 && limit.rps === 0) return NO_LEASE;
     const token = `${this.#owner}/${randomUUID()}`;
     const outcome: AcquireOutcome = await this.#store.acquire(origin, limit, token, this.#resolver.settings.leaseTtlMs);
     if (!outcome.ok) return { ...outcome, origin };

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { AbortPool } from './abort-pool.ts';
+
+describe('AbortPool', () => {
+  it('reuses a controller that was never aborted and is no longer listened to', () => {
+    const pool = new AbortPool(4);
+    const first = pool.take();
+    const onAbort = () => {};
+    first.signal.addEventListener('abort', onAbort);
+    first.signal.removeEventListener('abort', onAbort);
+    pool.give(first);
+    expect(pool.take()).toBe(first);
+  });
+
+  it('drops an aborted controller, one still listened to, and any beyond its size', () => {
+    const pool = new AbortPool(1);
+    const aborted = pool.take();
+    aborted.abort();
+    pool.give(aborted);
+    const listened = pool.take();
+    listened.signal.addEventListener('abort', () => {});
+    pool.give(listened);
+    expect(pool.size).toBe(0);
+    const a = new AbortController();
+    const b = new AbortController();
+    pool.give(a);
+    pool.give(b);
+    expect(pool.size).toBe(1);
+    const next = pool.take();
+    expect(next).toBe(a);
+    expect(next.signal.aborted).toBe(false);
+  });
+});
