@@ -30,6 +30,8 @@ interface Entry {
   waiting: Wait | null;
   /** Taken out of the list (by `remove`, or dropped after it died); compacted away after the pass. */
   removed: boolean;
+  /** Given to the Wait it parks on; made once per entry, not once per park (parking is per request). */
+  readonly wake: () => void;
 }
 
 const generatorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {});
@@ -94,6 +96,8 @@ export class Scheduler {
   /** How many live entries hold each coroutine (the same generator may be added twice, as in Pluto). */
   readonly #count = new Map<Coroutine, number>();
   #garbage = 0;
+  /** Entries neither finished nor removed: with `#waiting`, says in O(1) whether a pass would resume anything. */
+  #live = 0;
   #waiting = 0;
   #wake: (() => void) | null = null;
   #running: Promise<void> | null = null;
@@ -142,8 +146,17 @@ export class Scheduler {
     } else {
       throw new TypeError(`bad argument #1 to 'add' (function or generator expected, got ${typeName(source)})`);
     }
-    const entry: Entry = { co, handler, done: false, running: false, waiting: null, removed: false };
+    const entry: Entry = {
+      co,
+      handler,
+      done: false,
+      running: false,
+      waiting: null,
+      removed: false,
+      wake: () => this.#unpark(entry),
+    };
     this.#list.push(entry);
+    this.#live++;
     this.#count.set(co, (this.#count.get(co) ?? 0) + 1);
     this.#resume(entry);
     // Added from outside while run() sleeps (a timer, an I/O callback): the next pass must see it.
@@ -217,10 +230,9 @@ export class Scheduler {
     }
   }
 
-  /** A live coroutine that the next pass would resume. */
+  /** A live coroutine that the next pass would resume (asked between passes, when none is running). */
   #hasRunnable(): boolean {
-    for (const entry of this.#list) if (!entry.removed && !entry.done && !entry.running && entry.waiting === null) return true;
-    return false;
+    return this.#live > this.#waiting;
   }
 
   /** One pass over the list; true if it resumed something. Throws a coroutine's error when `errorfunc` is unset. */
@@ -258,6 +270,7 @@ export class Scheduler {
       result = entry.co.next();
     } catch (error) {
       entry.done = true;
+      this.#live--;
       entry.running = false;
       leaveCoroutine();
       this.#failed(entry, error);
@@ -268,6 +281,7 @@ export class Scheduler {
     const value = result.value;
     if (result.done) {
       entry.done = true;
+      this.#live--;
       // A function added while errorfunc was set runs inside Pluto's xpcall wrapper, which
       // returns nothing: its return values never reach the scheduler.
       if (entry.handler === null) this.#checkValues(value);
@@ -298,12 +312,15 @@ export class Scheduler {
   #park(entry: Entry, wait: Wait): void {
     entry.waiting = wait;
     this.#waiting++;
-    wait.onReady(() => {
-      if (entry.waiting !== wait) return; // removed meanwhile
-      entry.waiting = null;
-      this.#waiting--;
-      this.#wakeUp();
-    });
+    wait.onReady(entry.wake);
+  }
+
+  #unpark(entry: Entry): void {
+    // Removed meanwhile (waiting cleared), or a Wait it no longer parks on.
+    if (entry.waiting === null || !entry.waiting.ready) return;
+    entry.waiting = null;
+    this.#waiting--;
+    this.#wakeUp();
   }
 
   #wakeUp(): void {
@@ -317,6 +334,7 @@ export class Scheduler {
   #drop(entry: Entry): void {
     entry.removed = true;
     this.#garbage++;
+    if (!entry.done) this.#live--;
     if (entry.waiting !== null) {
       entry.waiting = null;
       this.#waiting--;

@@ -9,7 +9,9 @@
  */
 export class Wait {
   #ready = false;
-  #listeners: Array<() => void> | null = null;
+  /** One listener (the usual case: the scheduler parking one coroutine) needs no array. */
+  #listener: (() => void) | null = null;
+  #more: Array<() => void> | null = null;
 
   get ready(): boolean {
     return this.#ready;
@@ -21,15 +23,19 @@ export class Wait {
       listener();
       return;
     }
-    (this.#listeners ??= []).push(listener);
+    if (this.#listener === null) this.#listener = listener;
+    else (this.#more ??= []).push(listener);
   }
 
   /** @internal Marks the Wait ready and tells whoever listens. */
   settle(): void {
     if (this.#ready) return;
     this.#ready = true;
-    const listeners = this.#listeners;
-    this.#listeners = null;
-    if (listeners) for (const listener of listeners) listener();
+    const first = this.#listener;
+    const more = this.#more;
+    this.#listener = null;
+    this.#more = null;
+    first?.();
+    if (more) for (const listener of more) listener();
   }
 }

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { CourierError, type Client, type ResponseHeaders } from '@courier/origin';
+import type { Operation } from '../operation.ts';
 import type { PlutoRequestSpec } from './build-request.ts';
 import { plutoReason } from './reasons.ts';
 import { titleCaseCached } from './title-case.ts';
@@ -58,8 +59,11 @@ async function decoded(headers: PlutoHeaders, body: Buffer, encoding: 'gzip' | '
 /**
  * Runs a built request on `client`: `[body, status, headers, statusText]`, or `[null, reason]`
  * with Pluto's reason for whatever failed (connect, TLS, timeout, a cut body …). Never rejects.
+ * Given `op`, it also settles `op` with the result directly (the facade's hot path: no extra
+ * promise reaction between the response and the waiting coroutine).
  */
-export async function executeRequest(client: Client, spec: PlutoRequestSpec): Promise<PlutoResult> {
+export async function executeRequest(client: Client, spec: PlutoRequestSpec, op?: Operation<PlutoResult>): Promise<PlutoResult> {
+  let result: PlutoResult;
   try {
     const res = await client.request(spec.url, spec.init);
     const raw = await res.bytes();
@@ -67,8 +71,10 @@ export async function executeRequest(client: Client, spec: PlutoRequestSpec): Pr
     // Most bodies are not encoded: no extra promise turn for them.
     const encoding = encodingToDecode(headers, raw);
     const body = encoding === null ? raw : await decoded(headers, raw, encoding);
-    return [body.toString('utf8'), res.status, headers, res.statusText];
+    result = [body.toString('utf8'), res.status, headers, res.statusText];
   } catch (error) {
-    return [null, plutoReason(error)];
+    result = [null, plutoReason(error)];
   }
+  op?.resolve(result);
+  return result;
 }

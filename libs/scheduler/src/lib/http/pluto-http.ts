@@ -47,8 +47,9 @@ export function createPlutoHttp(clientOrOptions?: Client | PlutoClientOptions): 
   return {
     client,
     request(first: unknown, second?: unknown): Operation<PlutoResult> {
-      const spec = buildRequest(first, second);
-      return new Operation(executeRequest(client, spec));
+      const op = new Operation<PlutoResult>();
+      void executeRequest(client, buildRequest(first, second), op);
+      return op;
     },
     hasconnection(remote: string | URL): boolean {
       if (typeof remote !== 'string' && !(remote instanceof URL)) {
