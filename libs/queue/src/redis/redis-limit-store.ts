@@ -40,7 +40,7 @@ export class RedisLimitStore implements LimitStore {
       case 'rate-limited':
         return { ok: false, reason: 'rate', retryInMs: outcome.retryInMs };
       default:
-        return { ok: true, lease: { origin, token } };
+        return { ok: true, lease: { origin, token, spare: Array.isArray(reply) ? Math.max(0, limit.concurrency - Number(reply[1])) : 0 } };
     }
   }
 

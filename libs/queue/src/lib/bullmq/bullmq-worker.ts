@@ -8,7 +8,7 @@
 import { DelayedError, UnrecoverableError, Worker, type MinimalQueue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queueDefaults } from '../defaults.ts';
-import type { JobError, JobHandler, JobResult, QueueLogger, QueueWorker, WorkerOptions } from '../driver.ts';
+import type { JobError, JobHandler, JobProgress, JobResult, QueueLogger, QueueWorker, WorkerOptions } from '../driver.ts';
 import { AbortPool } from '../abort-pool.ts';
 import { publishFleetState, type FleetPublisher } from '../fleet-state.ts';
 import { newAttemptControl, runAttempt, stopAttempt, type AttemptControl, type AttemptDeps } from '../job-execution.ts';
@@ -139,9 +139,8 @@ export class BullmqQueueWorker implements QueueWorker {
           // BullMQ counts every start ("ats") but not a deferral's ("atm" is skipped): the rest are deferrals (and stalls).
           deferrals: Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1),
           control,
-          reportProgress: (progress) => {
-            job.updateProgress(progress).catch((error: unknown) => this.#logger?.debug({ err: error, jobId: id }, 'progress update failed'));
-          },
+          // Bound, not an arrow: a closure made per job is named at run time under tsx (`__name`), ~1.5 µs.
+          reportProgress: this.#reportProgress.bind(this, job),
         },
         this.#deps,
       );
@@ -162,6 +161,10 @@ export class BullmqQueueWorker implements QueueWorker {
       this.#active.delete(id);
       this.#aborts.give(control.controller);
     }
+  }
+
+  #reportProgress(job: CourierJob, progress: JobProgress): void {
+    job.updateProgress(progress).catch((error: unknown) => this.#logger?.debug({ err: error, jobId: job.id }, 'progress update failed'));
   }
 
   async #fail(job: CourierJob, error: JobError, retryDelayMs: number | null, control: AttemptControl): Promise<never> {
@@ -203,6 +206,8 @@ export class BullmqQueueWorker implements QueueWorker {
       }, graceMs);
       const steps: Array<[string, () => Promise<unknown>]> = [
         ['worker', () => this.#worker.close()],
+        // Lingering origin leases go back while the connection is still open.
+        ['origin leases', () => this.#limiter.close()],
         ['fleet state', async () => (await this.#fleet)?.close()],
         ['cancel subscriber', () => this.#subscriber.quit()],
         ['connection', () => this.#ctx.connection.quit()],
@@ -215,7 +220,6 @@ export class BullmqQueueWorker implements QueueWorker {
         }
         if (what === 'worker') clearTimeout(handBack);
       }
-      this.#limiter.close();
       this.#ctx.onClosed(this);
     })();
     return this.#closing;

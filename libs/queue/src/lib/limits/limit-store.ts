@@ -4,6 +4,11 @@ import type { OriginLimit } from './limits-config.ts';
 export interface Lease {
   origin: string;
   token: string;
+  /**
+   * Slots of the origin still free right after this one was taken, when the store says (Redis).
+   * A worker keeps a lease for its next job to the origin only when there was room to spare.
+   */
+  spare?: number;
 }
 
 export type AcquireOutcome =

@@ -6,20 +6,41 @@ import type { AcquireOutcome, Lease, LimitStore, Refusal } from './limit-store.t
 
 const NO_LEASE = Object.freeze({ ok: true as const, lease: null });
 
+/** A lease this worker holds, with when the store granted it (`performance.now()` milliseconds). */
+interface HeldLease extends Lease {
+  grantedAt: number;
+  /** Set while the lease waits for this worker's next job to its origin. */
+  idleSince?: number;
+}
+
 /**
  * One worker's view of the per-origin limits: resolves the limit of a job's origin, takes a slot
  * from the store, keeps the leases it holds alive (renewed every `leaseRenewMs`, far below their
  * TTL, so a live worker never loses one while a dead worker's come back by themselves).
+ *
+ * A slot given back by a finished job lingers with the worker for `leaseLingerMs`: the next job to
+ * the same origin takes it without a round trip to the store (acquire and release are two Lua
+ * calls per job otherwise). It only lingers when the origin had slots to spare when it was taken,
+ * no job of this worker was refused by the origin since, the origin has no rate limit (every
+ * request needs a token), and the lease is younger than `leaseReuseMs` — so a job parked on a
+ * busy origin waits for a slot at most that much longer. The lease stays held in the store (and
+ * renewed) the whole time: the fleet-wide limit is never exceeded.
  */
 export class OriginLimiter {
   readonly #store: LimitStore;
   readonly #resolver: OriginLimitResolver;
-  readonly #held = new Set<Lease>();
+  readonly #held = new Set<HeldLease>();
+  /** Lingering leases by origin, most recently freed last. */
+  readonly #idle = new Map<string, HeldLease[]>();
+  /** Origins that refused a job of this worker, until when (`performance.now()` ms): their slots go back at once. */
+  readonly #contended = new Map<string, number>();
   readonly #owner: string;
   readonly #logger: QueueLogger | undefined;
   readonly #onRelease: ((origin: string, parkedJobId: string | null) => void) | undefined;
   #timer: NodeJS.Timeout | null = null;
+  #lingerTimer: NodeJS.Timeout | null = null;
   #renewing = false;
+  #closed = false;
 
   /**
    * `onRelease` is told when a slot of an origin was given back (to wake a job parked on it), with
@@ -58,18 +79,85 @@ export class OriginLimiter {
     const { origin } = originIdOf(parseUrl(url), undefined);
     const limit = this.#resolver.resolve(origin);
     if (limit.concurrency === 0 && limit.rps === 0) return NO_LEASE;
+    const idle = this.#takeIdle(origin);
+    if (idle) return { ok: true, lease: idle };
     const token = `${this.#owner}/${randomUUID()}`;
     const outcome: AcquireOutcome = await this.#store.acquire(origin, limit, token, this.#resolver.settings.leaseTtlMs);
-    if (!outcome.ok) return { ...outcome, origin };
+    if (!outcome.ok) {
+      if (outcome.reason === 'concurrency') this.#contended.set(origin, performance.now() + this.#resolver.settings.leaseReuseMs);
+      return { ...outcome, origin };
+    }
     if (outcome.lease) {
-      this.#held.add(outcome.lease);
+      const lease: HeldLease = { ...outcome.lease, grantedAt: performance.now() };
+      this.#held.add(lease);
       this.#timer ??= setInterval(() => void this.#renew(), this.#resolver.settings.leaseRenewMs).unref();
+      return { ok: true, lease };
     }
     return outcome;
   }
 
   async release(lease: Lease | null): Promise<void> {
     if (!lease) return;
+    const held = lease as HeldLease;
+    if (this.#mayLinger(held)) {
+      this.#linger(held);
+      return;
+    }
+    await this.#giveBack(held);
+  }
+
+  #mayLinger(lease: HeldLease): boolean {
+    const { leaseLingerMs, leaseReuseMs } = this.#resolver.settings;
+    if (this.#closed || leaseLingerMs <= 0 || !this.#held.has(lease) || !((lease.spare ?? 0) > 0)) return false;
+    const now = performance.now();
+    if (now - lease.grantedAt >= leaseReuseMs || this.#resolver.resolve(lease.origin).rps > 0) return false;
+    const contendedUntil = this.#contended.get(lease.origin);
+    if (contendedUntil !== undefined) {
+      if (contendedUntil > now) return false;
+      this.#contended.delete(lease.origin);
+    }
+    return true;
+  }
+
+  #linger(lease: HeldLease): void {
+    lease.idleSince = performance.now();
+    const list = this.#idle.get(lease.origin);
+    if (list) list.push(lease);
+    else this.#idle.set(lease.origin, [lease]);
+    this.#lingerTimer ??= setTimeout(() => this.#expireIdle(), this.#resolver.settings.leaseLingerMs).unref();
+  }
+
+  #takeIdle(origin: string): HeldLease | null {
+    const list = this.#idle.get(origin);
+    if (!list) return null;
+    const lease = list.pop()!;
+    if (list.length === 0) this.#idle.delete(origin);
+    delete lease.idleSince;
+    return lease;
+  }
+
+  /** Gives back every lease that lingered its time; comes back for the rest. */
+  #expireIdle(): void {
+    this.#lingerTimer = null;
+    const now = performance.now();
+    const lingerMs = this.#resolver.settings.leaseLingerMs;
+    let next = Infinity;
+    for (const [origin, list] of this.#idle) {
+      const keep = list.filter((lease) => {
+        if (now - lease.idleSince! < lingerMs) {
+          next = Math.min(next, lease.idleSince! + lingerMs);
+          return true;
+        }
+        void this.#giveBack(lease);
+        return false;
+      });
+      if (keep.length > 0) this.#idle.set(origin, keep);
+      else this.#idle.delete(origin);
+    }
+    if (next < Infinity) this.#lingerTimer = setTimeout(() => this.#expireIdle(), Math.max(1, next - now)).unref();
+  }
+
+  async #giveBack(lease: HeldLease): Promise<void> {
     this.#held.delete(lease);
     if (this.#held.size === 0 && this.#timer) {
       clearInterval(this.#timer);
@@ -89,7 +177,12 @@ export class OriginLimiter {
     this.#renewing = true;
     try {
       const lost = await this.#store.renew([...this.#held], this.#resolver.settings.leaseTtlMs);
-      for (const lease of lost) {
+      for (const lease of lost as HeldLease[]) {
+        if (lease.idleSince !== undefined) {
+          // Not in use: just forget it (its slot may be someone else's now).
+          this.#dropIdle(lease);
+          continue;
+        }
         // Only after the process stalled past the TTL: the slot may now be someone else's.
         this.#logger?.warn({ origin: lease.origin }, 'an origin lease expired while held; the origin may briefly exceed its limit');
       }
@@ -100,12 +193,35 @@ export class OriginLimiter {
     }
   }
 
-  /** Leases held right now. */
+  #dropIdle(lease: HeldLease): void {
+    this.#held.delete(lease);
+    const list = this.#idle.get(lease.origin);
+    if (!list) return;
+    const rest = list.filter((l) => l !== lease);
+    if (rest.length > 0) this.#idle.set(lease.origin, rest);
+    else this.#idle.delete(lease.origin);
+  }
+
+  /** Leases held right now (in use or lingering). */
   get held(): number {
     return this.#held.size;
   }
 
-  close(): void {
+  /** Leases lingering for a next job right now. */
+  get lingering(): number {
+    let n = 0;
+    for (const list of this.#idle.values()) n += list.length;
+    return n;
+  }
+
+  /** Stops renewing and gives back the lingering leases (leases still in use are released by their jobs). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = null;
+    const idle = [...this.#idle.values()].flat();
+    this.#idle.clear();
+    await Promise.all(idle.map((lease) => this.#giveBack(lease)));
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
   }

@@ -512,7 +512,7 @@ export class MemoryDriver implements QueueDriver {
       await worker.whenIdle();
     } finally {
       clearTimeout(timer);
-      worker.deps.limiter.close();
+      await worker.deps.limiter.close();
       this.#workers.delete(worker);
       this.#dispatch();
     }

@@ -14,7 +14,7 @@
     ARGV[5] burst, requests (>= 1)
 
   Output: { code, value }
-    {  1, 0 }   acquired (a lease was recorded when ARGV[2] > 0)
+    {  1, n }   acquired; n leases held now, this one included (0 when ARGV[2] = 0: no lease taken)
     { -1, n }   concurrency limit reached: n leases held
     { -2, ms }  rate limit reached: retry in ms milliseconds
     { -4, 0 }   bad arguments
@@ -36,10 +36,11 @@ if not concurrency or not ttl or not rps or not burst or concurrency < 0 or ttl 
 end
 
 local now = redisNowMs()
+local held = 0
 
 if concurrency > 0 then
   redis.call('ZREMRANGEBYSCORE', leasesKey, '-inf', now)
-  local held = redis.call('ZCARD', leasesKey)
+  held = redis.call('ZCARD', leasesKey)
   if held >= concurrency then
     return { -1, held }
   end
@@ -55,5 +56,6 @@ end
 if concurrency > 0 then
   redis.call('ZADD', leasesKey, now + ttl, token)
   extendLeaseKey(leasesKey)
+  return { 1, held + 1 }
 end
 return { 1, 0 }

@@ -1,0 +1,110 @@
+/**
+ * A finished job's slot lingers with its worker for the next job to the same origin (no Redis
+ * round trip), on a real redis-server: the fleet-wide count never goes past the limit, a full
+ * origin's slots go back at once, and lingering slots go back by themselves and on close.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { startRedis, type RedisHandle } from '../../../../../test/harness/index.ts';
+import { RedisLimitStore, limitKeys } from '../../redis/redis-limit-store.ts';
+import { deletePrefix } from '../../testing/redis-dump.ts';
+import type { OriginLimitsConfig } from './limits-config.ts';
+import { OriginLimiter } from './origin-limiter.ts';
+
+let redis: RedisHandle;
+let conn: Redis;
+const prefixes: string[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  conn = new Redis(redis.url);
+});
+
+afterAll(async () => {
+  for (const prefix of prefixes) await deletePrefix(conn, prefix);
+  conn?.disconnect();
+  await redis?.stop();
+});
+
+const url = 'http://127.0.0.1:8080/x';
+const origin = 'http://127.0.0.1:8080';
+
+function setup(config: OriginLimitsConfig) {
+  const prefix = `courier-test-${randomUUID()}`;
+  prefixes.push(prefix);
+  const store = new RedisLimitStore(conn, prefix);
+  const released: string[] = [];
+  const limiter = new OriginLimiter(store, config, 'w1', undefined, (o) => released.push(o));
+  onTestFinished(() => limiter.close());
+  const leasesInRedis = () => conn.zcard(limitKeys(prefix, origin).leases);
+  return { limiter, store, released, leasesInRedis };
+}
+
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met before the watchdog');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('OriginLimiter lease reuse', () => {
+  it('hands a released slot to the next job for the origin without giving it back', async () => {
+    const { limiter, released, leasesInRedis } = setup({ default: { concurrency: 3 }, leaseLingerMs: 60_000 });
+    const first = await limiter.acquire(url);
+    if (!first.ok || !first.lease) throw new Error('expected a lease');
+    await limiter.release(first.lease);
+    expect(limiter.lingering).toBe(1);
+    expect(await leasesInRedis()).toBe(1);
+    const second = await limiter.acquire(url);
+    expect(second).toEqual({ ok: true, lease: first.lease });
+    expect(await leasesInRedis()).toBe(1);
+    expect(released).toEqual([]);
+    await limiter.release(second.ok ? second.lease : null);
+    await limiter.close();
+    expect(await leasesInRedis()).toBe(0);
+    expect(released).toEqual([origin]);
+  });
+
+  it('gives a lingering slot back once its linger time is over', async () => {
+    const { limiter, released, leasesInRedis } = setup({ default: { concurrency: 3 }, leaseLingerMs: 20 });
+    const slot = await limiter.acquire(url);
+    if (!slot.ok) throw new Error('expected a lease');
+    await limiter.release(slot.lease);
+    await eventually(async () => (await leasesInRedis()) === 0);
+    expect(limiter.held).toBe(0);
+    expect(released).toEqual([origin]);
+  });
+
+  it('gives the last free slot back at once, and every slot of an origin that refused a job', async () => {
+    const { limiter, leasesInRedis } = setup({ default: { concurrency: 2 }, leaseLingerMs: 60_000 });
+    const a = await limiter.acquire(url);
+    const b = await limiter.acquire(url);
+    if (!a.ok || !b.ok) throw new Error('expected two leases');
+    // b took the last slot: nothing to spare, so it goes back for real.
+    await limiter.release(b.lease);
+    expect(await leasesInRedis()).toBe(1);
+    const c = await limiter.acquire(url);
+    expect(c.ok).toBe(true);
+    const refused = await limiter.acquire(url);
+    expect(refused).toMatchObject({ ok: false, reason: 'concurrency', origin });
+    // The origin is contended now: a, which had room to spare, goes back at once too.
+    await limiter.release(a.lease);
+    expect(limiter.lingering).toBe(0);
+    expect(await leasesInRedis()).toBe(1);
+    await limiter.release(c.ok ? c.lease : null);
+    expect(await leasesInRedis()).toBe(0);
+  });
+
+  it('never lingers with a rate limit or with leaseLingerMs 0', async () => {
+    for (const config of [{ default: { concurrency: 3, rps: 1000 }, leaseLingerMs: 60_000 }, { default: { concurrency: 3 }, leaseLingerMs: 0 }]) {
+      const { limiter, leasesInRedis } = setup(config);
+      const slot = await limiter.acquire(url);
+      if (!slot.ok) throw new Error('expected a lease');
+      await limiter.release(slot.lease);
+      expect(limiter.lingering).toBe(0);
+      expect(await leasesInRedis()).toBe(0);
+    }
+  });
+});
