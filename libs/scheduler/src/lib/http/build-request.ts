@@ -6,11 +6,6 @@ import { titleCase } from './title-case.ts';
 export const defaultUserAgent = 'Mozilla/5.0 (compatible; calamity-inc/Soup)';
 export const defaultAcceptEncoding = 'deflate, gzip';
 
-const defaultHeaders: ReadonlyArray<readonly [string, string]> = Object.freeze([
-  Object.freeze(['User-Agent', defaultUserAgent] as const),
-  Object.freeze(['Accept-Encoding', defaultAcceptEncoding] as const),
-]);
-
 /** Pluto's whitelist, plus `require_ecdhe`, which Pluto applies but forgets to whitelist (§1.2). */
 const knownOptions = new Set(['url', 'method', 'headers', 'body', 'prefer_ipv6', 'dont_reuse', 'dont_make_reusable', 'require_ecdhe']);
 
@@ -60,9 +55,17 @@ function warnUnknownOptions(options: Record<PropertyKey, unknown>): void {
   }
 }
 
+/** A fresh copy (callers may edit theirs); written out because it runs once per request. */
+function copyDefaultHeaders(): Array<[string, string]> {
+  return [
+    ['User-Agent', defaultUserAgent],
+    ['Accept-Encoding', defaultAcceptEncoding],
+  ];
+}
+
 /** User headers over the defaults: Title-Cased, replacing a default of the same name, else appended in order. */
 function buildHeaders(raw: unknown): Array<[string, string]> {
-  const headers: Array<[string, string]> = defaultHeaders.map(([n, v]) => [n, v]);
+  const headers = copyDefaultHeaders();
   if (raw === undefined || raw === null) return headers;
   if (!isTable(raw)) throw checkstringError('BAD_HEADER', 'table', raw);
   for (const key of Object.keys(raw)) {
@@ -137,7 +140,7 @@ export function buildRequest(first: unknown, second?: unknown): PlutoRequestSpec
   if (url.includes('\r') || url.includes('\n')) throw new CourierError('BAD_URL', "URL can't contain CR or LF");
   url = withoutUserinfo(url);
 
-  if (options === null) return { url, init: { method: 'GET', headers: defaultHeaders.map(([n, v]) => [n, v]), maxRedirects: 0 } };
+  if (options === null) return { url, init: { method: 'GET', headers: copyDefaultHeaders(), maxRedirects: 0 } };
 
   warnUnknownOptions(options);
   let method = readMethod(own(options, 'method'));
