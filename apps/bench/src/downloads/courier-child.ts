@@ -1,15 +1,16 @@
-import { fileURLToPath } from 'node:url';
 import type { CourierJob, FromCourierChild } from './protocol.ts';
-import { exited, nextMessage, spawnNodeEntry } from './processes.ts';
+import { exited, nextMessage, spawnCompiledEntry } from './processes.ts';
 
-const entry = fileURLToPath(new URL('./courier-download-main.ts', import.meta.url));
 const EXIT_GRACE_MS = 10_000;
 
 export type CourierMeasurement = Extract<FromCourierChild, { type: 'done' }>;
 
-/** One Courier `download()` in a fresh child process; throws what the child reported if it failed. */
-export async function courierDownload(job: CourierJob, timeoutMs: number): Promise<CourierMeasurement> {
-  const child = spawnNodeEntry(entry, [JSON.stringify(job)]);
+/**
+ * One Courier `download()` in a fresh child process running `bundle` (the compiled
+ * courier-download-main.ts, see child-bundle.ts); throws what the child reported if it failed.
+ */
+export async function courierDownload(bundle: string, job: CourierJob, timeoutMs: number): Promise<CourierMeasurement> {
+  const child = spawnCompiledEntry(bundle, [JSON.stringify(job)]);
   try {
     const answer = await nextMessage<FromCourierChild>(child, 'courier download', timeoutMs);
     if (answer.type === 'failed') throw new Error(`courier download failed: ${answer.code}: ${answer.message}`);

@@ -1,6 +1,7 @@
-// Entry of the Courier side of the downloads suite (spawned per round by courier-child.ts): one
-// `download()` with the expected SHA-256, timed from the call to its resolution, then the
-// process's peak RSS. A child of its own so its RSS is the download's, not the bench's.
+// Entry of the Courier side of the downloads suite (bundled by child-bundle.ts, spawned per round
+// by courier-child.ts): one `download()` with the expected SHA-256, timed from the call to its
+// resolution, then the process's peak RSS. A child of its own so its RSS is the download's, not
+// the bench's.
 import { createClient, isCourierError } from '@courier/origin';
 import { download } from '@courier/download';
 import type { CourierJob, FromCourierChild } from './protocol.ts';

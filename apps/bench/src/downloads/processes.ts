@@ -38,6 +38,11 @@ export function spawnNodeEntry(entry: string, args: string[]): ChildProcess {
   });
 }
 
+/** A node process running a compiled JavaScript entry (no loader, no source conditions), with an IPC channel. */
+export function spawnCompiledEntry(entry: string, args: string[]): ChildProcess {
+  return spawnOnAllCores(process.execPath, [entry, ...args], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
 /** The first message `accept` takes, or an error if the child exits or `timeoutMs` passes first. */
 export function nextMessage<T>(child: ChildProcess, what: string, timeoutMs: number, accept: (m: T) => boolean = () => true): Promise<T> {
   return new Promise((resolve, reject) => {
