@@ -36,11 +36,11 @@ export const queueDefaults = {
     maxSaturatedDelayMs: 10_000,
     /**
      * A finished job's slot stays with its worker this long for the next job to the same origin
-     * (no Redis round trip), in milliseconds; only when the origin had slots to spare.
+     * (no Redis round trip), in milliseconds; only when no job was parked on the origin.
      */
     leaseLingerMs: 20,
     /** A slot kept that way is given back for real once this old, in milliseconds (parked jobs get their turn). */
-    leaseReuseMs: 1_000,
+    leaseReuseMs: 500,
   },
   /** Fleet state: heartbeat interval and TTL of a worker's hash, in milliseconds. */
   fleet: {

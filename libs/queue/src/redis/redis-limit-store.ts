@@ -32,7 +32,7 @@ export class RedisLimitStore implements LimitStore {
       if (outcome.kind === 'rate-limited') return { ok: false, reason: 'rate', retryInMs: outcome.retryInMs };
       return { ok: true, lease: null };
     }
-    const reply = await runScript(this.#redis, 'acquireSlot', [keys.leases, keys.rate], [token, limit.concurrency, leaseTtlMs, limit.rps, limit.burst]);
+    const reply = await runScript(this.#redis, 'acquireSlot', [keys.leases, keys.rate, this.#parkedKey(origin)], [token, limit.concurrency, leaseTtlMs, limit.rps, limit.burst]);
     const outcome = scriptOutcome('acquireSlot', reply);
     switch (outcome.kind) {
       case 'saturated':
@@ -40,7 +40,8 @@ export class RedisLimitStore implements LimitStore {
       case 'rate-limited':
         return { ok: false, reason: 'rate', retryInMs: outcome.retryInMs };
       default:
-        return { ok: true, lease: { origin, token, spare: Array.isArray(reply) ? Math.max(0, limit.concurrency - Number(reply[1])) : 0 } };
+        // Nobody parked on the origin: the worker may keep this lease for its next job there.
+        return { ok: true, lease: { origin, token, reusable: Array.isArray(reply) && Number(reply[1]) === 0 } };
     }
   }
 

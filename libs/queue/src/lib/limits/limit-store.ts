@@ -5,10 +5,10 @@ export interface Lease {
   origin: string;
   token: string;
   /**
-   * Slots of the origin still free right after this one was taken, when the store says (Redis).
-   * A worker keeps a lease for its next job to the origin only when there was room to spare.
+   * Set by a store that knows who waits for the origin (Redis: the jobs parked on it): true when
+   * nobody did as this lease was granted, so its worker may keep it for its next job there.
    */
-  spare?: number;
+  reusable?: boolean;
 }
 
 export type AcquireOutcome =

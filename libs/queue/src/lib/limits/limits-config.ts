@@ -35,7 +35,7 @@ export interface OriginLimitsConfig {
   /**
    * How long a slot given back by a finished job stays with this worker for its next job to the
    * same origin, in milliseconds (0 = give it back at once). Saves two Redis round trips per job
-   * to a busy origin; kept only when the origin had slots to spare when it was taken.
+   * to a busy origin; kept only when no job waited for the origin when the slot was taken.
    */
   leaseLingerMs?: number;
   /** Age past which a slot is given back rather than kept for another job, in milliseconds. */

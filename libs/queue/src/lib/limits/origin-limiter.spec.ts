@@ -38,7 +38,9 @@ function setup(config: OriginLimitsConfig) {
   const limiter = new OriginLimiter(store, config, 'w1', undefined, (o) => released.push(o));
   onTestFinished(() => limiter.close());
   const leasesInRedis = () => conn.zcard(limitKeys(prefix, origin).leases);
-  return { limiter, store, released, leasesInRedis };
+  // The store's own parked list (no queue given): what a release pops.
+  const parkedKey = `${prefix}:limits:${origin}:parked`;
+  return { limiter, store, released, leasesInRedis, parkedKey };
 }
 
 async function eventually(check: () => Promise<boolean>): Promise<void> {
@@ -77,19 +79,22 @@ describe('OriginLimiter lease reuse', () => {
     expect(released).toEqual([origin]);
   });
 
-  it('gives the last free slot back at once, and every slot of an origin that refused a job', async () => {
-    const { limiter, leasesInRedis } = setup({ default: { concurrency: 2 }, leaseLingerMs: 60_000 });
+  it('gives a slot back at once when jobs were parked on the origin, and every slot of an origin that refused a job', async () => {
+    const { limiter, released, leasesInRedis, parkedKey } = setup({ default: { concurrency: 2 }, leaseLingerMs: 60_000 });
     const a = await limiter.acquire(url);
+    await conn.rpush(parkedKey, 'job-1');
     const b = await limiter.acquire(url);
     if (!a.ok || !b.ok) throw new Error('expected two leases');
-    // b took the last slot: nothing to spare, so it goes back for real.
+    // A job waited for the origin when b was granted: b goes back for real (and pops that job).
     await limiter.release(b.lease);
+    expect(limiter.lingering).toBe(0);
     expect(await leasesInRedis()).toBe(1);
+    expect(released).toEqual([origin]);
     const c = await limiter.acquire(url);
     expect(c.ok).toBe(true);
     const refused = await limiter.acquire(url);
     expect(refused).toMatchObject({ ok: false, reason: 'concurrency', origin });
-    // The origin is contended now: a, which had room to spare, goes back at once too.
+    // The origin refused a job here: a, granted while nobody waited, goes back at once too.
     await limiter.release(a.lease);
     expect(limiter.lingering).toBe(0);
     expect(await leasesInRedis()).toBe(1);

@@ -20,8 +20,8 @@ interface HeldLease extends Lease {
  *
  * A slot given back by a finished job lingers with the worker for `leaseLingerMs`: the next job to
  * the same origin takes it without a round trip to the store (acquire and release are two Lua
- * calls per job otherwise). It only lingers when the origin had slots to spare when it was taken,
- * no job of this worker was refused by the origin since, the origin has no rate limit (every
+ * calls per job otherwise). It only lingers when no job was parked on the origin when the lease
+ * was granted, no job of this worker was refused by the origin since, the origin has no rate limit (every
  * request needs a token), and the lease is younger than `leaseReuseMs` — so a job parked on a
  * busy origin waits for a slot at most that much longer. The lease stays held in the store (and
  * renewed) the whole time: the fleet-wide limit is never exceeded.
@@ -108,7 +108,7 @@ export class OriginLimiter {
 
   #mayLinger(lease: HeldLease): boolean {
     const { leaseLingerMs, leaseReuseMs } = this.#resolver.settings;
-    if (this.#closed || leaseLingerMs <= 0 || !this.#held.has(lease) || !((lease.spare ?? 0) > 0)) return false;
+    if (this.#closed || leaseLingerMs <= 0 || !this.#held.has(lease) || lease.reusable !== true) return false;
     const now = performance.now();
     if (now - lease.grantedAt >= leaseReuseMs || this.#resolver.resolve(lease.origin).rps > 0) return false;
     const contendedUntil = this.#contended.get(lease.origin);

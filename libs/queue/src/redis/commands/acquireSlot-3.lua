@@ -6,6 +6,7 @@
   Input:
     KEYS[1] leases key: sorted set, member = lease token, score = expiry (epoch milliseconds)
     KEYS[2] rate key: the GCRA theoretical arrival time (epoch milliseconds)
+    KEYS[3] parked key: list of ids of jobs parked on the origin (only its length is read)
 
     ARGV[1] lease token (unique per acquisition; proves ownership on renew and release)
     ARGV[2] concurrency limit, slots (0 = no limit: no lease is taken)
@@ -14,7 +15,8 @@
     ARGV[5] burst, requests (>= 1)
 
   Output: { code, value }
-    {  1, n }   acquired; n leases held now, this one included (0 when ARGV[2] = 0: no lease taken)
+    {  1, n }   acquired; n jobs are parked on the origin (waiting for a slot), 0 when ARGV[2] = 0
+                (no lease taken). The worker keeps a lease for its next job only when nobody waits.
     { -1, n }   concurrency limit reached: n leases held
     { -2, ms }  rate limit reached: retry in ms milliseconds
     { -4, 0 }   bad arguments
@@ -36,11 +38,10 @@ if not concurrency or not ttl or not rps or not burst or concurrency < 0 or ttl 
 end
 
 local now = redisNowMs()
-local held = 0
 
 if concurrency > 0 then
   redis.call('ZREMRANGEBYSCORE', leasesKey, '-inf', now)
-  held = redis.call('ZCARD', leasesKey)
+  local held = redis.call('ZCARD', leasesKey)
   if held >= concurrency then
     return { -1, held }
   end
@@ -56,6 +57,6 @@ end
 if concurrency > 0 then
   redis.call('ZADD', leasesKey, now + ttl, token)
   extendLeaseKey(leasesKey)
-  return { 1, held + 1 }
+  return { 1, redis.call('LLEN', KEYS[3]) }
 end
 return { 1, 0 }
