@@ -41,8 +41,9 @@ function httpOverTransport(transport: PlutoTransport): PlutoHttp {
       throw new CourierError('BAD_OPTION', `http.client: the ${transport.kind} transport has no local client (its requests run on the workers)`);
     },
     request(first: unknown, second?: unknown): Operation<PlutoResult> {
-      const spec = buildRequest(first, second);
-      return new Operation(transport.request(spec));
+      const op = new Operation<PlutoResult>();
+      void transport.request(buildRequest(first, second), op);
+      return op;
     },
     hasconnection(remote: string | URL): boolean {
       if (typeof remote !== 'string' && !(remote instanceof URL)) {

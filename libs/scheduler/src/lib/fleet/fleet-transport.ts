@@ -6,7 +6,8 @@ import type { PlutoResult } from '../http/types.ts';
 import { FleetMirror } from './fleet-mirror.ts';
 import { fleetTransportDefaults, type FleetTransportOptions } from './fleet-options.ts';
 import { requestJobFor } from './request-job.ts';
-import { failureTuple, isStatusFailure, statusOnlyTuple, successTuple } from './result-tuple.ts';
+import type { Operation } from '../operation.ts';
+import { failureTuple, inlineSuccessTuple, isStatusFailure, statusOnlyTuple, successTuple } from './result-tuple.ts';
 import type { PlutoTransport } from './transport.ts';
 
 /** Counters, for tests and the benchmark. */
@@ -62,6 +63,9 @@ interface Waiter extends Queued {
 
 const finishedStates = new Set<JobRecord['state']>(['completed', 'failed', 'cancelled']);
 
+/** URLs whose origin is remembered at most (then the memo starts over). */
+const ORIGIN_CACHE_LIMIT = 1024;
+
 /** Rechecks started per tick at most, so a stalled event stream does not turn into a flood of reads. */
 const MAX_RECHECKS_PER_TICK = 200;
 
@@ -99,6 +103,7 @@ class Transport implements FleetTransport {
   #lastAsked = 0;
   #reading: Promise<void> | null = null;
   #recheckTimer: NodeJS.Timeout | null = null;
+  readonly #origins = new Map<string, string>();
 
   constructor(options: FleetTransportOptions) {
     if (options?.queue === undefined && (typeof options?.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl))) {
@@ -169,8 +174,12 @@ class Transport implements FleetTransport {
 
   // ---- requests ----
 
-  request(spec: PlutoRequestSpec): Promise<PlutoResult> {
-    if (this.#closing) return Promise.resolve([null, plutoReasons.CLIENT_CLOSED]);
+  request(spec: PlutoRequestSpec, op?: Operation<PlutoResult>): Promise<PlutoResult> {
+    if (this.#closing) {
+      const closed: PlutoResult = [null, plutoReasons.CLIENT_CLOSED];
+      op?.resolve(closed);
+      return Promise.resolve(closed);
+    }
     const job = requestJobFor(spec);
     let settle!: (result: PlutoResult) => void;
     const answer = new Promise<PlutoResult>((resolve) => {
@@ -182,6 +191,7 @@ class Transport implements FleetTransport {
       resolve: (result) => {
         this.#outstanding.delete(answer);
         this.#stats.settled++;
+        op?.resolve(result);
         settle(result);
       },
     });
@@ -281,9 +291,23 @@ class Transport implements FleetTransport {
     }
     // Before the coroutine resumes: it may ask `hasconnection` at once, before the worker's next heartbeat.
     if (waiter.job.dontMakeReusable !== true && !saysClose(result.headers)) {
-      this.#mirror.noteReusable(result.workerId, originIdOf(new URL(waiter.job.url), undefined).origin);
+      this.#mirror.noteReusable(result.workerId, this.#originOf(waiter.job.url));
     }
-    void successTuple(result, this.#resultsDir).then(waiter.resolve);
+    // A small plain body is the usual answer: its tuple needs no file read or decoding, no promise turn.
+    const tuple = inlineSuccessTuple(result);
+    if (tuple) waiter.resolve(tuple);
+    else void successTuple(result, this.#resultsDir).then(waiter.resolve);
+  }
+
+  /** `scheme://host:port` of a job's URL; scripts ask the same few URLs again and again, so it is remembered (bounded). */
+  #originOf(url: string): string {
+    let origin = this.#origins.get(url);
+    if (origin === undefined) {
+      origin = originIdOf(new URL(url), undefined).origin;
+      if (this.#origins.size >= ORIGIN_CACHE_LIMIT) this.#origins.clear();
+      this.#origins.set(url, origin);
+    }
+    return origin;
   }
 
   #settleFailed(id: string, waiter: Waiter, error: JobError): void {

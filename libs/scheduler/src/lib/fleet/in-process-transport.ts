@@ -13,7 +13,7 @@ export function createInProcessTransport(client: Client): InProcessTransport {
   return {
     kind: 'in-process',
     client,
-    request: (spec) => executeRequest(client, spec),
+    request: (spec, op) => executeRequest(client, spec, op),
     hasConnection: (remote) => client.hasConnection(remote),
     closeConnections: () => client.closeConnections(),
     close: () => client.destroy(),

@@ -68,6 +68,19 @@ export function isStatusFailure(error: JobError): error is JobError & { status: 
 }
 
 /**
+ * `successTuple` without a promise, for the usual result: the body inline and not encoded.
+ * Null when the result needs a file read or decoding.
+ */
+export function inlineSuccessTuple(result: RequestResult): PlutoResult | null {
+  if (result.bodyFile !== undefined) return null;
+  const headers: PlutoHeaders = plutoHeaders(result.headers);
+  const body = Buffer.from(result.bodyBase64 ?? '', 'base64');
+  const encoding = headers['Content-Encoding']?.trim().toLowerCase();
+  if ((encoding === 'gzip' || encoding === 'deflate') && body.length > 0) return null;
+  return [body.toString('utf8'), result.status, headers, result.statusText];
+}
+
+/**
  * A completed request job as Pluto's tuple, built as the in-process path builds it: Title-Cased
  * headers joined with ", ", no `Transfer-Encoding`, gzip/deflate decoded (and `Content-Encoding`
  * dropped, `Content-Length` the decoded size), the body as UTF-8 text.

@@ -1,4 +1,5 @@
 import type { PlutoRequestSpec } from '../http/build-request.ts';
+import type { Operation } from '../operation.ts';
 import type { PlutoResult } from '../http/types.ts';
 
 /**
@@ -9,8 +10,11 @@ import type { PlutoResult } from '../http/types.ts';
  */
 export interface PlutoTransport {
   readonly kind: 'in-process' | 'fleet';
-  /** Runs a built request; resolves with Pluto's tuple (`[null, reason]` on failure), never rejects. */
-  request(spec: PlutoRequestSpec): Promise<PlutoResult>;
+  /**
+   * Runs a built request; resolves with Pluto's tuple (`[null, reason]` on failure), never rejects.
+   * Given `op`, it must settle `op` with the same tuple directly (the facade's hot path relies on it).
+   */
+  request(spec: PlutoRequestSpec, op?: Operation<PlutoResult>): Promise<PlutoResult>;
   /**
    * Pluto's `hasconnection`: a reusable socket, idle or busy, exists for the remote's scheme,
    * host and port. Synchronous. Throws a `CourierError` (`BAD_URL`, `UNSUPPORTED_SCHEME`) for a
