@@ -61,6 +61,8 @@ export interface AttemptJob {
   reportProgress(progress: JobProgress): void;
 }
 
+const NO_SLOT = Object.freeze({ ok: true as const, lease: null });
+
 function stopped(job: AttemptJob): AttemptOutcome | null {
   switch (job.control.stopReason) {
     case 'shutdown':
@@ -75,7 +77,8 @@ function stopped(job: AttemptJob): AttemptOutcome | null {
 export async function runAttempt(job: AttemptJob, deps: AttemptDeps): Promise<AttemptOutcome> {
   const early = stopped(job);
   if (early) return early;
-  const slot = await deps.limiter.acquire(job.data.input.url);
+  // No limit anywhere (a common setup): no promise turn for the slot either.
+  const slot = deps.limiter.unlimited ? NO_SLOT : await deps.limiter.acquire(job.data.input.url);
   if (!slot.ok) return { type: 'deferred', delayMs: deps.limiter.saturatedDelay(slot, job.deferrals), origin: slot.origin, reason: slot.reason };
   try {
     let input = job.data.input;
@@ -102,6 +105,6 @@ export async function runAttempt(job: AttemptJob, deps: AttemptDeps): Promise<At
     const plan = retryPlan(error, job.attempt, deps.retry);
     return { type: 'failed', error: toJobError(error), retryDelayMs: plan.retry ? plan.delayMs : null };
   } finally {
-    await deps.limiter.release(slot.lease);
+    if (slot.lease) await deps.limiter.release(slot.lease);
   }
 }

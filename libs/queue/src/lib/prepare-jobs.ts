@@ -97,12 +97,13 @@ export interface StoredJobData {
   payloadHash?: string;
   /** Keyed jobs only. Random per enqueue call: tells "I created it" from "it was there" after an add. */
   token?: string;
-  /** Credentials were split off into the secrets store. */
-  secrets: boolean;
+  /** Credentials were split off into the secrets store (absent when none were: a smaller record). */
+  secrets?: true;
 }
 
 /** The stored data of a prepared job: the conflict-detection fields only when it is keyed. */
 export function storedJobData(p: PreparedJob, token: string): StoredJobData {
-  if (!p.keyed) return { input: p.stored, secrets: p.secrets !== null };
-  return { input: p.stored, payloadHash: p.payloadHash!, token, secrets: p.secrets !== null };
+  const data: StoredJobData = p.keyed ? { input: p.stored, payloadHash: p.payloadHash!, token } : { input: p.stored };
+  if (p.secrets !== null) data.secrets = true;
+  return data;
 }

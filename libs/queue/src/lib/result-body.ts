@@ -24,7 +24,7 @@ export interface StoredBody {
 
 /** File name of a job's body under the results directory (job ids are safe file names). */
 export function bodyFileName(jobId: string): string {
-  if (!/^[A-Za-z0-9-]+$/.test(jobId)) throw new CourierError('BAD_PATH', `job id ${JSON.stringify(jobId)} is not a safe file name`);
+  if (!/^[A-Za-z0-9_-]+$/.test(jobId)) throw new CourierError('BAD_PATH', `job id ${JSON.stringify(jobId)} is not a safe file name`);
   return `${jobId}.body`;
 }
 

@@ -73,6 +73,11 @@ export class OriginLimiter {
     return Math.round(backoff + Math.random() * saturatedDelayMs);
   }
 
+  /** True when no origin can have a limit: `acquire` would always grant without a lease. */
+  get unlimited(): boolean {
+    return this.#resolver.unlimited;
+  }
+
   async acquire(url: string): Promise<{ ok: true; lease: Lease | null } | Refusal> {
     // No limit anywhere: not even the URL needs parsing.
     if (this.#resolver.unlimited) return NO_LEASE;
