@@ -17,3 +17,14 @@ export async function processCpuMicros(pid: number): Promise<number | null> {
     return null;
   }
 }
+
+/** Read and write system calls of another process so far (/proc/<pid>/io), or null where it can't be read. */
+export async function processSyscalls(pid: number): Promise<{ reads: number; writes: number } | null> {
+  try {
+    const io = await readFile(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? Number.NaN);
+    return { reads: field('syscr'), writes: field('syscw') };
+  } catch {
+    return null;
+  }
+}

@@ -23,3 +23,17 @@ export function commandDelta(before: CommandStats, after: CommandStats): Command
   }
   return delta;
 }
+
+/** Redis's own I/O counters (`INFO stats`): socket reads and writes it served, bytes in and out. */
+export interface RedisIo {
+  reads: number;
+  writes: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export async function redisIo(redis: Redis): Promise<RedisIo> {
+  const info = await redis.info('stats');
+  const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return { reads: field('total_reads_processed'), writes: field('total_writes_processed'), bytesIn: field('total_net_input_bytes'), bytesOut: field('total_net_output_bytes') };
+}

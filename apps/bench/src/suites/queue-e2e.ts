@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestJob } from '@courier/queue';
 import { Redis } from 'ioredis';
-import { processCpuMicros } from '../queue-e2e/process-cpu.ts';
+import { processCpuMicros, processSyscalls } from '../queue-e2e/process-cpu.ts';
 import { componentTimes, inclusiveTimes, type CpuProfile, type FrameMatcher } from '../queue-e2e/profile-groups.ts';
-import { commandDelta, commandStats, type CommandStats } from '../queue-e2e/redis-commands.ts';
+import { commandDelta, commandStats, redisIo, type CommandStats, type RedisIo } from '../queue-e2e/redis-commands.ts';
 import { BATCH, courierBenchQueue, plainBenchQueue, type BenchQueue } from '../queue-e2e/queues.ts';
 import { startBenchRedis } from '../queue-e2e/redis-server.ts';
 import { profiled } from '../queue-e2e/self-profile.ts';
@@ -51,6 +51,12 @@ interface Figures {
   producerCpuPerJob: number[];
   sockets: number[];
   redisCallsPerJob: number[];
+  /** The worker process's read and write system calls per job (socket reads and writes, mostly). */
+  workerReadsPerJob: number[];
+  workerWritesPerJob: number[];
+  /** Redis's socket reads per job and bytes in + out per job (`INFO stats`). */
+  redisReadsPerJob: number[];
+  redisBytesPerJob: number[];
   /** Redis commands during the drains of every round, summed, and the jobs they ran. */
   commands: CommandStats;
   jobs: number;
@@ -67,7 +73,13 @@ const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleS
 const range = (xs: number[]): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
 const ratio = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
 
-async function startSystem(system: System, redisUrl: string, targetUrl: string, concurrency: number, resultsDir: string, runId: string, spread: boolean): Promise<Running> {
+/** Where a Courier worker writes results, and its client's per-origin policy file (`COURIER_CONFIG`). */
+interface CourierFiles {
+  resultsDir: string;
+  policyFile: string;
+}
+
+async function startSystem(system: System, redisUrl: string, targetUrl: string, concurrency: number, files: CourierFiles, runId: string, spread: boolean): Promise<Running> {
   const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}`;
   const env: Record<string, string> = {
     REDIS_URL: redisUrl,
@@ -81,7 +93,8 @@ async function startSystem(system: System, redisUrl: string, targetUrl: string, 
       COURIER_WORKER_ID: `bench-${name}`,
       COURIER_ALLOW_DESTINATIONS: 'loopback',
       COURIER_ORIGIN_CONCURRENCY: String(system.originConcurrency ?? 0),
-      COURIER_RESULTS_DIR: resultsDir,
+      COURIER_RESULTS_DIR: files.resultsDir,
+      COURIER_CONFIG: files.policyFile,
       LOG_LEVEL: 'warn',
     });
     const job: RequestJob = { kind: 'request', url: targetUrl, method: 'GET' };
@@ -91,7 +104,7 @@ async function startSystem(system: System, redisUrl: string, targetUrl: string, 
   }
   try {
     const worker = await startWorkerChild(system.kind, env, spread);
-    return { system, queue, worker, figures: { jobsPerSec: [], enqueuePerSec: [], workerCpuPerJob: [], redisCpuPerJob: [], producerCpuPerJob: [], sockets: [], redisCallsPerJob: [], commands: new Map(), jobs: 0 } };
+    return { system, queue, worker, figures: { jobsPerSec: [], enqueuePerSec: [], workerCpuPerJob: [], redisCpuPerJob: [], producerCpuPerJob: [], sockets: [], redisCallsPerJob: [], workerReadsPerJob: [], workerWritesPerJob: [], redisReadsPerJob: [], redisBytesPerJob: [], commands: new Map(), jobs: 0 } };
   } catch (error) {
     await queue.close();
     throw error;
@@ -106,6 +119,9 @@ interface RoundResult {
   redisCpu: number | null;
   sockets: number;
   commands: CommandStats;
+  /** The worker's read and write system calls during the drain; null where /proc/<pid>/io can't be read. */
+  workerSyscalls: { reads: number; writes: number } | null;
+  redisIo: RedisIo;
 }
 
 /** One round: fill the paused queue with `jobs`, release it, wait for every job to complete, clean up. */
@@ -114,9 +130,9 @@ async function round(r: Running, target: TargetProcess, redis: { pid: number | n
   const fillMs = await r.queue.fill(jobs);
   const producer = process.cpuUsage(producerBefore);
   const redisCpu = (): Promise<number | null> => (redis.pid === null ? Promise.resolve(null) : processCpuMicros(redis.pid));
-  const [workerBefore, redisBefore, targetBefore, commandsBefore] = await Promise.all([r.worker.cpuMicros(), redisCpu(), target.stats(), commandStats(redis.stats)]);
+  const [workerBefore, redisBefore, targetBefore, commandsBefore, syscallsBefore, ioBefore] = await Promise.all([r.worker.cpuMicros(), redisCpu(), target.stats(), commandStats(redis.stats), processSyscalls(r.worker.pid), redisIo(redis.stats)]);
   const drainMs = await r.queue.drain(jobs);
-  const [workerAfter, redisAfter, targetAfter, commandsAfter] = await Promise.all([r.worker.cpuMicros(), redisCpu(), target.stats(), commandStats(redis.stats)]);
+  const [workerAfter, redisAfter, targetAfter, commandsAfter, syscallsAfter, ioAfter] = await Promise.all([r.worker.cpuMicros(), redisCpu(), target.stats(), commandStats(redis.stats), processSyscalls(r.worker.pid), redisIo(redis.stats)]);
   await r.queue.reset();
   return {
     fillMs,
@@ -126,6 +142,8 @@ async function round(r: Running, target: TargetProcess, redis: { pid: number | n
     redisCpu: redisBefore === null || redisAfter === null ? null : redisAfter - redisBefore,
     sockets: targetAfter.connections - targetBefore.connections,
     commands: commandDelta(commandsBefore, commandsAfter),
+    redisIo: { reads: ioAfter.reads - ioBefore.reads, writes: ioAfter.writes - ioBefore.writes, bytesIn: ioAfter.bytesIn - ioBefore.bytesIn, bytesOut: ioAfter.bytesOut - ioBefore.bytesOut },
+    workerSyscalls: syscallsBefore && syscallsAfter ? { reads: syscallsAfter.reads - syscallsBefore.reads, writes: syscallsAfter.writes - syscallsBefore.writes } : null,
   };
 }
 
@@ -145,6 +163,12 @@ function record(ctx: BenchContext, r: Running, m: RoundResult, jobs: number): vo
   }
   f.jobs += jobs;
   f.redisCallsPerJob.push(calls / jobs);
+  f.redisReadsPerJob.push(m.redisIo.reads / jobs);
+  f.redisBytesPerJob.push((m.redisIo.bytesIn + m.redisIo.bytesOut) / jobs);
+  if (m.workerSyscalls) {
+    f.workerReadsPerJob.push(m.workerSyscalls.reads / jobs);
+    f.workerWritesPerJob.push(m.workerSyscalls.writes / jobs);
+  }
   ctx.log(
     `${r.system.label.padEnd(32)} ${fmt(f.jobsPerSec.at(-1)!).padStart(6)} jobs/s (enqueue ${fmt(f.enqueuePerSec.at(-1)!)}/s; ` +
       `worker ${fmt(f.workerCpuPerJob.at(-1)!)} µs CPU/job, Redis ${m.redisCpu === null ? '–' : fmt(m.redisCpu / jobs)} µs/job)`,
@@ -315,6 +339,9 @@ function runRows(running: Running[]): BenchRow[] {
         '× plain by worker CPU': ratio(byCpu),
         'Redis CPU µs/job': f.redisCpuPerJob.length > 0 ? fmt(median(f.redisCpuPerJob)) : '–',
         'Redis calls/job': median(f.redisCallsPerJob).toFixed(1),
+        'Redis reads/job': median(f.redisReadsPerJob).toFixed(2),
+        'Redis bytes/job': fmt(median(f.redisBytesPerJob)),
+        'worker reads/writes per job': f.workerWritesPerJob.length > 0 ? `${median(f.workerReadsPerJob).toFixed(1)} / ${median(f.workerWritesPerJob).toFixed(1)}` : '–',
         'sockets opened': String(Math.max(...f.sockets)),
       },
       series: { workerCpuPerJob: f.workerCpuPerJob },
@@ -350,7 +377,9 @@ export const queueE2eSuite: Suite = {
     'all with concurrency `BENCH_INFLIGHT`. With `BENCH_PIN` the target runs on core 1 and the bench process (the',
     'producer) on core 0; Redis and the workers get every core (`taskset`), as they would in a deployment:',
     `- *${LIMIT_ON}*: \`apps/worker\`'s \`startWorkerProcess\` configured from the environment as \`npm run worker\``,
-    '  is (destination policy allowing loopback, results dir, pino at `warn`), the fleet-wide per-origin limit set to',
+    '  is (destination policy allowing loopback, results dir, pino at `warn`, and a `COURIER_CONFIG` policy file giving',
+    '  the client `connections: BENCH_INFLIGHT` per origin — the HTTP concurrency undici\'s global dispatcher has; the',
+    '  default is 16), the fleet-wide per-origin limit set to',
     '  the concurrency, so it never holds a job back but its Lua acquire/release scripts run for every job;',
     `- *${LIMIT_OFF}*: the same with \`COURIER_ORIGIN_CONCURRENCY=0\` (no limit, no scripts);`,
     `- *${PLAIN}*: a BullMQ \`Worker\` whose processor calls \`undici.request\` (global dispatcher, defaults),`,
@@ -363,7 +392,11 @@ export const queueE2eSuite: Suite = {
     'worker process\'s CPU time (`process.cpuUsage`) per job, `Redis CPU µs/job` redis-server\'s (/proc), `sockets',
     'opened` the most TCP connections the target accepted in one round, `Redis calls/job` the commands Redis served',
     'during the drain (`INFO commandstats`; BullMQ\'s and Courier\'s Lua scripts are all `evalsha`; the bench\'s',
-    'completion polling is the `zcard`s). The enqueue table times the fills.',
+    'completion polling is the `zcard`s), `worker reads/writes per job` the worker\'s read and write system calls',
+    '(/proc/<pid>/io: socket reads and writes to Redis and the target; each write on loopback also costs the',
+    'kernel\'s TCP work in the worker\'s CPU time), `Redis reads/job` and `Redis bytes/job` what Redis read from its',
+    'sockets and the bytes in and out (`INFO stats`: fewer commands per read cost Redis more CPU per command).',
+    'The enqueue table times the fills.',
     'Then one more round of each system runs under V8\'s sampling profiler (250 µs): the producer profiled in the',
     'bench process during the fill, the worker in its process during the drain (main thread only). Every sample is',
     'charged to the nearest frame on its stack that belongs to a component (a package, or a libs/queue file by its',
@@ -398,11 +431,17 @@ export const queueE2eSuite: Suite = {
       cleanups.push(() => statsConnection.quit());
       const resultsDir = await mkdtemp(join(tmpdir(), 'courier-bench-results-'));
       cleanups.push(() => rm(resultsDir, { recursive: true, force: true }));
+      // The same HTTP concurrency on both sides: undici's global dispatcher opens a socket per
+      // request in flight, Courier's client at most `connections` per origin (16 by default).
+      const configDir = await mkdtemp(join(tmpdir(), 'courier-bench-config-'));
+      cleanups.push(() => rm(configDir, { recursive: true, force: true }));
+      const policyFile = join(configDir, 'origin-policy.json');
+      await writeFile(policyFile, JSON.stringify({ policy: { connections: settings.inFlight } }));
       const targetUrl = `http://127.0.0.1:${target.ports[0]!}/bytes/${BODY_BYTES}`;
       const runId = randomUUID().slice(0, 8);
       const running: Running[] = [];
       for (const system of wanted) {
-        const r = await startSystem(system, redis.url, targetUrl, settings.inFlight, resultsDir, runId, spread);
+        const r = await startSystem(system, redis.url, targetUrl, settings.inFlight, { resultsDir, policyFile }, runId, spread);
         cleanups.push(() => r.queue.close());
         cleanups.push(() => r.worker.stop());
         running.push(r);
