@@ -74,9 +74,19 @@ function stopped(job: AttemptJob): AttemptOutcome | null {
   }
 }
 
+/**
+ * The stored data was validated by the producer (the job schema) and is not parsed again here:
+ * only its shape is checked, so a record written by something else fails as BAD_JOB.
+ */
+function malformed(data: StoredJobData | undefined): boolean {
+  const input = data?.input as { kind?: unknown; url?: unknown } | undefined;
+  return typeof input !== 'object' || input === null || typeof input.kind !== 'string' || typeof input.url !== 'string';
+}
+
 export async function runAttempt(job: AttemptJob, deps: AttemptDeps): Promise<AttemptOutcome> {
   const early = stopped(job);
   if (early) return early;
+  if (malformed(job.data)) return { type: 'failed', error: { code: 'BAD_JOB', message: 'the stored job has no input kind and URL (not written by @courier/queue?)' }, retryDelayMs: null };
   // No limit anywhere (a common setup): no promise turn for the slot either.
   const slot = deps.limiter.unlimited ? NO_SLOT : await deps.limiter.acquire(job.data.input.url);
   if (!slot.ok) return { type: 'deferred', delayMs: deps.limiter.saturatedDelay(slot, job.deferrals), origin: slot.origin, reason: slot.reason };

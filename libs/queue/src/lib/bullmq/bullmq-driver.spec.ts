@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startRedis, type RedisHandle } from '../../../../../test/harness/index.ts';
@@ -49,5 +50,31 @@ describe('BullMQ driver: Redis away', () => {
       }
     }
     expect((await driver.get(after.id))?.state).toBe('waiting');
+  });
+});
+
+describe('BullMQ driver: a record it did not write', () => {
+  it('fails a job whose data has no input kind and URL as BAD_JOB, without retrying it, and keeps working', async () => {
+    const prefix = `courier-test-${randomUUID()}`;
+    onTestFinished(() => deletePrefix(admin, prefix));
+    const driver = await BullmqDriver.create({ redisUrl: redis.url, prefix });
+    onTestFinished(() => driver.close());
+    const handled: string[] = [];
+    const worker = driver.startWorker(
+      async (job) => {
+        handled.push(job.id);
+        return { kind: 'request', status: 204, statusText: 'No Content', headers: {}, url: job.input.url, redirects: [], timings: { startedAt: 0, headersMs: 0, totalMs: 0 }, bodyBytes: 0, workerId: 'w' };
+      },
+      { concurrency: 1, workerId: 'w', originLimits: { default: { concurrency: 0 } } },
+    );
+    onTestFinished(() => worker.close());
+    const raw = new Queue('jobs', { connection: admin, prefix });
+    onTestFinished(() => raw.close());
+    await raw.add('request', { input: { kind: 'request' } }, { jobId: 'not-ours', attempts: 3 });
+    const record = await driver.wait('not-ours', 20_000);
+    expect(record).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'BAD_JOB' } });
+    expect(handled).toEqual([]);
+    const [good] = await driver.enqueue([{ url: 'http://127.0.0.1:9/fine' }]);
+    expect((await driver.wait(good!.id, 20_000))?.state).toBe('completed');
   });
 });
