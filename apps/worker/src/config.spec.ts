@@ -13,7 +13,7 @@ function errorOf(env: Record<string, string>): string {
 describe('worker configuration', () => {
   it('has defaults for everything but REDIS_URL', () => {
     const config = loadWorkerConfig({});
-    expect(config).toMatchObject({ redisUrl: undefined, concurrency: 16, queuePrefix: 'courier', queueName: 'jobs', allowDestinations: [], originConcurrency: 32, logLevel: 'info' });
+    expect(config).toMatchObject({ redisUrl: undefined, concurrency: 16, queuePrefix: 'courier', queueName: 'jobs', allowDestinations: [], originConcurrency: 32, leaseLingerMs: 20, logLevel: 'info' });
   });
 
   it('reads every variable', () => {
@@ -24,6 +24,7 @@ describe('worker configuration', () => {
       COURIER_ALLOW_DESTINATIONS: 'loopback, 10.1.0.0/16,*.svc.cluster.local',
       COURIER_ORIGIN_CONCURRENCY: '2',
       COURIER_ORIGIN_LIMITS: '[{"match":"*.example.com","concurrency":4,"rps":10}]',
+      COURIER_LEASE_LINGER_MS: '0',
       LOG_LEVEL: 'warn',
     });
     expect(config).toMatchObject({
@@ -33,6 +34,7 @@ describe('worker configuration', () => {
       allowDestinations: ['loopback', '10.1.0.0/16', '*.svc.cluster.local'],
       originConcurrency: 2,
       originOverrides: [{ match: '*.example.com', concurrency: 4, rps: 10 }],
+      leaseLingerMs: 0,
       logLevel: 'warn',
     });
   });
@@ -47,5 +49,6 @@ describe('worker configuration', () => {
     expect(errorOf({ COURIER_ORIGIN_LIMITS: '{nope' })).toMatch(/^COURIER_ORIGIN_LIMITS: /);
     expect(errorOf({ COURIER_ORIGIN_LIMITS: '[{"match":"x","concurrency":-1}]' })).toMatch(/^COURIER_ORIGIN_LIMITS/);
     expect(errorOf({ COURIER_LEASE_TTL_MS: '2000', COURIER_LEASE_RENEW_MS: '1500' })).toMatch(/^COURIER_LEASE_RENEW_MS: /);
+    expect(errorOf({ COURIER_LEASE_LINGER_MS: '-1' })).toMatch(/^COURIER_LEASE_LINGER_MS: /);
   });
 });

@@ -36,6 +36,8 @@ export interface WorkerConfig {
   /** `COURIER_LEASE_TTL_MS` / `COURIER_LEASE_RENEW_MS`: fleet lease lifetime and renewal interval. */
   leaseTtlMs: number;
   leaseRenewMs: number;
+  /** `COURIER_LEASE_LINGER_MS`: how long a finished job's origin slot waits for this worker's next job to the origin (0 = give it back at once). */
+  leaseLingerMs: number;
   /** `COURIER_LOCK_DURATION_MS`, `COURIER_STALLED_INTERVAL_MS`, `COURIER_MAX_STALLED_COUNT`: BullMQ stalled-job recovery. */
   lockDurationMs: number;
   stalledIntervalMs: number;
@@ -104,6 +106,7 @@ const envSchema = z.object({
   ),
   COURIER_LEASE_TTL_MS: int(1_000, 3_600_000, queueDefaults.limits.leaseTtlMs),
   COURIER_LEASE_RENEW_MS: int(100, 1_800_000, queueDefaults.limits.leaseRenewMs),
+  COURIER_LEASE_LINGER_MS: int(0, 60_000, queueDefaults.limits.leaseLingerMs),
   COURIER_LOCK_DURATION_MS: int(1_000, 3_600_000, queueDefaults.worker.lockDurationMs),
   COURIER_STALLED_INTERVAL_MS: int(100, 3_600_000, queueDefaults.worker.stalledIntervalMs),
   COURIER_MAX_STALLED_COUNT: int(1, 100, queueDefaults.worker.maxStalledCount),
@@ -148,6 +151,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     originOverrides: e.COURIER_ORIGIN_LIMITS as OriginLimitOverride[],
     leaseTtlMs: e.COURIER_LEASE_TTL_MS,
     leaseRenewMs: e.COURIER_LEASE_RENEW_MS,
+    leaseLingerMs: e.COURIER_LEASE_LINGER_MS,
     lockDurationMs: e.COURIER_LOCK_DURATION_MS,
     stalledIntervalMs: e.COURIER_STALLED_INTERVAL_MS,
     maxStalledCount: e.COURIER_MAX_STALLED_COUNT,

@@ -68,6 +68,7 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
       origins: config.originOverrides,
       leaseTtlMs: config.leaseTtlMs,
       leaseRenewMs: config.leaseRenewMs,
+      leaseLingerMs: config.leaseLingerMs,
     },
     lockDurationMs: config.lockDurationMs,
     stalledIntervalMs: config.stalledIntervalMs,
