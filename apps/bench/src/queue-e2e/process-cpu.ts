@@ -8,11 +8,17 @@ const MICROS_PER_TICK = 10_000;
  * null where /proc is not there. Resolution: 10 ms, enough over rounds of seconds.
  */
 export async function processCpuMicros(pid: number): Promise<number | null> {
+  const split = await processCpuSplit(pid);
+  return split === null ? null : split.user + split.system;
+}
+
+/** User and system (kernel) CPU time of another process so far, in microseconds; null where /proc is not there. */
+export async function processCpuSplit(pid: number): Promise<{ user: number; system: number } | null> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) in parentheses: utime is the 12th, stime the 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * MICROS_PER_TICK;
+    return { user: Number(fields[11]) * MICROS_PER_TICK, system: Number(fields[12]) * MICROS_PER_TICK };
   } catch {
     return null;
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestJob } from '@courier/queue';
 import { Redis } from 'ioredis';
-import { processCpuMicros, processSyscalls } from '../queue-e2e/process-cpu.ts';
+import { processCpuMicros, processCpuSplit, processSyscalls } from '../queue-e2e/process-cpu.ts';
 import { componentTimes, inclusiveTimes, type CpuProfile, type FrameMatcher } from '../queue-e2e/profile-groups.ts';
 import { commandDelta, commandStats, redisIo, type CommandStats, type RedisIo } from '../queue-e2e/redis-commands.ts';
 import { BATCH, courierBenchQueue, plainBenchQueue, type BenchQueue } from '../queue-e2e/queues.ts';
@@ -54,6 +54,8 @@ interface Figures {
   /** The worker process's read and write system calls per job (socket reads and writes, mostly). */
   workerReadsPerJob: number[];
   workerWritesPerJob: number[];
+  /** The worker's kernel (system) CPU time per job, µs (/proc, 10 ms ticks): socket reads and writes, wake-ups. */
+  workerSysPerJob: number[];
   /** Redis's socket reads per job and bytes in + out per job (`INFO stats`). */
   redisReadsPerJob: number[];
   redisBytesPerJob: number[];
@@ -104,7 +106,7 @@ async function startSystem(system: System, redisUrl: string, targetUrl: string, 
   }
   try {
     const worker = await startWorkerChild(system.kind, env, spread);
-    return { system, queue, worker, figures: { jobsPerSec: [], enqueuePerSec: [], workerCpuPerJob: [], redisCpuPerJob: [], producerCpuPerJob: [], sockets: [], redisCallsPerJob: [], workerReadsPerJob: [], workerWritesPerJob: [], redisReadsPerJob: [], redisBytesPerJob: [], commands: new Map(), jobs: 0 } };
+    return { system, queue, worker, figures: { jobsPerSec: [], enqueuePerSec: [], workerCpuPerJob: [], redisCpuPerJob: [], producerCpuPerJob: [], sockets: [], redisCallsPerJob: [], workerReadsPerJob: [], workerWritesPerJob: [], workerSysPerJob: [], redisReadsPerJob: [], redisBytesPerJob: [], commands: new Map(), jobs: 0 } };
   } catch (error) {
     await queue.close();
     throw error;
@@ -122,6 +124,8 @@ interface RoundResult {
   /** The worker's read and write system calls during the drain; null where /proc/<pid>/io can't be read. */
   workerSyscalls: { reads: number; writes: number } | null;
   redisIo: RedisIo;
+  /** The worker's system CPU time during the drain, µs; null where /proc can't be read. */
+  workerSys: number | null;
 }
 
 /** One round: fill the paused queue with `jobs`, release it, wait for every job to complete, clean up. */
@@ -131,8 +135,10 @@ async function round(r: Running, target: TargetProcess, redis: { pid: number | n
   const producer = process.cpuUsage(producerBefore);
   const redisCpu = (): Promise<number | null> => (redis.pid === null ? Promise.resolve(null) : processCpuMicros(redis.pid));
   const [workerBefore, redisBefore, targetBefore, commandsBefore, syscallsBefore, ioBefore] = await Promise.all([r.worker.cpuMicros(), redisCpu(), target.stats(), commandStats(redis.stats), processSyscalls(r.worker.pid), redisIo(redis.stats)]);
+  const splitBefore = await processCpuSplit(r.worker.pid);
   const drainMs = await r.queue.drain(jobs);
   const [workerAfter, redisAfter, targetAfter, commandsAfter, syscallsAfter, ioAfter] = await Promise.all([r.worker.cpuMicros(), redisCpu(), target.stats(), commandStats(redis.stats), processSyscalls(r.worker.pid), redisIo(redis.stats)]);
+  const splitAfter = await processCpuSplit(r.worker.pid);
   await r.queue.reset();
   return {
     fillMs,
@@ -142,6 +148,7 @@ async function round(r: Running, target: TargetProcess, redis: { pid: number | n
     redisCpu: redisBefore === null || redisAfter === null ? null : redisAfter - redisBefore,
     sockets: targetAfter.connections - targetBefore.connections,
     commands: commandDelta(commandsBefore, commandsAfter),
+    workerSys: splitBefore && splitAfter ? splitAfter.system - splitBefore.system : null,
     redisIo: { reads: ioAfter.reads - ioBefore.reads, writes: ioAfter.writes - ioBefore.writes, bytesIn: ioAfter.bytesIn - ioBefore.bytesIn, bytesOut: ioAfter.bytesOut - ioBefore.bytesOut },
     workerSyscalls: syscallsBefore && syscallsAfter ? { reads: syscallsAfter.reads - syscallsBefore.reads, writes: syscallsAfter.writes - syscallsBefore.writes } : null,
   };
@@ -164,6 +171,7 @@ function record(ctx: BenchContext, r: Running, m: RoundResult, jobs: number): vo
   f.jobs += jobs;
   f.redisCallsPerJob.push(calls / jobs);
   f.redisReadsPerJob.push(m.redisIo.reads / jobs);
+  if (m.workerSys !== null) f.workerSysPerJob.push(m.workerSys / jobs);
   f.redisBytesPerJob.push((m.redisIo.bytesIn + m.redisIo.bytesOut) / jobs);
   if (m.workerSyscalls) {
     f.workerReadsPerJob.push(m.workerSyscalls.reads / jobs);
@@ -336,6 +344,7 @@ function runRows(running: Running[]): BenchRow[] {
         'min–max': range(f.jobsPerSec),
         '× plain': ratio(x),
         'worker CPU µs/job': fmt(median(f.workerCpuPerJob)),
+        'of it kernel': f.workerSysPerJob.length > 0 ? fmt(median(f.workerSysPerJob)) : '–',
         '× plain by worker CPU': ratio(byCpu),
         'Redis CPU µs/job': f.redisCpuPerJob.length > 0 ? fmt(median(f.redisCpuPerJob)) : '–',
         'Redis calls/job': median(f.redisCallsPerJob).toFixed(1),
@@ -389,7 +398,7 @@ export const queueE2eSuite: Suite = {
     '`removeOnComplete`/`removeOnFail`), the queue is resumed and the clock runs until BullMQ counts N completed',
     '(polled every 5 ms), then completed jobs are cleaned. Systems rotate order each round, after an unmeasured',
     'warm-up round each; figures are medians, `× plain` the median of per-round ratios. `worker CPU µs/job` is the',
-    'worker process\'s CPU time (`process.cpuUsage`) per job, `Redis CPU µs/job` redis-server\'s (/proc), `sockets',
+    'worker process\'s CPU time (`process.cpuUsage`) per job (`of it kernel`: its system time, /proc), `Redis CPU µs/job` redis-server\'s (/proc), `sockets',
     'opened` the most TCP connections the target accepted in one round, `Redis calls/job` the commands Redis served',
     'during the drain (`INFO commandstats`; BullMQ\'s and Courier\'s Lua scripts are all `evalsha`; the bench\'s',
     'completion polling is the `zcard`s), `worker reads/writes per job` the worker\'s read and write system calls',
