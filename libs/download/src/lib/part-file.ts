@@ -40,11 +40,12 @@ interface SlotUse {
  * `<target>.part` open for writing, with a SHA-256 that covers exactly the bytes handed to it.
  *
  * Chunks are copied into a small ring of fixed slots (`maxWritesInFlight` × `batchBytes`, pooled
- * for the process); a full slot goes to the shared writer thread (writer/writer-thread.ts), which
- * hashes it and writes it at its position from the same memory, beside the network work of the
- * main thread. The copy (a memcpy) lets the socket's buffer go at once. A slot is reused once it
- * is hashed and written; while none is free the caller waits (backpressure down to the socket),
- * so memory stays flat whatever the file size.
+ * for the process); a full slot goes to the sink (writer/), which hashes it and writes it at its
+ * position from the same memory: by default hashed on this thread and written in
+ * `writePieceBytes` pieces through the libuv pool, or, with `writerThread`, both on the shared
+ * writer thread. The copy (a memcpy) lets the socket's buffer go at once. A slot is reused once
+ * it is hashed and written; while none is free the caller waits (backpressure down to the
+ * socket), so memory stays flat whatever the file size.
  */
 export class PartFile {
   readonly path: string;
