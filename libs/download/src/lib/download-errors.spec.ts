@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, realpath, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { download } from '../index.ts';
@@ -136,6 +137,18 @@ describe('download: each failure has its own code and leaves no file at dst', ()
 
     await expect(failure).rejects.toMatchObject({ code: 'ABORTED' });
     expect(await listDir(root)).toEqual(['fw.bin.part', 'fw.bin.part.json']);
+  });
+
+  it('a refused connection → CONNECT_REFUSED, and no empty part is left behind', async () => {
+    const root = await tempDir();
+    // A port that was just free: nothing listens on it.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    await expect(download(client(), `http://127.0.0.1:${port}/fw.bin`, 'fw.bin', { root })).rejects.toMatchObject({ code: 'CONNECT_REFUSED' });
+    expect(await listDir(root)).toEqual([]);
   });
 
   it('bad options are BAD_OPTION, a bad URL is BAD_URL', async () => {

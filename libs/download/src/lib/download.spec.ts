@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { download, downloadWithProgress, type DownloadProgress } from '../index.ts';
 import { generatedBytes, serveGeneratedFile } from '../../../../test/download/support/generated-file.ts';
 import { client, fixture, listDir, sha256File, tempDir } from '../../../../test/download/support/setup.ts';
@@ -24,6 +24,28 @@ describe('download: stream, verify, place', () => {
     expect(reports.every((p) => p.rate >= 0)).toBe(true);
     expect(file.bodyResponses).toBe(1);
   });
+
+  it('a stalled transfer reports the bytes it holds, even within the progress interval', async () => {
+    const origin = await fixture();
+    const stallAt = MiB + 123;
+    let release!: () => void;
+    const file = serveGeneratedFile(origin, '/fw.bin', { size: 2 * MiB, holdAt: { offset: stallAt, release: new Promise((r) => (release = r)) } });
+    onTestFinished(() => release());
+    const root = await tempDir();
+    let reportedStall!: () => void;
+    const stallReported = new Promise<void>((r) => (reportedStall = r));
+
+    // An interval far longer than the test: only the forced report of a pause can show the stall.
+    const done = download(client(), file.url, 'fw.bin', {
+      root,
+      progressIntervalMs: 600_000,
+      onProgress: (p) => p.phase === 'fetching' && p.bytes === stallAt && reportedStall(),
+    });
+    await stallReported;
+    release();
+
+    expect((await done).bytes).toBe(2 * MiB);
+  }, 30_000);
 
   it('progress is also an async iterable that ends with the download', async () => {
     const origin = await fixture();

@@ -129,7 +129,13 @@ export async function fetchToFile(o: FetchToFileOptions): Promise<FetchOutcome> 
       // Data paused (or a second went by): note how much is safely on disk for a later process.
       if (drained || performance.now() - state.lastCheckpointAt >= CHECKPOINT_INTERVAL_MS) checkpoint(state, partPath, written);
       // When paused, report once the checkpoint is down: what a report shows survives a crash.
-      if (drained) void state.checkpoint.then(() => o.meter.update(written, state.total, 'fetching'));
+      // Forced: a throttled report would be dropped, and no later one comes while the data stalls.
+      if (drained) {
+        void state.checkpoint.then(() => {
+          o.meter.update(written, state.total, 'fetching');
+          o.meter.flush();
+        });
+      }
       else o.meter.update(written, state.total, 'fetching');
     };
     o.meter.update(part.size, state.total, 'fetching');
@@ -185,6 +191,10 @@ export async function fetchToFile(o: FetchToFileOptions): Promise<FetchOutcome> 
     part.onWritten = null;
     await state.checkpoint;
     if (outcome === 'discard') {
+      await part.discard();
+      await removeSidecar(partPath).catch(() => {});
+    } else if (outcome === 'keep' && part.size === 0) {
+      // Nothing to resume from (a refused connection, an error before the first byte): leave nothing behind.
       await part.discard();
       await removeSidecar(partPath).catch(() => {});
     } else if (outcome === 'keep') {
