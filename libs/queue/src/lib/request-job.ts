@@ -95,7 +95,7 @@ export async function runRequestJob(client: Client, job: RequestJobRun, options:
     statusText: res.statusText,
     headers: redactResponseHeaders(res.headers),
     url: res.url,
-    redirects: res.redirects.map((r) => ({ ...r })),
+    redirects: res.redirects.length === 0 ? [] : res.redirects.map((r) => ({ ...r })),
     timings: { startedAt: res.timings.startedAt, headersMs: toMicros(res.timings.headersMs), totalMs: toMicros(res.timings.totalMs ?? Date.now() - res.timings.startedAt) },
     ...body,
     workerId: options.workerId,

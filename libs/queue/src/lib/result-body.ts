@@ -78,21 +78,26 @@ function declaredLength(res: CourierResponse): number | null {
   return Number(value);
 }
 
-export async function storeBody(res: CourierResponse, jobId: string, resultsDir: string, inlineBodyBytes: number): Promise<StoredBody> {
-  const name = bodyFileName(jobId);
+function inlineBody(bytes: Buffer): StoredBody {
+  return { bodyBase64: bytes.toString('base64'), bodyBytes: bytes.length };
+}
+
+function asCourierError(error: unknown): never {
+  throw isCourierError(error) ? error : toCourierError(error);
+}
+
+export function storeBody(res: CourierResponse, jobId: string, resultsDir: string, inlineBodyBytes: number): Promise<StoredBody> {
   // A body declared small enough to inline is collected whole: `bytes()` gathers the chunks
   // without the Readable and async iterator `for await` needs (the common small-result case).
   // undici fails a body longer than its content-length, so this never holds more than that.
   const declared = declaredLength(res);
-  if (declared !== null && declared <= inlineBodyBytes) {
-    let bytes: Buffer;
-    try {
-      bytes = await res.body.bytes();
-    } catch (error) {
-      throw isCourierError(error) ? error : toCourierError(error);
-    }
-    return { bodyBase64: bytes.toString('base64'), bodyBytes: bytes.length };
-  }
+  if (declared !== null && declared <= inlineBodyBytes) return res.body.bytes().then(inlineBody, asCourierError);
+  return readBody(res, jobId, resultsDir, inlineBodyBytes);
+}
+
+/** Any other body: read in chunks, inline while small enough, else spilled to its file. */
+async function readBody(res: CourierResponse, jobId: string, resultsDir: string, inlineBodyBytes: number): Promise<StoredBody> {
+  const name = bodyFileName(jobId);
   const finalPath = join(resultsDir, name);
   const partPath = `${finalPath}.${process.pid}.part`;
   const head: Buffer[] = [];
