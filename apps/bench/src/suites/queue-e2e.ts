@@ -99,7 +99,8 @@ async function startSystem(system: System, redisUrl: string, targetUrl: string, 
       COURIER_CONFIG: files.policyFile,
       LOG_LEVEL: 'warn',
     });
-    const job: RequestJob = { kind: 'request', url: targetUrl, method: 'GET' };
+    // The same job as the plain side's `{ url }`: a GET of the URL (GET is the default method).
+    const job: RequestJob = { kind: 'request', url: targetUrl };
     queue = await courierBenchQueue(redisUrl, PREFIX, name, job);
   } else {
     queue = await plainBenchQueue(redisUrl, PREFIX, name, { url: targetUrl });
