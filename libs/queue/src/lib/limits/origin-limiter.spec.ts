@@ -59,6 +59,10 @@ describe('OriginLimiter lease reuse', () => {
     await limiter.release(first.lease);
     expect(limiter.lingering).toBe(1);
     expect(await leasesInRedis()).toBe(1);
+    // Taken synchronously by `reuse`, or through `acquire`: the same lease either way.
+    expect(limiter.reuse(url)).toBe(first.lease);
+    expect(limiter.reuse(url)).toBeNull();
+    await limiter.release(first.lease);
     const second = await limiter.acquire(url);
     expect(second).toEqual({ ok: true, lease: first.lease });
     expect(await leasesInRedis()).toBe(1);

@@ -78,6 +78,15 @@ export class OriginLimiter {
     return this.#resolver.unlimited;
   }
 
+  /**
+   * A lingering lease of the URL's origin, taken synchronously (no promise turn before the
+   * request starts), or null: then `acquire`.
+   */
+  reuse(url: string): Lease | null {
+    if (this.#idle.size === 0) return null;
+    return this.#takeIdle(originIdOf(parseUrl(url), undefined).origin);
+  }
+
   async acquire(url: string): Promise<{ ok: true; lease: Lease | null } | Refusal> {
     // No limit anywhere: not even the URL needs parsing.
     if (this.#resolver.unlimited) return NO_LEASE;
