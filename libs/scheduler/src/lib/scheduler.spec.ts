@@ -452,6 +452,25 @@ describe('waiting on I/O', () => {
     expect(log).toEqual(['busy done', 'waited 1']);
   });
 
+  it('resumes coroutines woken in the same turn in list order, whatever order their results came in', async () => {
+    const s = new Scheduler();
+    const ops = [manualOperation<number>(), manualOperation<number>(), manualOperation<number>()];
+    const log: string[] = [];
+    ops.forEach(({ op }, i) => {
+      s.add(function* () {
+        log.push(`${i}:${yield* op}`);
+        yield;
+        log.push(`${i} again`);
+      });
+    });
+    const done = s.run();
+    expect(s.waiting).toBe(3);
+    for (const { resolve } of [...ops].reverse()) resolve(7);
+    await done;
+    expect(log).toEqual(['0:7', '1:7', '2:7', '0 again', '1 again', '2 again']);
+    expect(s.size).toBe(0);
+  });
+
   it('lets run() end when a waiting coroutine is removed', async () => {
     const s = new Scheduler();
     const { op } = manualOperation<number>();
