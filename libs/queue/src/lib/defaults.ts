@@ -36,7 +36,8 @@ export const queueDefaults = {
     maxSaturatedDelayMs: 10_000,
     /**
      * A finished job's slot stays with its worker this long for the next job to the same origin
-     * (no Redis round trip), in milliseconds; only when no job was parked on the origin.
+     * (no Redis round trip), in milliseconds; only for an origin the worker starts jobs for more
+     * often than that, and when no job was parked on the origin.
      */
     leaseLingerMs: 20,
     /** A slot kept that way is given back for real once this old, in milliseconds (parked jobs get their turn). */

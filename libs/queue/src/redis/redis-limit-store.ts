@@ -9,6 +9,11 @@ export function limitKeys(prefix: string, origin: string): { leases: string; rat
   return { leases: `${prefix}:limits:${origin}:leases`, rate: `${prefix}:limits:${origin}:rate` };
 }
 
+/** A lease may be kept for its worker's next job when nobody was parked on the origin (`acquireSlot`'s reply). */
+function mayKeep(reply: unknown): boolean {
+  return Array.isArray(reply) && Number(reply[1]) === 0;
+}
+
 /** Fleet-wide per-origin limits held in Redis by the scripts of `commands/`. */
 export class RedisLimitStore implements LimitStore {
   readonly #redis: Redis;
@@ -40,8 +45,7 @@ export class RedisLimitStore implements LimitStore {
       case 'rate-limited':
         return { ok: false, reason: 'rate', retryInMs: outcome.retryInMs };
       default:
-        // Nobody parked on the origin: the worker may keep this lease for its next job there.
-        return { ok: true, lease: { origin, token, reusable: Array.isArray(reply) && Number(reply[1]) === 0 } };
+        return { ok: true, lease: { origin, token, reusable: mayKeep(reply) } };
     }
   }
 

@@ -52,39 +52,44 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
 }
 
 describe('OriginLimiter lease reuse', () => {
-  it('hands a released slot to the next job for the origin without giving it back', async () => {
+  it('hands a released slot to the next job for a busy origin without giving it back', async () => {
     const { limiter, released, leasesInRedis } = setup({ default: { concurrency: 3 }, leaseLingerMs: 60_000 });
     const first = await limiter.acquire(url);
-    if (!first.ok || !first.lease) throw new Error('expected a lease');
+    // Jobs to the origin back to back (well within the linger time): its slots are worth keeping.
+    const other = await limiter.acquire(url);
+    if (!first.ok || !first.lease || !other.ok) throw new Error('expected two leases');
     await limiter.release(first.lease);
     expect(limiter.lingering).toBe(1);
-    expect(await leasesInRedis()).toBe(1);
+    expect(await leasesInRedis()).toBe(2);
     // Taken synchronously by `reuse`, or through `acquire`: the same lease either way.
     expect(limiter.reuse(url)).toBe(first.lease);
     expect(limiter.reuse(url)).toBeNull();
     await limiter.release(first.lease);
     const second = await limiter.acquire(url);
     expect(second).toEqual({ ok: true, lease: first.lease });
-    expect(await leasesInRedis()).toBe(1);
+    expect(await leasesInRedis()).toBe(2);
     expect(released).toEqual([]);
     await limiter.release(second.ok ? second.lease : null);
+    await limiter.release(other.lease);
     await limiter.close();
     expect(await leasesInRedis()).toBe(0);
-    expect(released).toEqual([origin]);
+    expect(released).toEqual([origin, origin]);
   });
 
-  it('gives a lingering slot back once its linger time is over', async () => {
-    const { limiter, released, leasesInRedis } = setup({ default: { concurrency: 3 }, leaseLingerMs: 20 });
-    const slot = await limiter.acquire(url);
-    if (!slot.ok) throw new Error('expected a lease');
-    await limiter.release(slot.lease);
+  it('gives lingering slots back once their linger time is over', async () => {
+    const { limiter, released, leasesInRedis } = setup({ default: { concurrency: 3 }, leaseLingerMs: 50 });
+    const a = await limiter.acquire(url);
+    const b = await limiter.acquire(url);
+    if (!a.ok || !b.ok) throw new Error('expected two leases');
+    await limiter.release(a.lease);
+    await limiter.release(b.lease);
     await eventually(async () => (await leasesInRedis()) === 0);
     expect(limiter.held).toBe(0);
-    expect(released).toEqual([origin]);
+    expect(released).toEqual([origin, origin]);
   });
 
   it('gives a slot back at once when jobs were parked on the origin, and every slot of an origin that refused a job', async () => {
-    const { limiter, released, leasesInRedis, parkedKey } = setup({ default: { concurrency: 2 }, leaseLingerMs: 60_000 });
+    const { limiter, released, leasesInRedis, parkedKey } = setup({ default: { concurrency: 4 }, leaseLingerMs: 60_000 });
     const a = await limiter.acquire(url);
     await conn.rpush(parkedKey, 'job-1');
     const b = await limiter.acquire(url);
@@ -94,26 +99,54 @@ describe('OriginLimiter lease reuse', () => {
     expect(limiter.lingering).toBe(0);
     expect(await leasesInRedis()).toBe(1);
     expect(released).toEqual([origin]);
-    const c = await limiter.acquire(url);
-    expect(c.ok).toBe(true);
+    const rest = [await limiter.acquire(url), await limiter.acquire(url), await limiter.acquire(url)];
+    expect(rest.every((r) => r.ok)).toBe(true);
     const refused = await limiter.acquire(url);
     expect(refused).toMatchObject({ ok: false, reason: 'concurrency', origin });
     // The origin refused a job here: a, granted while nobody waited, goes back at once too.
     await limiter.release(a.lease);
     expect(limiter.lingering).toBe(0);
-    expect(await leasesInRedis()).toBe(1);
-    await limiter.release(c.ok ? c.lease : null);
+    expect(await leasesInRedis()).toBe(3);
+    for (const r of rest) await limiter.release(r.ok ? r.lease : null);
     expect(await leasesInRedis()).toBe(0);
   });
 
-  it('never lingers with a rate limit or with leaseLingerMs 0', async () => {
-    for (const config of [{ default: { concurrency: 3, rps: 1000 }, leaseLingerMs: 60_000 }, { default: { concurrency: 3 }, leaseLingerMs: 0 }]) {
+  it('never keeps a slot for an origin this worker does not start jobs for back to back, with a rate limit, or with leaseLingerMs 0', async () => {
+    const lone = setup({ default: { concurrency: 3 }, leaseLingerMs: 20 });
+    const slot = await lone.limiter.acquire(url);
+    if (!slot.ok) throw new Error('expected a lease');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const later = await lone.limiter.acquire(url);
+    if (!later.ok) throw new Error('expected a lease');
+    await lone.limiter.release(later.lease);
+    await lone.limiter.release(slot.lease);
+    expect(lone.limiter.lingering).toBe(0);
+    expect(await lone.leasesInRedis()).toBe(0);
+    for (const config of [{ default: { concurrency: 3, rps: 1000, burst: 10 }, leaseLingerMs: 60_000 }, { default: { concurrency: 3 }, leaseLingerMs: 0 }]) {
       const { limiter, leasesInRedis } = setup(config);
-      const slot = await limiter.acquire(url);
-      if (!slot.ok) throw new Error('expected a lease');
-      await limiter.release(slot.lease);
+      const a = await limiter.acquire(url);
+      const b = await limiter.acquire(url);
+      if (!a.ok || !b.ok) throw new Error('expected two leases');
+      await limiter.release(a.lease);
+      await limiter.release(b.lease);
       expect(limiter.lingering).toBe(0);
       expect(await leasesInRedis()).toBe(0);
     }
+  });
+});
+
+describe('OriginLimiter origins', () => {
+  it('counts every URL of one origin against that origin, whatever its path, query or spelling', async () => {
+    const { limiter, leasesInRedis } = setup({ default: { concurrency: 3 }, leaseLingerMs: 0 });
+    const urls = ['http://127.0.0.1:8080/a?b=/c', 'http://127.0.0.1:8080/', 'HTTP://127.0.0.1:8080/x#y'];
+    const slots = [];
+    for (const u of urls) slots.push(await limiter.acquire(u));
+    expect(slots.every((s) => s.ok)).toBe(true);
+    expect(await leasesInRedis()).toBe(3);
+    expect(await limiter.acquire('http://127.0.0.1:8080/full')).toMatchObject({ ok: false, reason: 'concurrency', origin });
+    // Another origin is not held back.
+    expect(await limiter.acquire('http://127.0.0.1:8081/')).toMatchObject({ ok: true });
+    for (const s of slots) await limiter.release(s.ok ? s.lease : null);
+    expect(await leasesInRedis()).toBe(0);
   });
 });

@@ -20,8 +20,9 @@ interface HeldLease extends Lease {
  *
  * A slot given back by a finished job lingers with the worker for `leaseLingerMs`: the next job to
  * the same origin takes it without a round trip to the store (acquire and release are two Lua
- * calls per job otherwise). It only lingers when no job was parked on the origin when the lease
- * was granted, no job of this worker was refused by the origin since, the origin has no rate limit (every
+ * calls per job otherwise). It only lingers for an origin this worker starts jobs for back to back
+ * (less than `leaseLingerMs` apart), when no job was parked on the origin as the lease was
+ * granted, no job of this worker was refused by the origin since, the origin has no rate limit (every
  * request needs a token), and the lease is younger than `leaseReuseMs` — so a job parked on a
  * busy origin waits for a slot at most that much longer. The lease stays held in the store (and
  * renewed) the whole time: the fleet-wide limit is never exceeded.
@@ -30,10 +31,14 @@ export class OriginLimiter {
   readonly #store: LimitStore;
   readonly #resolver: OriginLimitResolver;
   readonly #held = new Set<HeldLease>();
-  /** Lingering leases by origin, most recently freed last. */
+  /** Lingering leases by origin, oldest first. */
   readonly #idle = new Map<string, HeldLease[]>();
   /** Origins that refused a job of this worker, until when (`performance.now()` ms): their slots go back at once. */
   readonly #contended = new Map<string, number>();
+  /** `scheme://authority` prefixes of job URLs → their origin id (parsing a URL is ~1 µs a job). */
+  readonly #originByPrefix = new Map<string, string>();
+  /** Per origin: when this worker last started a job there, and the gap before that one (ms). */
+  readonly #starts = new Map<string, { last: number; gap: number }>();
   readonly #owner: string;
   readonly #logger: QueueLogger | undefined;
   readonly #onRelease: ((origin: string, parkedJobId: string | null) => void) | undefined;
@@ -84,15 +89,54 @@ export class OriginLimiter {
    */
   reuse(url: string): Lease | null {
     if (this.#idle.size === 0) return null;
-    return this.#takeIdle(originIdOf(parseUrl(url), undefined).origin);
+    const origin = this.#originOf(url);
+    const lease = this.#takeIdle(origin);
+    if (lease) this.#started(origin);
+    return lease;
+  }
+
+  /**
+   * The origin id of a job URL, cached by the URL's text up to the first `/` after `://`: that
+   * prefix holds the whole scheme and authority (anything after it — path, query, fragment —
+   * has no say in the origin), so every URL of one origin is parsed once.
+   */
+  #originOf(url: string): string {
+    const authorityAt = url.indexOf('://');
+    const end = authorityAt < 0 ? -1 : url.indexOf('/', authorityAt + 3);
+    // No path, or an empty authority (`http:///host`, which URL parsing reads leniently): no cache.
+    if (end <= authorityAt + 3) return originIdOf(parseUrl(url), undefined).origin;
+    const prefix = url.slice(0, end);
+    let origin = this.#originByPrefix.get(prefix);
+    if (origin === undefined) {
+      origin = originIdOf(parseUrl(prefix), undefined).origin;
+      // Bounded: a worker meets a bounded number of origins between restarts, but don't trust it.
+      if (this.#originByPrefix.size >= 10_000) this.#originByPrefix.clear();
+      this.#originByPrefix.set(prefix, origin);
+    }
+    return origin;
+  }
+
+  /** Notes a job start on the origin: lingering pays only for origins started back to back. */
+  #started(origin: string): void {
+    const now = performance.now();
+    const seen = this.#starts.get(origin);
+    if (seen) {
+      seen.gap = now - seen.last;
+      seen.last = now;
+      return;
+    }
+    // Bounded: a worker meets a bounded number of origins between restarts, but don't trust it.
+    if (this.#starts.size > 10_000) this.#starts.clear();
+    this.#starts.set(origin, { last: now, gap: Infinity });
   }
 
   async acquire(url: string): Promise<{ ok: true; lease: Lease | null } | Refusal> {
     // No limit anywhere: not even the URL needs parsing.
     if (this.#resolver.unlimited) return NO_LEASE;
-    const { origin } = originIdOf(parseUrl(url), undefined);
+    const origin = this.#originOf(url);
     const limit = this.#resolver.resolve(origin);
     if (limit.concurrency === 0 && limit.rps === 0) return NO_LEASE;
+    this.#started(origin);
     const idle = this.#takeIdle(origin);
     if (idle) return { ok: true, lease: idle };
     const token = `${this.#owner}/${randomUUID()}`;
@@ -125,6 +169,9 @@ export class OriginLimiter {
     if (this.#closed || leaseLingerMs <= 0 || !this.#held.has(lease) || lease.reusable !== true) return false;
     const now = performance.now();
     if (now - lease.grantedAt >= leaseReuseMs || this.#resolver.resolve(lease.origin).rps > 0) return false;
+    // Only an origin this worker starts jobs for faster than the linger time: elsewhere the slot
+    // would mostly wait for nothing while another worker's job waits for it.
+    if (!((this.#starts.get(lease.origin)?.gap ?? Infinity) < leaseLingerMs)) return false;
     const contendedUntil = this.#contended.get(lease.origin);
     if (contendedUntil !== undefined) {
       if (contendedUntil > now) return false;
@@ -144,7 +191,8 @@ export class OriginLimiter {
   #takeIdle(origin: string): HeldLease | null {
     const list = this.#idle.get(origin);
     if (!list) return null;
-    const lease = list.pop()!;
+    // Oldest first: each lease waits about the gap between job starts, none ages out while others are reused.
+    const lease = list.shift()!;
     if (list.length === 0) this.#idle.delete(origin);
     delete lease.idleSince;
     return lease;
