@@ -9,11 +9,6 @@ export function limitKeys(prefix: string, origin: string): { leases: string; rat
   return { leases: `${prefix}:limits:${origin}:leases`, rate: `${prefix}:limits:${origin}:rate` };
 }
 
-/** A lease may be kept for its worker's next job when nobody was parked on the origin (`acquireSlot`'s reply). */
-function mayKeep(reply: unknown): boolean {
-  return Array.isArray(reply) && Number(reply[1]) === 0;
-}
-
 /** Fleet-wide per-origin limits held in Redis by the scripts of `commands/`. */
 export class RedisLimitStore implements LimitStore {
   readonly #redis: Redis;
@@ -45,7 +40,8 @@ export class RedisLimitStore implements LimitStore {
       case 'rate-limited':
         return { ok: false, reason: 'rate', retryInMs: outcome.retryInMs };
       default:
-        return { ok: true, lease: { origin, token, reusable: mayKeep(reply) } };
+        // Who else wants the origin, for the worker to decide whether to keep the lease (origin-limiter.ts).
+        return { ok: true, lease: { origin, token, granted: { parked: Number((reply as unknown[])[1] ?? 1), held: Number((reply as unknown[])[2] ?? Infinity) } } };
     }
   }
 

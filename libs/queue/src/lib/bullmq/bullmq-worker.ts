@@ -75,8 +75,13 @@ export class BullmqQueueWorker implements QueueWorker {
 
     this.#subscriber = ctx.connection.duplicate();
     this.#subscriber.on('error', (error: unknown) => this.#logger?.warn({ err: error }, 'cancel subscriber connection error'));
-    this.#subscriber.on('message', (_channel: string, id: string) => this.#onCancel(id));
-    void this.#subscriber.subscribe(ctx.keys.cancelChannel).catch((error: unknown) => this.#logger?.error({ err: error }, 'could not subscribe to cancel messages'));
+    this.#subscriber.on('message', (channel: string, message: string) => {
+      if (channel === ctx.keys.parkedChannel) this.#limiter.contended(message);
+      else this.#onCancel(message);
+    });
+    void this.#subscriber
+      .subscribe(ctx.keys.cancelChannel, ctx.keys.parkedChannel)
+      .catch((error: unknown) => this.#logger?.error({ err: error }, 'could not subscribe to cancel and parking messages'));
 
     this.#worker = new Worker<StoredJobData, JobResult, JobKind>(ctx.queueName, (job, token) => this.#process(job, token), {
       connection: ctx.connection,

@@ -35,7 +35,9 @@ export class OriginParking {
     // Delayed first, listed second: whoever pops the id finds the job promotable.
     await job.moveToDelayed(Date.now() + safetyMs, token);
     const key = this.#keys.parked(origin);
-    await this.#redis.multi().rpush(key, job.id!).pexpire(key, PARKED_TTL_MS).exec();
+    // Every worker hears that the origin has a waiting job and gives back the slots it keeps for
+    // its own next jobs there (origin-limiter.ts), in the same round trip.
+    await this.#redis.multi().rpush(key, job.id!).pexpire(key, PARKED_TTL_MS).publish(this.#keys.parkedChannel, origin).exec();
   }
 
   /**

@@ -14,6 +14,8 @@ export function courierKeys(prefix: string, queueName: string) {
     parked: (origin: string) => `${base}:parked:${origin}`,
     /** Pub/sub channel: ids of jobs to abort wherever they run. */
     cancelChannel: `${base}:cancel`,
+    /** Pub/sub channel: origins a job was just parked on (workers stop keeping their slots of it). */
+    parkedChannel: `${base}:parked`,
   };
 }
 

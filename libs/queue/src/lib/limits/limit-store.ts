@@ -5,10 +5,11 @@ export interface Lease {
   origin: string;
   token: string;
   /**
-   * Set by a store that knows who waits for the origin (Redis: the jobs parked on it): true when
-   * nobody did as this lease was granted, so its worker may keep it for its next job there.
+   * Set by a store that knows who else wants the origin (Redis), as the lease was granted: the
+   * jobs parked on it and the leases held on it, this one included. The worker keeps a lease for
+   * its next job to the origin only when nobody waited and every other lease was its own.
    */
-  reusable?: boolean;
+  granted?: { parked: number; held: number };
 }
 
 export type AcquireOutcome =

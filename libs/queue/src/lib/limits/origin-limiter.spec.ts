@@ -111,6 +111,38 @@ describe('OriginLimiter lease reuse', () => {
     expect(await leasesInRedis()).toBe(0);
   });
 
+  it('keeps no slot of an origin another worker held a lease on', async () => {
+    const { limiter, store, leasesInRedis } = setup({ default: { concurrency: 4 }, leaseLingerMs: 60_000 });
+    const elsewhere = new OriginLimiter(store, { default: { concurrency: 4 }, leaseLingerMs: 60_000 }, 'w2');
+    onTestFinished(() => elsewhere.close());
+    const theirs = await elsewhere.acquire(url);
+    const a = await limiter.acquire(url);
+    const b = await limiter.acquire(url);
+    if (!theirs.ok || !a.ok || !b.ok) throw new Error('expected three leases');
+    await limiter.release(a.lease);
+    await limiter.release(b.lease);
+    expect(limiter.lingering).toBe(0);
+    expect(await leasesInRedis()).toBe(1);
+    await elsewhere.release(theirs.lease);
+  });
+
+  it('gives kept slots back at once, and keeps none, once a job was parked on the origin anywhere', async () => {
+    const { limiter, released, leasesInRedis } = setup({ default: { concurrency: 4 }, leaseLingerMs: 60_000 });
+    const a = await limiter.acquire(url);
+    const b = await limiter.acquire(url);
+    if (!a.ok || !b.ok) throw new Error('expected two leases');
+    await limiter.release(a.lease);
+    expect(limiter.lingering).toBe(1);
+    // What a worker does when another one parks a job on the origin (the parking channel).
+    limiter.contended(origin);
+    expect(limiter.lingering).toBe(0);
+    await eventually(async () => (await leasesInRedis()) === 1);
+    expect(released).toEqual([origin]);
+    await limiter.release(b.lease);
+    expect(limiter.lingering).toBe(0);
+    expect(await leasesInRedis()).toBe(0);
+  });
+
   it('never keeps a slot for an origin this worker does not start jobs for back to back, with a rate limit, or with leaseLingerMs 0', async () => {
     const lone = setup({ default: { concurrency: 3 }, leaseLingerMs: 20 });
     const slot = await lone.limiter.acquire(url);

@@ -9,6 +9,8 @@ const NO_LEASE = Object.freeze({ ok: true as const, lease: null });
 /** A lease this worker holds, with when the store granted it (`performance.now()` milliseconds). */
 interface HeldLease extends Lease {
   grantedAt: number;
+  /** Nobody waited for the origin and every other lease on it was this worker's, as it was granted. */
+  keepable: boolean;
   /** Set while the lease waits for this worker's next job to its origin. */
   idleSince?: number;
 }
@@ -21,16 +23,19 @@ interface HeldLease extends Lease {
  * A slot given back by a finished job lingers with the worker for `leaseLingerMs`: the next job to
  * the same origin takes it without a round trip to the store (acquire and release are two Lua
  * calls per job otherwise). It only lingers for an origin this worker starts jobs for back to back
- * (less than `leaseLingerMs` apart), when no job was parked on the origin as the lease was
- * granted, no job of this worker was refused by the origin since, the origin has no rate limit (every
- * request needs a token), and the lease is younger than `leaseReuseMs` — so a job parked on a
- * busy origin waits for a slot at most that much longer. The lease stays held in the store (and
- * renewed) the whole time: the fleet-wide limit is never exceeded.
+ * (less than `leaseLingerMs` apart), when no job was parked on the origin and no other worker held
+ * a lease on it as the lease was granted, the origin has no rate limit (every request needs a
+ * token), and the lease is younger than `leaseReuseMs`. The moment a job is parked on the origin
+ * anywhere in the fleet (`contended`, from the parking channel) the kept slots go back and none is
+ * kept for `leaseReuseMs`. The lease stays held in the store (and renewed) the whole time: the
+ * fleet-wide limit is never exceeded.
  */
 export class OriginLimiter {
   readonly #store: LimitStore;
   readonly #resolver: OriginLimitResolver;
   readonly #held = new Set<HeldLease>();
+  /** Leases held per origin (in use or lingering). */
+  readonly #heldPerOrigin = new Map<string, number>();
   /** Lingering leases by origin, oldest first. */
   readonly #idle = new Map<string, HeldLease[]>();
   /** Origins that refused a job of this worker, until when (`performance.now()` ms): their slots go back at once. */
@@ -142,12 +147,15 @@ export class OriginLimiter {
     const token = `${this.#owner}/${randomUUID()}`;
     const outcome: AcquireOutcome = await this.#store.acquire(origin, limit, token, this.#resolver.settings.leaseTtlMs);
     if (!outcome.ok) {
-      if (outcome.reason === 'concurrency') this.#contended.set(origin, performance.now() + this.#resolver.settings.leaseReuseMs);
+      if (outcome.reason === 'concurrency') this.contended(origin);
       return { ...outcome, origin };
     }
     if (outcome.lease) {
-      const lease: HeldLease = { ...outcome.lease, grantedAt: performance.now() };
+      const own = (this.#heldPerOrigin.get(origin) ?? 0) + 1;
+      const granted = outcome.lease.granted;
+      const lease: HeldLease = { ...outcome.lease, grantedAt: performance.now(), keepable: granted !== undefined && granted.parked === 0 && granted.held <= own };
       this.#held.add(lease);
+      this.#heldPerOrigin.set(origin, own);
       this.#timer ??= setInterval(() => void this.#renew(), this.#resolver.settings.leaseRenewMs).unref();
       return { ok: true, lease };
     }
@@ -166,7 +174,7 @@ export class OriginLimiter {
 
   #mayLinger(lease: HeldLease): boolean {
     const { leaseLingerMs, leaseReuseMs } = this.#resolver.settings;
-    if (this.#closed || leaseLingerMs <= 0 || !this.#held.has(lease) || lease.reusable !== true) return false;
+    if (this.#closed || leaseLingerMs <= 0 || !lease.keepable || !this.#held.has(lease)) return false;
     const now = performance.now();
     if (now - lease.grantedAt >= leaseReuseMs || this.#resolver.resolve(lease.origin).rps > 0) return false;
     // Only an origin this worker starts jobs for faster than the linger time: elsewhere the slot
@@ -178,6 +186,18 @@ export class OriginLimiter {
       this.#contended.delete(lease.origin);
     }
     return true;
+  }
+
+  /**
+   * A job was parked on `origin` (anywhere in the fleet): for the next `leaseReuseMs` this worker
+   * keeps no slot of it, and the ones it keeps now go back at once (their release wakes that job).
+   */
+  contended(origin: string): void {
+    this.#contended.set(origin, performance.now() + this.#resolver.settings.leaseReuseMs);
+    const list = this.#idle.get(origin);
+    if (!list) return;
+    this.#idle.delete(origin);
+    for (const lease of list) void this.#giveBack(lease);
   }
 
   #linger(lease: HeldLease): void {
@@ -219,8 +239,16 @@ export class OriginLimiter {
     if (next < Infinity) this.#lingerTimer = setTimeout(() => this.#expireIdle(), Math.max(1, next - now)).unref();
   }
 
+  /** Forgets a lease this worker held (given back, or lost). */
+  #forget(lease: HeldLease): void {
+    if (!this.#held.delete(lease)) return;
+    const left = (this.#heldPerOrigin.get(lease.origin) ?? 1) - 1;
+    if (left > 0) this.#heldPerOrigin.set(lease.origin, left);
+    else this.#heldPerOrigin.delete(lease.origin);
+  }
+
   async #giveBack(lease: HeldLease): Promise<void> {
-    this.#held.delete(lease);
+    this.#forget(lease);
     if (this.#held.size === 0 && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = null;
@@ -256,7 +284,7 @@ export class OriginLimiter {
   }
 
   #dropIdle(lease: HeldLease): void {
-    this.#held.delete(lease);
+    this.#forget(lease);
     const list = this.#idle.get(lease.origin);
     if (!list) return;
     const rest = list.filter((l) => l !== lease);

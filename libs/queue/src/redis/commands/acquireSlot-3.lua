@@ -15,8 +15,10 @@
     ARGV[5] burst, requests (>= 1)
 
   Output: { code, value }
-    {  1, n }   acquired; n jobs are parked on the origin (waiting for a slot), 0 when ARGV[2] = 0
-                (no lease taken). The worker keeps a lease for its next job only when nobody waits.
+    {  1, n, h }  acquired; n jobs are parked on the origin (waiting for a slot), h leases are
+                  held on it now, this one included ({ 1, 0 } when ARGV[2] = 0: no lease taken).
+                  A worker keeps a lease for its next job only when nobody waits and every other
+                  lease is its own.
     { -1, n }   concurrency limit reached: n leases held
     { -2, ms }  rate limit reached: retry in ms milliseconds
     { -4, 0 }   bad arguments
@@ -38,10 +40,11 @@ if not concurrency or not ttl or not rps or not burst or concurrency < 0 or ttl 
 end
 
 local now = redisNowMs()
+local held = 0
 
 if concurrency > 0 then
   redis.call('ZREMRANGEBYSCORE', leasesKey, '-inf', now)
-  local held = redis.call('ZCARD', leasesKey)
+  held = redis.call('ZCARD', leasesKey)
   if held >= concurrency then
     return { -1, held }
   end
@@ -57,6 +60,6 @@ end
 if concurrency > 0 then
   redis.call('ZADD', leasesKey, now + ttl, token)
   extendLeaseKey(leasesKey)
-  return { 1, redis.call('LLEN', KEYS[3]) }
+  return { 1, redis.call('LLEN', KEYS[3]), held + 1 }
 end
 return { 1, 0 }
