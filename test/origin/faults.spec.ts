@@ -149,6 +149,21 @@ describe('faults map to their own code', () => {
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
   });
 
+  it('one AbortSignal shared by many requests aborts the ones in flight, not those that finished', async () => {
+    const f = await startHttpFixture();
+    onTestFinished(() => f.close());
+    f.hold('/held');
+    const c = client({ connections: 4 });
+    const ac = new AbortController();
+    // Requests that finished under the signal must not be touched by its abort later.
+    for (let i = 0; i < 3; i++) expect(await (await c.request(`${f.url}/hello`, { signal: ac.signal })).text()).toBe('hello world');
+    const pending = [1, 2, 3].map(() => c.request(`${f.url}/held`, { signal: ac.signal }));
+    await f.waitForRequests(6);
+    ac.abort();
+    for (const p of pending) await expect(p).rejects.toMatchObject({ code: 'ABORTED' });
+    await expect(c.request(`${f.url}/hello`, { signal: ac.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
   it('repeated connect failures open the circuit: CIRCUIT_OPEN fails fast', async () => {
     const server = net.createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
