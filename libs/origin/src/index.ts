@@ -10,6 +10,7 @@ export { parseUrl, normaliseHeaders, normaliseMethod } from './lib/validate.ts';
 export { proxyFromEnv, type ProxyOptions } from './lib/proxy.ts';
 export { originMachine } from './lib/origin-machine.ts';
 export { channels, type OriginStateMessage, type RequestEndMessage } from './lib/diagnostics.ts';
+export { signalInUse } from './lib/request-control.ts';
 export type {
   BodyInit,
   ClientOptions,

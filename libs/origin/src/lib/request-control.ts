@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { channels, type RequestEndMessage } from './diagnostics.ts';
 import { CourierError, isCourierError } from './errors.ts';
 import type { Exchange } from './exchange.ts';
@@ -12,6 +13,9 @@ import type { Exchange } from './exchange.ts';
  */
 const kControls = Symbol('courier.requestControls');
 
+/** The `abort` listeners origin added (one per signal), told apart from anyone else's. */
+const ownListeners = new WeakSet<object>();
+
 type WatchedSignal = AbortSignal & { [kControls]?: RequestControl[] };
 
 function controlsOf(signal: AbortSignal): RequestControl[] {
@@ -21,16 +25,26 @@ function controlsOf(signal: AbortSignal): RequestControl[] {
     const list: RequestControl[] = [];
     controls = list;
     watched[kControls] = list;
-    signal.addEventListener(
-      'abort',
-      () => {
-        const reason = abortError(signal);
-        for (const c of list.slice()) c.abort(reason);
-      },
-      { once: true },
-    );
+    const listener = (): void => {
+      const reason = abortError(signal);
+      for (const c of list.slice()) c.abort(reason);
+    };
+    ownListeners.add(listener);
+    signal.addEventListener('abort', listener, { once: true });
   }
   return controls;
+}
+
+/**
+ * How many `abort` listeners on `signal` are not origin's own, and whether any request of origin
+ * still runs under it. For a pool of reusable AbortControllers: origin's listener stays on a
+ * signal it has seen (it serves the signal's next request too) and is harmless once no request
+ * of origin runs under the signal.
+ */
+export function signalInUse(signal: AbortSignal): { requests: number; otherListeners: number } {
+  const requests = (signal as WatchedSignal)[kControls]?.length ?? 0;
+  const otherListeners = getEventListeners(signal, 'abort').filter((l) => !ownListeners.has(l)).length;
+  return { requests, otherListeners };
 }
 
 /**

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { createClient } from '@courier/origin';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startHttpFixture } from '../../../../test/fixtures/index.ts';
 import { AbortPool } from './abort-pool.ts';
 
 describe('AbortPool', () => {
@@ -29,5 +31,24 @@ describe('AbortPool', () => {
     const next = pool.take();
     expect(next).toBe(a);
     expect(next.signal.aborted).toBe(false);
+  });
+
+  it('reuses a controller whose signal served origin requests once they ended, not while one runs', async () => {
+    const f = await startHttpFixture();
+    onTestFinished(() => f.close());
+    const latch = f.hold('/held');
+    const client = createClient({ allowAddress: () => true });
+    onTestFinished(() => client.destroy());
+    const pool = new AbortPool(2);
+    const controller = pool.take();
+    expect(await (await client.request(`${f.url}/hello`, { signal: controller.signal })).text()).toBe('hello world');
+    pool.give(controller);
+    expect(pool.take()).toBe(controller);
+    const running = client.request(`${f.url}/held`, { signal: controller.signal });
+    await f.waitForRequests(2);
+    pool.give(controller);
+    expect(pool.size).toBe(0);
+    latch.release();
+    await (await running).body.dump();
   });
 });
