@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { enterCoroutine, leaveCoroutine } from './coroutine-context.ts';
 import { Operation } from './operation.ts';
 import { Wait } from './wait.ts';
@@ -108,8 +107,10 @@ export class Scheduler {
   /** Entries whose Wait became ready since the last pass started. */
   #woken: Entry[] = [];
   #waiting = 0;
-  #wake: (() => void) | null = null;
+  /** run() sleeps: every coroutine left waits for I/O; the first one woken schedules the next step. */
+  #sleeping = false;
   #running: Promise<void> | null = null;
+  #settleRun: { resolve(): void; reject(error: unknown): void } | null = null;
   #passes = 0;
   #resumes = 0;
 
@@ -135,7 +136,7 @@ export class Scheduler {
 
   /** True while `run()` sleeps because every coroutine waits for I/O. */
   get sleeping(): boolean {
-    return this.#wake !== null;
+    return this.#sleeping;
   }
 
   /**
@@ -212,33 +213,57 @@ export class Scheduler {
    * run in progress.
    */
   run(): Promise<void> {
-    this.#running ??= this.#loop().finally(() => {
-      this.#running = null;
+    if (this.#running) return this.#running;
+    this.#running = new Promise<void>((resolve, reject) => {
+      this.#settleRun = { resolve, reject };
     });
-    return this.#running;
+    const running = this.#running;
+    // The first pass runs now, inside run(), as it always has.
+    this.#step();
+    return running;
   }
 
-  async #loop(): Promise<void> {
-    for (;;) {
+  // The run loop is written as callbacks rather than an `async` loop: it goes round once per
+  // response while requests are in flight, and a microtask or a setImmediate per turn costs
+  // less than a new promise to await each time it sleeps.
+
+  /** One pass, then yieldfunc, then the next turn: sleep, finish, or another pass. */
+  readonly #step = (): void => {
+    let pending: void | PromiseLike<void>;
+    try {
       if (!this.#pass()) {
-        if (this.#waiting === 0) return;
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-        });
-        continue;
+        if (this.#waiting === 0) this.#end(false);
+        else this.#sleeping = true;
+        return;
       }
-      const pending = this.yieldfunc();
-      if (pending && typeof pending.then === 'function') await pending;
-      if (this.#waiting > 0 && !this.#hasRunnable()) {
-        // Everyone left is waiting for I/O: the next pass would resume nothing, so sleep now
-        // instead of taking a turn and making an empty pass (the wait lets I/O progress too).
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-        });
-        continue;
-      }
-      await nextTurn();
+      pending = this.yieldfunc();
+    } catch (error) {
+      this.#end(true, error);
+      return;
     }
+    if (pending && typeof pending.then === 'function') pending.then(this.#afterYield, (error: unknown) => this.#end(true, error));
+    else this.#afterYield();
+  };
+
+  readonly #afterYield = (): void => {
+    if (this.#waiting > 0 && !this.#hasRunnable()) {
+      // Everyone left is waiting for I/O: the next pass would resume nothing, so sleep now
+      // instead of taking a turn and making an empty pass (the wait lets I/O progress too).
+      this.#sleeping = true;
+      return;
+    }
+    // A macrotask turn between passes lets I/O and timers in even when a coroutine is always runnable.
+    setImmediate(this.#step);
+  };
+
+  /** The run is over: normally (a pass that resumed nothing, nothing waiting), or `failed` with `error`. */
+  #end(failed: boolean, error?: unknown): void {
+    const settle = this.#settleRun!;
+    this.#running = null;
+    this.#settleRun = null;
+    this.#sleeping = false;
+    if (failed) settle.reject(error);
+    else settle.resolve();
   }
 
   /** A live coroutine that the next pass would resume (asked between passes, when none is running). */
@@ -358,11 +383,9 @@ export class Scheduler {
   }
 
   #wakeUp(): void {
-    const wake = this.#wake;
-    if (wake) {
-      this.#wake = null;
-      wake();
-    }
+    if (!this.#sleeping) return;
+    this.#sleeping = false;
+    queueMicrotask(this.#step);
   }
 
   #drop(entry: Entry): void {
