@@ -97,10 +97,11 @@ async function measureFacade(ctx: BenchContext, target: TargetProcess, origins: 
   };
   for (let r = 0; r < ctx.settings.rounds; r++) {
     const order = r % 2 === 0 ? variants : [...variants].reverse();
-    for (const v of order) {
-      await ctx.collectGarbage();
-      await measureRequests(ctx, target, v, load);
-    }
+    // No forced full GC before these windows (the other tables have one): measured here, the
+    // second after one ran both sides 25-45 % slower while V8 re-warmed (flushed bytecode, a
+    // compacted heap), the facade more, having more code and allocation on its path. A real
+    // process never forces one; the warm-up before each window is enough.
+    for (const v of order) await measureRequests(ctx, target, v, load);
   }
   const direct = variants.find((v) => v.label === DIRECT);
   return variants.map((v) => {
@@ -168,7 +169,8 @@ export const schedulerSuite: Suite = {
     `  \`${FACADE}\` runs them as coroutines of one \`Scheduler\` over \`createPlutoHttp(client)\` (the`,
     '  `[body, status, headers, statusText]` tuple, Title-Cased headers, the body as a string);',
     `  \`${DIRECT}\` as async loops sending the same default headers (so the bytes on the wire match).`,
-    '  `BENCH_WARMUP_MS` unmeasured, then `BENCH_DURATION_MS` measured; rounds alternate the order (A B, B A …);',
+    '  `BENCH_WARMUP_MS` unmeasured, then `BENCH_DURATION_MS` measured (no forced GC before: one made the next',
+    '  second 25-45 % slower on both sides while V8 re-warmed); rounds alternate the order (A B, B A …);',
     '  `× direct` is the median of the per-round ratios, `CPU µs/req` the bench process\'s CPU time per request,',
     '  `× direct by CPU` the per-round ratio of those costs (> 1 = cheaper). `new sockets`: the most TCP connections',
     '  the server accepted during one measured window. These tables are measured first, before the resume loop,',

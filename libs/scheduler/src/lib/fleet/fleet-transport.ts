@@ -6,7 +6,7 @@ import type { PlutoResult } from '../http/types.ts';
 import { FleetMirror } from './fleet-mirror.ts';
 import { fleetTransportDefaults, type FleetTransportOptions } from './fleet-options.ts';
 import { requestJobFor } from './request-job.ts';
-import type { Operation } from '../operation.ts';
+import { Operation } from '../operation.ts';
 import { failureTuple, inlineSuccessTuple, isStatusFailure, statusOnlyTuple, successTuple } from './result-tuple.ts';
 import type { PlutoTransport } from './transport.ts';
 
@@ -51,13 +51,12 @@ interface Connection {
   anyStatus: boolean;
 }
 
-interface Queued {
+/** One request, from `request()` until its tuple: queued here, then pending in Redis. */
+interface Waiter {
   job: RequestJob;
-  resolve(result: PlutoResult): void;
-}
-
-interface Waiter extends Queued {
-  /** When it was enqueued or last looked up, in epoch milliseconds. */
+  /** Settled with the tuple; the caller's coroutine waits on it. */
+  answer: Operation<PlutoResult>;
+  /** When it was enqueued or last looked up, in epoch milliseconds (0 while queued here). */
   since: number;
 }
 
@@ -91,10 +90,10 @@ class Transport implements FleetTransport {
   /** Known once connected (events, and so results, come only after). */
   #resultsDir = '';
   #closing: Promise<void> | null = null;
-  readonly #queued: Queued[] = [];
+  readonly #queued: Waiter[] = [];
   readonly #pending = new Map<string, Waiter>();
   /** Requests not yet answered, for `closeconnections` (waits for those made before it) and `idle()`. */
-  readonly #outstanding = new Set<Promise<PlutoResult>>();
+  readonly #outstanding = new Set<Operation<PlutoResult>>();
   /** Result events for ids we do not know yet, kept while an enqueue is in flight (its ids come back after its jobs may have run). */
   #early: Map<string, QueueEvent> | null = null;
   #flushing = false;
@@ -174,29 +173,24 @@ class Transport implements FleetTransport {
 
   // ---- requests ----
 
-  request(spec: PlutoRequestSpec, op?: Operation<PlutoResult>): Promise<PlutoResult> {
+  request(spec: PlutoRequestSpec, op?: Operation<PlutoResult>): PromiseLike<PlutoResult> {
+    // One object per request on this hot path: the caller's Operation is the answer (a thenable
+    // for callers without one).
+    const answer = op ?? new Operation<PlutoResult>();
     if (this.#closing) {
-      const closed: PlutoResult = [null, plutoReasons.CLIENT_CLOSED];
-      op?.resolve(closed);
-      return Promise.resolve(closed);
+      answer.resolve([null, plutoReasons.CLIENT_CLOSED]);
+      return answer;
     }
-    const job = requestJobFor(spec);
-    let settle!: (result: PlutoResult) => void;
-    const answer = new Promise<PlutoResult>((resolve) => {
-      settle = resolve;
-    });
     this.#outstanding.add(answer);
-    this.#queued.push({
-      job,
-      resolve: (result) => {
-        this.#outstanding.delete(answer);
-        this.#stats.settled++;
-        op?.resolve(result);
-        settle(result);
-      },
-    });
+    this.#queued.push({ job: requestJobFor(spec), answer, since: 0 });
     this.#scheduleFlush();
     return answer;
+  }
+
+  #resolve(waiter: Waiter, result: PlutoResult): void {
+    this.#outstanding.delete(waiter.answer);
+    this.#stats.settled++;
+    waiter.answer.resolve(result);
   }
 
   #scheduleFlush(): void {
@@ -219,7 +213,7 @@ class Transport implements FleetTransport {
           connection = await this.#connect();
         } catch (error) {
           const failure: PlutoResult = [null, plutoReason(error)];
-          for (const request of this.#queued.splice(0)) request.resolve(failure);
+          for (const waiter of this.#queued.splice(0)) this.#resolve(waiter, failure);
           return;
         }
         const room = Math.min(this.#queued.length, this.#settings.maxBatch, this.#settings.maxPending - this.#pending.size);
@@ -230,7 +224,7 @@ class Transport implements FleetTransport {
     }
   }
 
-  async #enqueue(connection: Connection, batch: Queued[]): Promise<void> {
+  async #enqueue(connection: Connection, batch: Waiter[]): Promise<void> {
     this.#early = new Map();
     try {
       await this.#add(connection, batch);
@@ -239,8 +233,13 @@ class Transport implements FleetTransport {
     }
   }
 
-  async #add(connection: Connection, batch: Queued[]): Promise<void> {
-    const jobs = connection.anyStatus ? batch.map((q) => ({ ...q.job, acceptAnyStatus: true }) as RequestJob) : batch.map((q) => q.job);
+  async #add(connection: Connection, batch: Waiter[]): Promise<void> {
+    const jobs: RequestJob[] = [];
+    for (const waiter of batch) {
+      // The job object is this request's own (made by requestJobFor): set in place, no copy.
+      if (connection.anyStatus) waiter.job.acceptAnyStatus = true;
+      jobs.push(waiter.job);
+    }
     let ids: EnqueueResult[];
     try {
       this.#stats.enqueueCalls++;
@@ -253,16 +252,19 @@ class Transport implements FleetTransport {
         return;
       }
       const failure: PlutoResult = [null, plutoReason(error)];
-      for (const request of batch) request.resolve(failure);
+      for (const waiter of batch) this.#resolve(waiter, failure);
       return;
     }
     this.#stats.enqueued += batch.length;
     const now = Date.now();
-    ids.forEach(({ id }, i) => {
-      this.#pending.set(id, { ...batch[i]!, since: now });
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!.id;
+      const waiter = batch[i]!;
+      waiter.since = now;
+      this.#pending.set(id, waiter);
       const early = this.#early?.get(id);
       if (early) this.#onEvent(early);
-    });
+    }
     this.#armRecheck();
   }
 
@@ -286,7 +288,7 @@ class Transport implements FleetTransport {
   #settleCompleted(id: string, waiter: Waiter, result: JobResult | undefined): void {
     this.#finish(id);
     if (!result || result.kind !== 'request') {
-      waiter.resolve([null, plutoReasons.INTERNAL]);
+      this.#resolve(waiter, [null, plutoReasons.INTERNAL]);
       return;
     }
     // Before the coroutine resumes: it may ask `hasconnection` at once, before the worker's next heartbeat.
@@ -295,8 +297,8 @@ class Transport implements FleetTransport {
     }
     // A small plain body is the usual answer: its tuple needs no file read or decoding, no promise turn.
     const tuple = inlineSuccessTuple(result);
-    if (tuple) waiter.resolve(tuple);
-    else void successTuple(result, this.#resultsDir).then(waiter.resolve);
+    if (tuple) this.#resolve(waiter, tuple);
+    else void successTuple(result, this.#resultsDir).then((t) => this.#resolve(waiter, t));
   }
 
   /** `scheme://host:port` of a job's URL; scripts ask the same few URLs again and again, so it is remembered (bounded). */
@@ -312,7 +314,7 @@ class Transport implements FleetTransport {
 
   #settleFailed(id: string, waiter: Waiter, error: JobError): void {
     this.#finish(id);
-    waiter.resolve(isStatusFailure(error) ? statusOnlyTuple(error) : failureTuple(error));
+    this.#resolve(waiter, isStatusFailure(error) ? statusOnlyTuple(error) : failureTuple(error));
   }
 
   // ---- missed events: the stream is capped, so a job whose event never came is looked up ----
@@ -417,10 +419,10 @@ class Transport implements FleetTransport {
       this.#stopRefreshing();
       this.#disarmRecheck();
       const closed: PlutoResult = [null, plutoReasons.CLIENT_CLOSED];
-      for (const request of this.#queued.splice(0)) request.resolve(closed);
+      for (const waiter of this.#queued.splice(0)) this.#resolve(waiter, closed);
       for (const [id, waiter] of [...this.#pending]) {
         this.#pending.delete(id);
-        waiter.resolve(closed);
+        this.#resolve(waiter, closed);
       }
       const connection = await this.#connection?.catch(() => null);
       if (connection) {

@@ -14,7 +14,7 @@ export interface PlutoTransport {
    * Runs a built request; resolves with Pluto's tuple (`[null, reason]` on failure), never rejects.
    * Given `op`, it must settle `op` with the same tuple directly (the facade's hot path relies on it).
    */
-  request(spec: PlutoRequestSpec, op?: Operation<PlutoResult>): Promise<PlutoResult>;
+  request(spec: PlutoRequestSpec, op?: Operation<PlutoResult>): PromiseLike<PlutoResult>;
   /**
    * Pluto's `hasconnection`: a reusable socket, idle or busy, exists for the remote's scheme,
    * host and port. Synchronous. Throws a `CourierError` (`BAD_URL`, `UNSUPPORTED_SCHEME`) for a
