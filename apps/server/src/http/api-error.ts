@@ -84,10 +84,11 @@ export function toApiError(error: unknown): { statusCode: number; body: ApiError
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return respond(415, 'BAD_BODY', 'unsupported content type: send application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return respond(400, 'BAD_BODY', 'body: empty body with content-type application/json');
+      return respond(400, 'BAD_BODY', 'body: empty body with content-type application/json', { field: 'body' });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return respond(400, 'BAD_BODY', `body: ${fastifyError.message ?? 'malformed'}`);
+      // Unparsable JSON, and JSON with a `__proto__` / `constructor.prototype` key (refused by the parser).
+      return respond(400, 'BAD_BODY', `body: ${fastifyError.message ?? 'malformed'}`, { field: 'body' });
     default:
       // SyntaxError from the JSON parser carries statusCode 400; other 4xx from Fastify keep their text.
       return respond(statusCode, statusCode === 404 ? 'NOT_FOUND' : 'BAD_BODY', `${fastifyError.message ?? 'bad request'}`);

@@ -110,6 +110,17 @@ describe('bad input to POST /v1/requests (generated)', () => {
     expect((await app.inject('/healthz')).statusCode).toBe(200);
   });
 
+  it('answers 400 naming the body for JSON with a __proto__ key, empty JSON and malformed JSON', async () => {
+    const { app } = await buildTestApp({ worker: false });
+    for (const payload of ['[{"__proto__":0}]', '{"__proto__":{"polluted":true}}', '', '{"url":']) {
+      const response = await app.inject({ method: 'POST', url: '/v1/requests', headers: { 'content-type': 'application/json' }, payload });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(json<ErrorAnswer>(response).error, response.body).toMatchObject({ code: 'BAD_BODY', field: 'body' });
+    }
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect((await app.inject('/healthz')).statusCode).toBe(200);
+  });
+
   it('answers 400 for 100 arbitrary JSON bodies (never 500) and for 50 bodies that are not JSON', async () => {
     const { app } = await buildTestApp({ worker: false });
     await fc.assert(
