@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { serverClientFrom, type ServerClient } from '../api/server-client.ts';
+import { formatBytes } from '../fetch/format.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
 
@@ -83,17 +84,6 @@ function number(flag: string, value: string | undefined, integer: boolean): numb
   const n = Number(value);
   if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new CliError(`${flag}: expected ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(value)}`, 2);
   return n;
-}
-
-const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 const percent = (ratio: number) => `${(ratio * 100).toFixed(1)} %`;
