@@ -4,14 +4,14 @@
  * (`/fw.bin?device=<id>`) and counts who fetched. Orders come from a latch and the API's own
  * answers; watchdogs are generous, timings are not asserted.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createQueue } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { deviceJobId } from '../../apps/server/src/campaigns/campaign-engine.ts';
 import type { CampaignView } from '../../apps/server/src/campaigns/campaign-view.ts';
-import { startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
+import { startFirmwareOrigin } from '../fixtures/index.ts';
 import { startRedis, type RedisHandle } from '../harness/index.ts';
 import { pollUntil, startApi, startFleet, type Api } from './support/fleet.ts';
 
@@ -28,24 +28,11 @@ afterAll(async () => {
 
 const deviceIds = (n: number) => Array.from({ length: n }, (_, i) => `dev-${String(i).padStart(5, '0')}`);
 
-/** A firmware image at `/fw.bin`; the devices `fails` picks get a 404. */
-async function firmwareOrigin(fails: (device: string) => boolean = () => false) {
-  const origin: HttpFixture = await startHttpFixture();
-  onTestFinished(() => origin.close());
-  const body = randomBytes(32 * 1024);
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  origin.route('/fw.bin', (req, res) => {
-    const device = new URL(req.url ?? '/', 'http://x').searchParams.get('device') ?? '';
-    if (fails(device)) {
-      res.writeHead(404, { 'content-length': 0 });
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
-    res.end(body);
-  });
-  const fetchedBy = () => origin.requestLog.map((r) => new URL(r.path, 'http://x').searchParams.get('device') ?? '');
-  return { origin, sha256, firmware: { url: `${origin.url}/fw.bin?device={device}`, sha256, size: body.length }, fetchedBy };
+/** A 32 KiB firmware image at `/fw.bin`; the devices `fails` picks get a 404. */
+async function firmwareOrigin(fails?: (device: string) => boolean) {
+  const fw = await startFirmwareOrigin(32 * 1024, fails);
+  onTestFinished(() => fw.origin.close());
+  return fw;
 }
 
 async function campaign(api: Api, id: string, query = ''): Promise<CampaignView & { devicePage: { total: number; items: Array<{ id: string; state: string; dst: string }> } }> {

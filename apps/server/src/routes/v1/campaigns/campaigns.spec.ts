@@ -1,7 +1,7 @@
 // The campaigns API through app.inject, on the in-memory queue with a real worker running
 // @courier/download's job handler against a loopback fixture origin (the Redis store and worker
 // processes are in test/campaigns).
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import { buildApp } from '../../../app.ts';
 import { deviceJobId } from '../../../campaigns/campaign-engine.ts';
 import type { CampaignView } from '../../../campaigns/campaign-view.ts';
 import { normaliseCampaign } from '../../../dashboard/campaigns.ts';
-import { json, startOrigin } from '../../../testing/test-app.ts';
+import { startFirmwareOrigin } from '../../../../../../test/fixtures/index.ts';
+import { json } from '../../../testing/test-app.ts';
 
 interface ErrorAnswer {
   error: { code: string; message: string; field?: string };
@@ -51,23 +52,11 @@ async function campaignApp(options: { concurrency?: number } = {}) {
   return { app, queue, root };
 }
 
-/** A firmware image served at `/fw.bin` (any query), answering 404 for the devices `fails` picks. */
-async function firmwareOrigin(fails: (device: string) => boolean = () => false) {
-  const origin = await startOrigin();
-  const body = randomBytes(64 * 1024);
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  origin.route('/fw.bin', (req, res) => {
-    const device = new URL(req.url ?? '/', 'http://x').searchParams.get('device') ?? '';
-    if (fails(device)) {
-      res.writeHead(404, { 'content-length': 0 });
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
-    res.end(body);
-  });
-  const devicesFetched = () => new Set(origin.requestLog.map((r) => new URL(r.path, 'http://x').searchParams.get('device')));
-  return { origin, body, sha256, firmware: { url: `${origin.url}/fw.bin?device={device}`, sha256, size: body.length }, devicesFetched };
+/** A 64 KiB firmware image at `/fw.bin` (any query), answering 404 for the devices `fails` picks. */
+async function firmwareOrigin(fails?: (device: string) => boolean) {
+  const fw = await startFirmwareOrigin(64 * 1024, fails);
+  onTestFinished(() => fw.origin.close());
+  return { ...fw, devicesFetched: () => new Set(fw.fetchedBy()) };
 }
 
 async function getCampaign(app: FastifyInstance, id: string, query = ''): Promise<CampaignDetail> {
