@@ -1,24 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { OriginSnapshot } from '@courier/origin';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../../test/harness/index.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { deletePrefix } from '../testing/redis-dump.ts';
+import { useTestRedis } from '../testing/test-redis.ts';
 import type { FleetSource } from './driver.ts';
 import { broadcastCloseConnections, publishFleetState, readFleetState } from './fleet-state.ts';
 
-let redis: RedisHandle;
-let conn: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  conn = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  conn?.disconnect();
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 function snapshot(origin: string): OriginSnapshot {
   return {
@@ -48,7 +37,7 @@ function fakeSource(origin: string, close: (remote?: string) => Promise<void> = 
 
 async function setup() {
   const prefix = `courier-test-${randomUUID()}`;
-  onTestFinished(() => deletePrefix(conn, prefix));
+  onTestFinished(() => deletePrefix(redis.conn, prefix));
   const publish = async (workerId: string, source: FleetSource) => {
     const publisherConn = new Redis(redis.url);
     const publisher = await publishFleetState({ redis: publisherConn, prefix, workerId, source, heartbeatMs: 100, ttlMs: 1_000 });
@@ -66,12 +55,12 @@ describe('fleet state', () => {
     const { prefix, publish } = await setup();
     await publish('w1', fakeSource('http://a.test:80'));
     const w2 = await publish('w2', fakeSource('http://b.test:80'));
-    const state = await readFleetState(conn, { prefix });
+    const state = await readFleetState(redis.conn, { prefix });
     expect(state.map((w) => w.workerId).sort()).toEqual(['w1', 'w2']);
     expect(state.find((w) => w.workerId === 'w2')!.origins).toEqual([snapshot('http://b.test:80')]);
     expect(state[0]!.pid).toBe(process.pid);
     await w2.close();
-    expect((await readFleetState(conn, { prefix })).map((w) => w.workerId)).toEqual(['w1']);
+    expect((await readFleetState(redis.conn, { prefix })).map((w) => w.workerId)).toEqual(['w1']);
   });
 
   it('closeconnections reaches every worker and resolves once all reported drained', async () => {
@@ -97,13 +86,13 @@ describe('fleet state', () => {
     await publish('w1', s1);
     await publish('w2', s2);
     let settled = false;
-    const report = broadcastCloseConnections(conn, { prefix, remote: 'http://b.test', timeoutMs: 30_000 }).finally(() => {
+    const report = broadcastCloseConnections(redis.conn, { prefix, remote: 'http://b.test', timeoutMs: 30_000 }).finally(() => {
       settled = true;
     });
     // w2 is still draining (its in-flight requests): the broadcast waits for it.
     await arrived;
     // w1's reply is published before w2's command even finishes; give the replies a round trip.
-    await conn.ping();
+    await redis.conn.ping();
     expect(settled).toBe(false);
     releaseSlow();
     const done = await report;
@@ -117,14 +106,14 @@ describe('fleet state', () => {
     await publish('alive', fakeSource('http://a.test:80'));
     // A worker that was live a moment ago (its hash has a short TTL) and never answers: it died.
     const key = `${prefix}:jobs:fleet:w:ghost`;
-    await conn.multi().hset(key, { state: '[]', heartbeatAt: String(Date.now()), hostname: 'h', pid: '1' }).pexpire(key, 300).zadd(`${prefix}:jobs:fleet:workers`, Date.now(), 'ghost').exec();
-    const report = await broadcastCloseConnections(conn, { prefix, timeoutMs: 30_000, livenessCheckMs: 50 });
+    await redis.conn.multi().hset(key, { state: '[]', heartbeatAt: String(Date.now()), hostname: 'h', pid: '1' }).pexpire(key, 300).zadd(`${prefix}:jobs:fleet:workers`, Date.now(), 'ghost').exec();
+    const report = await broadcastCloseConnections(redis.conn, { prefix, timeoutMs: 30_000, livenessCheckMs: 50 });
     expect(report.drained.map((d) => d.workerId)).toEqual(['alive']);
     expect(report.missing).toEqual(['ghost']);
   });
 
   it('resolves at once with nobody to ask', async () => {
     const { prefix } = await setup();
-    expect(await broadcastCloseConnections(conn, { prefix })).toEqual({ drained: [], missing: [] });
+    expect(await broadcastCloseConnections(redis.conn, { prefix })).toEqual({ drained: [], missing: [] });
   });
 });

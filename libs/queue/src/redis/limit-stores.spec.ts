@@ -5,49 +5,26 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../../test/harness/index.ts';
+import { describe, expect, it } from 'vitest';
 import type { OriginLimit } from '../lib/limits/limits-config.ts';
 import type { LimitStore } from '../lib/limits/limit-store.ts';
 import { MemoryLimitStore } from '../lib/limits/memory-limit-store.ts';
-import { deletePrefix } from '../testing/redis-dump.ts';
+import { eventually, useTestRedis } from '../testing/test-redis.ts';
 import { RedisLimitStore, limitKeys } from './redis-limit-store.ts';
 import { scripts } from './script-loader.ts';
 
-let redis: RedisHandle;
-let conn: Redis;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  conn = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(conn, prefix);
-  conn?.disconnect();
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 const origin = 'http://127.0.0.1:8080';
 const limit = (l: Partial<OriginLimit>): OriginLimit => ({ concurrency: 0, rps: 0, burst: 1, ...l });
-
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met before the watchdog');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const stores: Array<[string, () => LimitStore]> = [
   ['memory', () => new MemoryLimitStore()],
   [
     'redis',
     () => {
-      const prefix = `courier-test-${randomUUID()}`;
-      prefixes.push(prefix);
-      return new RedisLimitStore(conn, prefix);
+      const prefix = redis.prefix();
+      return new RedisLimitStore(redis.conn, prefix);
     },
   ],
 ];
@@ -101,33 +78,31 @@ describe.each(stores)('per-origin limits: %s store', (_name, makeStore) => {
 
 describe('Redis limit scripts', () => {
   it('renewing moves the expiry forward in Redis time; the key lives as long as its last lease', async () => {
-    const prefix = `courier-test-${randomUUID()}`;
-    prefixes.push(prefix);
-    const store = new RedisLimitStore(conn, prefix);
+    const prefix = redis.prefix();
+    const store = new RedisLimitStore(redis.conn, prefix);
     const keys = limitKeys(prefix, origin);
     await store.acquire(origin, limit({ concurrency: 1 }), 'a', 60_000);
-    const before = Number(await conn.zscore(keys.leases, 'a'));
+    const before = Number(await redis.conn.zscore(keys.leases, 'a'));
     await store.renew([{ origin, token: 'a' }], 120_000);
-    const after = Number(await conn.zscore(keys.leases, 'a'));
+    const after = Number(await redis.conn.zscore(keys.leases, 'a'));
     expect(after - before).toBeGreaterThanOrEqual(59_000);
-    expect(await conn.pttl(keys.leases)).toBeGreaterThan(60_000);
+    expect(await redis.conn.pttl(keys.leases)).toBeGreaterThan(60_000);
     await store.release({ origin, token: 'a' });
-    expect(await conn.exists(keys.leases)).toBe(0);
+    expect(await redis.conn.exists(keys.leases)).toBe(0);
   });
 
   it('a release pops the oldest job parked on the origin in the same script; null when none is parked', async () => {
-    const prefix = `courier-test-${randomUUID()}`;
-    prefixes.push(prefix);
+    const prefix = redis.prefix();
     const parkedKey = (o: string) => `${prefix}:q:parked:${o}`;
-    const store = new RedisLimitStore(conn, prefix, parkedKey);
+    const store = new RedisLimitStore(redis.conn, prefix, parkedKey);
     await store.acquire(origin, limit({ concurrency: 2 }), 'a', 60_000);
     await store.acquire(origin, limit({ concurrency: 2 }), 'b', 60_000);
     expect(await store.release({ origin, token: 'a' })).toBeNull();
-    await conn.rpush(parkedKey(origin), 'job-1', 'job-2');
+    await redis.conn.rpush(parkedKey(origin), 'job-1', 'job-2');
     expect(await store.release({ origin, token: 'b' })).toBe('job-1');
     // A lease that is gone still pops: the parked job may wait on a slot that expired.
     expect(await store.release({ origin, token: 'gone' })).toBe('job-2');
-    expect(await conn.exists(parkedKey(origin), limitKeys(prefix, origin).leases)).toBe(0);
+    expect(await redis.conn.exists(parkedKey(origin), limitKeys(prefix, origin).leases)).toBe(0);
   });
 
   it('registers every script as courier:<name>:<version>', async () => {

@@ -1,30 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../../../test/harness/index.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startRedis } from '../../../../../test/harness/index.ts';
 import { deletePrefix, dumpRedis } from '../../testing/redis-dump.ts';
+import { useTestRedis } from '../../testing/test-redis.ts';
 import { describeDriver } from '../../testing/describe-driver.ts';
 import { BullmqDriver } from './bullmq-driver.ts';
 
-let redis: RedisHandle;
-let admin: Redis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  admin = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  admin?.disconnect();
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 describeDriver('bullmq', async (options) => {
   const prefix = `courier-test-${randomUUID()}`;
   const driver = await BullmqDriver.create({ ...options, redisUrl: redis.url, prefix });
-  onTestFinished(() => deletePrefix(admin, prefix));
-  return { driver, dump: () => dumpRedis(admin, prefix) };
+  onTestFinished(() => deletePrefix(redis.conn, prefix));
+  return { driver, dump: () => dumpRedis(redis.conn, prefix) };
 });
 
 describe('BullMQ driver: Redis away', () => {
@@ -56,7 +45,7 @@ describe('BullMQ driver: Redis away', () => {
 describe('BullMQ driver: a record it did not write', () => {
   it('fails a job whose data has no input kind and URL as BAD_JOB, without retrying it, and keeps working', async () => {
     const prefix = `courier-test-${randomUUID()}`;
-    onTestFinished(() => deletePrefix(admin, prefix));
+    onTestFinished(() => deletePrefix(redis.conn, prefix));
     const driver = await BullmqDriver.create({ redisUrl: redis.url, prefix });
     onTestFinished(() => driver.close());
     const handled: string[] = [];
@@ -68,7 +57,7 @@ describe('BullMQ driver: a record it did not write', () => {
       { concurrency: 1, workerId: 'w', originLimits: { default: { concurrency: 0 } } },
     );
     onTestFinished(() => worker.close());
-    const raw = new Queue('jobs', { connection: admin, prefix });
+    const raw = new Queue('jobs', { connection: redis.conn, prefix });
     onTestFinished(() => raw.close());
     await raw.add('request', { input: { kind: 'request' } }, { jobId: 'not-ours', attempts: 3 });
     const record = await driver.wait('not-ours', 20_000);

@@ -3,52 +3,36 @@
  * round trip), on a real redis-server: the fleet-wide count never goes past the limit, a full
  * origin's slots go back at once, and lingering slots go back by themselves and on close.
  */
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../../../test/harness/index.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { RedisLimitStore, limitKeys } from '../../redis/redis-limit-store.ts';
-import { deletePrefix } from '../../testing/redis-dump.ts';
+import { eventually, useTestRedis } from '../../testing/test-redis.ts';
+import type { Lease } from './limit-store.ts';
 import type { OriginLimitsConfig } from './limits-config.ts';
 import { OriginLimiter } from './origin-limiter.ts';
 
-let redis: RedisHandle;
-let conn: Redis;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  conn = new Redis(redis.url);
-});
-
-afterAll(async () => {
-  for (const prefix of prefixes) await deletePrefix(conn, prefix);
-  conn?.disconnect();
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 const url = 'http://127.0.0.1:8080/x';
 const origin = 'http://127.0.0.1:8080';
 
 function setup(config: OriginLimitsConfig) {
-  const prefix = `courier-test-${randomUUID()}`;
-  prefixes.push(prefix);
-  const store = new RedisLimitStore(conn, prefix);
+  const prefix = redis.prefix();
+  const store = new RedisLimitStore(redis.conn, prefix);
   const released: string[] = [];
   const limiter = new OriginLimiter(store, config, 'w1', undefined, (o) => released.push(o));
   onTestFinished(() => limiter.close());
-  const leasesInRedis = () => conn.zcard(limitKeys(prefix, origin).leases);
+  const leasesInRedis = () => redis.conn.zcard(limitKeys(prefix, origin).leases);
   // The store's own parked list (no queue given): what a release pops.
   const parkedKey = `${prefix}:limits:${origin}:parked`;
   return { limiter, store, released, leasesInRedis, parkedKey };
 }
 
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met before the watchdog');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Two leases of the test origin, which must both be granted. */
+async function acquireTwo(limiter: OriginLimiter): Promise<[Lease | null, Lease | null]> {
+  const a = await limiter.acquire(url);
+  const b = await limiter.acquire(url);
+  if (!a.ok || !b.ok) throw new Error('expected two leases');
+  return [a.lease, b.lease];
 }
 
 describe('OriginLimiter lease reuse', () => {
@@ -78,11 +62,9 @@ describe('OriginLimiter lease reuse', () => {
 
   it('gives lingering slots back once their linger time is over', async () => {
     const { limiter, released, leasesInRedis } = setup({ default: { concurrency: 3 }, leaseLingerMs: 50 });
-    const a = await limiter.acquire(url);
-    const b = await limiter.acquire(url);
-    if (!a.ok || !b.ok) throw new Error('expected two leases');
-    await limiter.release(a.lease);
-    await limiter.release(b.lease);
+    const [a, b] = await acquireTwo(limiter);
+    await limiter.release(a);
+    await limiter.release(b);
     await eventually(async () => (await leasesInRedis()) === 0);
     expect(limiter.held).toBe(0);
     expect(released).toEqual([origin, origin]);
@@ -91,7 +73,7 @@ describe('OriginLimiter lease reuse', () => {
   it('gives a slot back at once when jobs were parked on the origin, and every slot of an origin that refused a job', async () => {
     const { limiter, released, leasesInRedis, parkedKey } = setup({ default: { concurrency: 4 }, leaseLingerMs: 60_000 });
     const a = await limiter.acquire(url);
-    await conn.rpush(parkedKey, 'job-1');
+    await redis.conn.rpush(parkedKey, 'job-1');
     const b = await limiter.acquire(url);
     if (!a.ok || !b.ok) throw new Error('expected two leases');
     // A job waited for the origin when b was granted: b goes back for real (and pops that job).
@@ -128,17 +110,15 @@ describe('OriginLimiter lease reuse', () => {
 
   it('gives kept slots back at once, and keeps none, once a job was parked on the origin anywhere', async () => {
     const { limiter, released, leasesInRedis } = setup({ default: { concurrency: 4 }, leaseLingerMs: 60_000 });
-    const a = await limiter.acquire(url);
-    const b = await limiter.acquire(url);
-    if (!a.ok || !b.ok) throw new Error('expected two leases');
-    await limiter.release(a.lease);
+    const [a, b] = await acquireTwo(limiter);
+    await limiter.release(a);
     expect(limiter.lingering).toBe(1);
     // What a worker does when another one parks a job on the origin (the parking channel).
     limiter.contended(origin);
     expect(limiter.lingering).toBe(0);
     await eventually(async () => (await leasesInRedis()) === 1);
     expect(released).toEqual([origin]);
-    await limiter.release(b.lease);
+    await limiter.release(b);
     expect(limiter.lingering).toBe(0);
     expect(await leasesInRedis()).toBe(0);
   });
@@ -156,11 +136,9 @@ describe('OriginLimiter lease reuse', () => {
     expect(await lone.leasesInRedis()).toBe(0);
     for (const config of [{ default: { concurrency: 3, rps: 1000, burst: 10 }, leaseLingerMs: 60_000 }, { default: { concurrency: 3 }, leaseLingerMs: 0 }]) {
       const { limiter, leasesInRedis } = setup(config);
-      const a = await limiter.acquire(url);
-      const b = await limiter.acquire(url);
-      if (!a.ok || !b.ok) throw new Error('expected two leases');
-      await limiter.release(a.lease);
-      await limiter.release(b.lease);
+      const [a, b] = await acquireTwo(limiter);
+      await limiter.release(a);
+      await limiter.release(b);
       expect(limiter.lingering).toBe(0);
       expect(await leasesInRedis()).toBe(0);
     }

@@ -1,0 +1,59 @@
+/**
+ * A real redis-server for one spec file (the Redis path is never tested on the in-memory queue):
+ * started before the file's tests, stopped after them, with one admin connection and key
+ * prefixes whose keys are deleted at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+// Test-only relative import of the shared harness (allowed for tests by the project brief).
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startRedis, type RedisHandle } from '../../../../test/harness/index.ts';
+import { deletePrefix } from './redis-dump.ts';
+
+export interface TestRedis {
+  /** The server's URL (valid inside tests and hooks). */
+  readonly url: string;
+  /** An admin connection to it (valid inside tests and hooks). */
+  readonly conn: Redis;
+  /** A fresh `courier-test-<uuid>` key prefix; its keys are deleted after the file's tests. */
+  prefix(): string;
+}
+
+/** Registers the `beforeAll`/`afterAll` hooks of the calling spec file; call it at its top level. */
+export function useTestRedis(): TestRedis {
+  let handle: RedisHandle | undefined;
+  let conn: Redis | undefined;
+  const prefixes: string[] = [];
+  beforeAll(async () => {
+    handle = await startRedis();
+    conn = new Redis(handle.url);
+  });
+  afterAll(async () => {
+    if (conn) for (const prefix of prefixes) await deletePrefix(conn, prefix);
+    conn?.disconnect();
+    await handle?.stop();
+  });
+  return {
+    get url() {
+      return handle!.url;
+    },
+    get conn() {
+      return conn!;
+    },
+    prefix() {
+      const prefix = `courier-test-${randomUUID()}`;
+      prefixes.push(prefix);
+      return prefix;
+    },
+  };
+}
+
+/** Polls `check` until it holds; fails after a 20 s watchdog. */
+export async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met before the watchdog');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
