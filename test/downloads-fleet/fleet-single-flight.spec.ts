@@ -9,10 +9,10 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { DownloadResult, JobProgress, JobRecord } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { allFinished, startApi, startFleet } from '../campaigns/support/fleet.ts';
+import { startApi, startFleet } from '../campaigns/support/fleet.ts';
 import { serveGeneratedFile } from '../download/support/generated-file.ts';
 import { startHttpFixture } from '../fixtures/index.ts';
-import { startRedis, type RedisHandle } from '../harness/index.ts';
+import { allFinished, startRedis, type RedisHandle } from '../harness/index.ts';
 
 const MiB = 1024 * 1024;
 const JOBS = 500;

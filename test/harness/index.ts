@@ -1,3 +1,4 @@
+export { allFinished } from './all-finished.ts';
 export { ensureDebianPackage, findBinary } from './debian-package.ts';
 export { freePort } from './free-port.ts';
 export { startRedis, type RedisHandle, type RedisOptions } from './redis.ts';

@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createQueue, type JobRecord, type QueueDriver } from '@courier/queue';
+import { createQueue } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
-import { startRedis, type RedisHandle } from '../harness/index.ts';
+import { allFinished, startRedis, type RedisHandle } from '../harness/index.ts';
 import { startProducerChild, startWorkerChild, type WorkerChild } from './processes.ts';
 
 /** Watchdog for a whole run on a loaded 2-core machine. */
@@ -77,29 +77,6 @@ async function setup(redisHandle: RedisHandle) {
   return { prefix, queue, env, startWorkers };
 }
 
-/**
- * Resolves with the records once every id is finished. BullMQ's event stream is capped (and
- * thousands of jobs make far more events than it keeps), so progress is read from the queue's
- * counts on a short tick, and the records are checked one by one once the counts say it is time.
- */
-async function allFinished(queue: QueueDriver, ids: readonly string[], watchdogMs = RUN_WATCHDOG_MS): Promise<JobRecord[]> {
-  const deadline = Date.now() + watchdogMs;
-  let pending = new Set(ids);
-  let last = '';
-  for (;;) {
-    const counts = await queue.counts().catch(() => null);
-    last = JSON.stringify(counts);
-    if (counts && counts.completed + counts.failed >= pending.size) {
-      const records = await Promise.all([...pending].map((id) => queue.get(id).catch(() => null)));
-      pending = new Set([...pending].filter((_, i) => !['completed', 'failed'].includes(records[i]?.state ?? '')));
-      if (pending.size === 0) break;
-    }
-    if (Date.now() > deadline) throw new Error(`${pending.size} of ${ids.length} jobs unfinished after ${watchdogMs} ms; counts ${last}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return Promise.all(ids.map(async (id) => (await queue.get(id))!));
-}
-
 function keyCounts(fixtures: readonly HttpFixture[], path = '/job'): Map<string, number> {
   const counts = new Map<string, number>();
   for (const f of fixtures) {
@@ -143,14 +120,14 @@ describe('service: producers, workers and Redis as separate processes', () => {
       expect(new Set(ids.values()).size).toBe(5_000);
       expect(producers.flatMap((p) => p.acked).reduce((n, b) => n + b.duplicates, 0)).toBe(1_000);
 
-      const records = await allFinished(queue, [...ids.values()]);
+      const records = await allFinished(queue, [...ids.values()], RUN_WATCHDOG_MS);
       expect(records.filter((r) => r.state !== 'completed').map((r) => r.error)).toEqual([]);
       // The fast jobs are all done while the slow origin is still held: it held at most its two slots.
       expect(slowLatch.released).toBe(false);
       expect(slowLatch.arrivals, 'slow requests that reached the origin').toBeLessThanOrEqual(2);
       for (const j of slowJobs) expect(['waiting', 'delayed', 'active']).toContain((await queue.get(j.id))!.state);
       slowLatch.release();
-      const slowRecords = await allFinished(queue, slowJobs.map((j) => j.id));
+      const slowRecords = await allFinished(queue, slowJobs.map((j) => j.id), RUN_WATCHDOG_MS);
       expect(slowRecords.every((r) => r.state === 'completed')).toBe(true);
 
       // No job ran twice for one idempotency key; no origin saw more than 2 requests at once.
@@ -200,7 +177,7 @@ describe('service: producers, workers and Redis as separate processes', () => {
       expect((await b!.exited).signal).toBe('SIGKILL');
       const more = await queue.enqueue(Array.from({ length: 100 }, (_, i) => ({ url: `${plain!.url}/job?key=${i}` })));
       yLatch.release();
-      const records = await allFinished(queue, [jy!.id, jz!.id, ...more.map((j) => j.id)]);
+      const records = await allFinished(queue, [jy!.id, jz!.id, ...more.map((j) => j.id)], RUN_WATCHDOG_MS);
       expect(records.filter((r) => r.state !== 'completed')).toEqual([]);
       expect(records[0]!.result).toMatchObject({ workerId: 'wc' });
       expect(keyCounts([plain!]).size).toBe(101);
@@ -239,7 +216,7 @@ describe('service: producers, workers and Redis as separate processes', () => {
       await Promise.all(producers.map((p) => p.done));
       const ids = producers.flatMap((p) => p.acked.flatMap((b) => b.ids));
       expect(ids).toHaveLength(1_200);
-      const records = await allFinished(queue, ids);
+      const records = await allFinished(queue, ids, RUN_WATCHDOG_MS);
       expect(records.filter((r) => r.state !== 'completed').map((r) => [r.id, r.state, r.error])).toEqual([]);
       // At least once: a job caught mid-request by the crash may have run again; none ran zero times.
       expect(keyCounts(origins).size).toBe(1_200);

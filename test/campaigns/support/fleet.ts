@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createQueue, type JobRecord, type QueueDriver } from '@courier/queue';
+import { createQueue, type QueueDriver } from '@courier/queue';
 import { buildApp } from '@courier/server';
 import type { FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
@@ -87,29 +87,6 @@ export async function startApi(redis: RedisHandle, fleet: Fleet): Promise<Api> {
   };
   onTestFinished(close);
   return { app, queue, close };
-}
-
-/**
- * Resolves with the records once every id has finished. BullMQ's event stream is capped, so the
- * queue's counts are read on a short tick and the records checked once they say it is time
- * (as test/service does), within a watchdog.
- */
-export async function allFinished(queue: QueueDriver, ids: readonly string[], watchdogMs: number): Promise<JobRecord[]> {
-  const deadline = Date.now() + watchdogMs;
-  let pending = new Set(ids);
-  let last = '';
-  for (;;) {
-    const counts = await queue.counts().catch(() => null);
-    last = JSON.stringify(counts);
-    if (counts && counts.completed + counts.failed >= pending.size) {
-      const records = await Promise.all([...pending].map((id) => queue.get(id).catch(() => null)));
-      pending = new Set([...pending].filter((_, i) => !['completed', 'failed', 'cancelled'].includes(records[i]?.state ?? '')));
-      if (pending.size === 0) break;
-    }
-    if (Date.now() > deadline) throw new Error(`${pending.size} of ${ids.length} jobs unfinished after ${watchdogMs} ms; counts ${last}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return Promise.all(ids.map(async (id) => (await queue.get(id))!));
 }
 
 /** Polls an API answer (campaigns have no event stream) until `done` holds, within a watchdog. */
