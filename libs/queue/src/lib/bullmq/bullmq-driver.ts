@@ -199,26 +199,27 @@ export class BullmqDriver implements QueueDriver {
     return new Promise<JobRecord | null>((resolve, reject) => {
       const names = ['completed', 'failed', 'courier:cancelled'].map((e) => `${e}:${id}`);
       let done = false;
-      const finish = () => {
-        if (done) return;
+      /** Stops listening; false when the wait had ended already. */
+      const stop = (): boolean => {
+        if (done) return false;
         done = true;
         clearTimeout(timer);
         for (const name of names) events.off(name, finish);
-        look().then(resolve, reject);
+        return true;
+      };
+      const finish = () => {
+        if (stop()) look().then(resolve, reject);
       };
       const timer = setTimeout(finish, Math.max(0, timeoutMs));
       for (const name of names) events.on(name, finish);
-      // Listening first, then looking: a job that finished in between is seen either way.
+      // Listening first, then looking: a job that finished in between is seen either way. A job
+      // already finished (or gone) is answered with this look's record, without a second one.
       look().then(
         (record) => {
-          if (!record || finishedStates.has(record.state)) finish();
+          if ((!record || finishedStates.has(record.state)) && stop()) resolve(record);
         },
         (error: unknown) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          for (const name of names) events.off(name, finish);
-          reject(error);
+          if (stop()) reject(error);
         },
       );
     });
