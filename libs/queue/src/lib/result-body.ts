@@ -82,7 +82,7 @@ function inlineBody(bytes: Buffer): StoredBody {
   return { bodyBase64: bytes.toString('base64'), bodyBytes: bytes.length };
 }
 
-function asCourierError(error: unknown): never {
+function rethrowAsCourierError(error: unknown): never {
   throw isCourierError(error) ? error : toCourierError(error);
 }
 
@@ -91,7 +91,7 @@ export function storeBody(res: CourierResponse, jobId: string, resultsDir: strin
   // without the Readable and async iterator `for await` needs (the common small-result case).
   // undici fails a body longer than its content-length, so this never holds more than that.
   const declared = declaredLength(res);
-  if (declared !== null && declared <= inlineBodyBytes) return res.body.bytes().then(inlineBody, asCourierError);
+  if (declared !== null && declared <= inlineBodyBytes) return res.body.bytes().then(inlineBody, rethrowAsCourierError);
   return readBody(res, jobId, resultsDir, inlineBodyBytes);
 }
 
@@ -124,12 +124,9 @@ async function readBody(res: CourierResponse, jobId: string, resultsDir: string,
     if (file) await rm(partPath, { force: true }).catch(() => {});
     if (error instanceof DiskFailure) throw diskError(error.original);
     // A body error (timeout, reset, too large…) keeps its own code.
-    throw isCourierError(error) ? error : toCourierError(error);
+    rethrowAsCourierError(error);
   }
-  if (!file) {
-    const bytes = head.length === 1 ? head[0]! : Buffer.concat(head, size);
-    return { bodyBase64: bytes.toString('base64'), bodyBytes: size };
-  }
+  if (!file) return inlineBody(head.length === 1 ? head[0]! : Buffer.concat(head, size));
   try {
     await rename(partPath, finalPath);
   } catch (error) {
