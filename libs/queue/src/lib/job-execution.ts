@@ -61,8 +61,6 @@ export interface AttemptJob {
   reportProgress(progress: JobProgress): void;
 }
 
-const NO_SLOT = Object.freeze({ ok: true as const, lease: null });
-
 function stopped(job: AttemptJob): AttemptOutcome | null {
   switch (job.control.stopReason) {
     case 'shutdown':
@@ -87,10 +85,8 @@ export async function runAttempt(job: AttemptJob, deps: AttemptDeps): Promise<At
   const early = stopped(job);
   if (early) return early;
   if (malformed(job.data)) return { type: 'failed', error: { code: 'BAD_JOB', message: 'the stored job has no input kind and URL (not written by @courier/queue?)' }, retryDelayMs: null };
-  // No limit anywhere (a common setup), or a slot lingering from this worker's last job to the
-  // origin: no promise turn before the request starts.
-  const reused = deps.limiter.unlimited ? null : deps.limiter.reuse(job.data.input.url);
-  const slot = deps.limiter.unlimited ? NO_SLOT : reused ? { ok: true as const, lease: reused } : await deps.limiter.acquire(job.data.input.url);
+  const url = job.data.input.url;
+  const slot = deps.limiter.slotNow(url) ?? (await deps.limiter.acquire(url));
   if (!slot.ok) return { type: 'deferred', delayMs: deps.limiter.saturatedDelay(slot, job.deferrals), origin: slot.origin, reason: slot.reason };
   try {
     let input = job.data.input;

@@ -83,9 +83,15 @@ export class OriginLimiter {
     return Math.round(backoff + Math.random() * saturatedDelayMs);
   }
 
-  /** True when no origin can have a limit: `acquire` would always grant without a lease. */
-  get unlimited(): boolean {
-    return this.#resolver.unlimited;
+  /**
+   * A slot granted without a promise turn before the request starts — none is needed (no origin
+   * can have a limit, a common setup) or a lease of the URL's origin lingers here — or null: then
+   * `acquire`.
+   */
+  slotNow(url: string): { ok: true; lease: Lease | null } | null {
+    if (this.#resolver.unlimited) return NO_LEASE;
+    const lease = this.reuse(url);
+    return lease ? { ok: true, lease } : null;
   }
 
   /**
