@@ -3,21 +3,14 @@
  * free port, then `campaign create` and `campaign status --watch` as separate processes talking
  * to it over HTTP; plus the command's pure helpers.
  */
-import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { devicesFrom, renderProgressLine, wavesFrom, type CampaignAnswer } from '../../apps/cli/src/commands/campaign.ts';
+import { runCourier, serveCourier, type CourierRun } from '../../apps/cli/src/testing/courier-process.ts';
 import { startHttpFixture } from '../fixtures/index.ts';
-
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const courier = ['--conditions=@courier/source', '--import', 'tsx', 'apps/cli/src/main.ts'];
 
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, NODE_OPTIONS: '', LOG_LEVEL: 'warn', ...extra };
@@ -31,30 +24,11 @@ async function tempDir(): Promise<string> {
 
 /** `courier serve` on a free port; resolves with its URL once it listens. */
 async function serve(extra: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, [...courier, 'serve'], { cwd: repoRoot, env: env({ PORT: '0', HOST: '127.0.0.1', ...extra }), stdio: ['ignore', 'pipe', 'pipe'] });
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const match = /courier listening on (http:\/\/\S+)/.exec(line);
-    if (match) return match[1]!;
-  }
-  throw new Error(`courier serve ended before listening:\n${stderr}`);
+  return (await serveCourier(env({ PORT: '0', HOST: '127.0.0.1', ...extra }))).url;
 }
 
-async function courierRun(args: string[], extra: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...courier, ...args], { cwd: repoRoot, env: env(extra), timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function courierRun(args: string[], extra: Record<string, string>): Promise<CourierRun> {
+  return runCourier(args, env(extra), { timeoutMs: 60_000, noExitCode: -1 });
 }
 
 describe('courier campaign (processes)', () => {

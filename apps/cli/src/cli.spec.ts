@@ -1,21 +1,16 @@
 // The `courier` command end to end, as a user runs it: `serve` (what `npm start` runs) on a free
 // port, then `enqueue --wait` and `status` as separate processes talking to it over HTTP.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startHttpFixture } from '../../../test/fixtures/index.ts';
 import { startRedis } from '../../../test/harness/index.ts';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-/** Exactly the root `start` script's command line, minus the subcommand. */
-const courier = ['--conditions=@courier/source', '--import', 'tsx', 'apps/cli/src/main.ts'];
+import { courierArgs as courier, repoRoot as root, runCourier, serveCourier, type CourierRun, type ServedCourier } from './testing/courier-process.ts';
 
 /** A clean environment: no Redis, no token, no server from the caller's shell. */
 function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -29,46 +24,13 @@ function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 /** The destination policy refuses loopback by default; these tests talk to their own loopback origins. */
 const allowLoopback = { COURIER_ALLOW_DESTINATIONS: 'loopback' };
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
-
 /** Starts `courier serve` on PORT=0 and resolves with the URL it prints once it listens. */
-async function serve(env: Record<string, string> = {}, args: string[] = []): Promise<Served> {
-  const child = spawn(process.execPath, [...courier, 'serve', ...args], { cwd: root, env: baseEnv({ PORT: '0', HOST: '127.0.0.1', ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
-  onTestFinished(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines = createInterface({ input: child.stdout! });
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`courier serve exited with ${String(code)} before listening:\n${stderr}`);
-  });
-  const listening = (async () => {
-    for await (const line of lines) {
-      const match = /courier listening on (http:\/\/\S+)/.exec(line);
-      if (match) return match[1]!;
-    }
-    throw new Error(`courier serve closed stdout before listening:\n${stderr}`);
-  })();
-  const url = await Promise.race([listening, exited]);
-  return { child, url, stderr: () => stderr };
+function serve(env: Record<string, string> = {}, args: string[] = []): Promise<ServedCourier> {
+  return serveCourier(baseEnv({ PORT: '0', HOST: '127.0.0.1', ...env }), args);
 }
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...courier, ...args], { cwd: root, env: baseEnv(env) });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+function run(args: string[], env: Record<string, string> = {}): Promise<CourierRun> {
+  return runCourier(args, baseEnv(env));
 }
 
 // Each command is a fresh Node process compiling TypeScript with tsx (a second or more on a busy
