@@ -26,6 +26,7 @@ describe('COURIER_CONFIG', () => {
   it.each([
     ['policy:\n  conections: 4\n', 'policy.conections is not a policy field'],
     ['policy:\n  connections: -1\n', 'connections'],
+    ['origins:\n  - match: "https://*.a.test"\n    policy: { connections: -1 }\n', 'connections'],
     ['origins:\n  - policy: {}\n', 'origins[0].match'],
     ['nonsense: 1\n', 'unknown key nonsense'],
     ['[1, 2]\n', 'must hold an object'],

@@ -57,8 +57,10 @@ export function readOriginPolicyFile(path: string): OriginPolicyFile {
       return { match: entry.match, policy: checkPolicy(entry.policy, `origins[${i}].policy`) };
     }),
   };
-  // Values (types, ranges) are checked by the resolver the client will use.
-  const resolver = new PolicyResolver(file.policy, file.origins);
-  for (const o of file.origins) resolver.resolve(`http://${o.match.replace(/\*/g, 'x')}:80`);
+  // Values (types, ranges) are checked by the resolver the client will use: the shared policy
+  // (and the patterns) here, each entry over it as an origin it matches gets it. Not by resolving
+  // a made-up origin per pattern: `https://*.a.test` or `host:*` would match none and go unchecked.
+  new PolicyResolver(file.policy, file.origins);
+  for (const o of file.origins) new PolicyResolver({ ...file.policy, ...o.policy });
   return file;
 }
