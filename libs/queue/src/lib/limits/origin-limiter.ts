@@ -9,7 +9,10 @@ const NO_LEASE = Object.freeze({ ok: true as const, lease: null });
 /** A lease this worker holds, with when the store granted it (`performance.now()` milliseconds). */
 interface HeldLease extends Lease {
   grantedAt: number;
-  /** Nobody waited for the origin and every other lease on it was this worker's, as it was granted. */
+  /**
+   * As it was granted, nobody waited for the origin and every other lease on it was this worker's;
+   * and the origin has no rate limit (every request needs a token).
+   */
   keepable: boolean;
   /** Set while the lease waits for this worker's next job to its origin. */
   idleSince?: number;
@@ -159,7 +162,7 @@ export class OriginLimiter {
     if (outcome.lease) {
       const own = (this.#heldPerOrigin.get(origin) ?? 0) + 1;
       const granted = outcome.lease.granted;
-      const lease: HeldLease = { ...outcome.lease, grantedAt: performance.now(), keepable: granted !== undefined && granted.parked === 0 && granted.held <= own };
+      const lease: HeldLease = { ...outcome.lease, grantedAt: performance.now(), keepable: limit.rps === 0 && granted !== undefined && granted.parked === 0 && granted.held <= own };
       this.#held.add(lease);
       this.#heldPerOrigin.set(origin, own);
       this.#timer ??= setInterval(() => void this.#renew(), this.#resolver.settings.leaseRenewMs).unref();
@@ -182,7 +185,7 @@ export class OriginLimiter {
     const { leaseLingerMs, leaseReuseMs } = this.#resolver.settings;
     if (this.#closed || leaseLingerMs <= 0 || !lease.keepable || !this.#held.has(lease)) return false;
     const now = performance.now();
-    if (now - lease.grantedAt >= leaseReuseMs || this.#resolver.resolve(lease.origin).rps > 0) return false;
+    if (now - lease.grantedAt >= leaseReuseMs) return false;
     // Only an origin this worker starts jobs for faster than the linger time: elsewhere the slot
     // would mostly wait for nothing while another worker's job waits for it.
     if (!((this.#starts.get(lease.origin)?.gap ?? Infinity) < leaseLingerMs)) return false;
