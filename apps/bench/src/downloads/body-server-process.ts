@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import type { FromBodyServer, ToBodyServer } from './protocol.ts';
-import { exited, nextMessage, spawnNodeEntry } from './processes.ts';
+import { stopChild } from '../processes.ts';
+import { nextMessage, spawnNodeEntry } from './processes.ts';
 
 const entry = fileURLToPath(new URL('./body-server-main.ts', import.meta.url));
 /** Start-up bound, in milliseconds: tsx compiles, then the digest of the whole body is computed. */
 const START_TIMEOUT_MS = 120_000;
 const STATS_TIMEOUT_MS = 10_000;
-const STOP_GRACE_MS = 5_000;
 
 export interface BodyServerStats {
   requests: number;
@@ -52,10 +52,7 @@ export async function startBodyServer(size: number): Promise<BodyServer> {
       return { requests: m.requests, rangeRequests: m.rangeRequests, bytesSent: m.bytesSent, cpuMicros: m.cpuMicros };
     },
     stop() {
-      stopping ??= (async () => {
-        send({ type: 'stop' });
-        await exited(child, STOP_GRACE_MS);
-      })();
+      stopping ??= stopChild(child, () => send({ type: 'stop' }));
       return stopping;
     },
   };

@@ -1,7 +1,6 @@
 import type { CourierJob, FromCourierChild } from './protocol.ts';
-import { exited, nextMessage, spawnCompiledEntry } from './processes.ts';
-
-const EXIT_GRACE_MS = 10_000;
+import { stopChild } from '../processes.ts';
+import { nextMessage, spawnCompiledEntry } from './processes.ts';
 
 export type CourierMeasurement = Extract<FromCourierChild, { type: 'done' }>;
 
@@ -16,6 +15,7 @@ export async function courierDownload(bundle: string, job: CourierJob, timeoutMs
     if (answer.type === 'failed') throw new Error(`courier download failed: ${answer.code}: ${answer.message}`);
     return answer;
   } finally {
-    await exited(child, EXIT_GRACE_MS);
+    // It exits by itself once it has answered (SIGKILL if it does not).
+    await stopChild(child, () => {});
   }
 }

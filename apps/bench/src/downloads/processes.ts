@@ -75,15 +75,3 @@ export function nextMessage<T>(child: ChildProcess, what: string, timeoutMs: num
     child.once('error', onError);
   });
 }
-
-/** Resolves once the child has exited; SIGKILL after `graceMs` if it has not. */
-export function exited(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}

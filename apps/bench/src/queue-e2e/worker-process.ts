@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onAllCores } from './affinity.ts';
 import type { WorkerKind, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
+import { nextMessage } from '../downloads/processes.ts';
 import { stopChild } from '../processes.ts';
 
 /** A worker child process and the requests the bench makes of it. */
@@ -30,27 +31,17 @@ export async function startWorkerChild(kind: WorkerKind, env: Record<string, str
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
   });
-  await new Promise<void>((resolve, reject) => {
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
+  const started = await nextMessage<WorkerMessage>(child, `${kind} worker start`, START_TIMEOUT_MS, (m) => m.type === 'ready' || m.type === 'failed').catch(
+    (error: unknown) => {
       child.kill('SIGKILL');
-      reject(error);
-    };
-    const timer = setTimeout(() => fail(new Error(`${kind} worker did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-    child.once('error', (error) => fail(new Error(`cannot start the ${kind} worker: ${error.message}`)));
-    child.once('exit', (code, signal) => fail(new Error(`${kind} worker exited while starting (code ${code}, signal ${signal})`)));
-    child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'ready') {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        child.removeAllListeners('error');
-        child.on('error', () => {});
-        resolve();
-      } else if (m.type === 'failed') {
-        fail(new Error(`${kind} worker failed to start: ${m.message}`));
-      }
-    });
-  });
+      throw error;
+    },
+  );
+  if (started.type === 'failed') {
+    child.kill('SIGKILL');
+    throw new Error(`${kind} worker failed to start: ${started.message}`);
+  }
+  child.on('error', () => {});
 
   let nextId = 1;
   const pending = new Map<number, { resolve(v: number | null): void; reject(e: Error): void }>();
