@@ -190,11 +190,8 @@ export async function fetchToFile(o: FetchToFileOptions): Promise<FetchOutcome> 
     // No more checkpoints from here: the last sidecar write below must not race with one.
     part.onWritten = null;
     await state.checkpoint;
-    if (outcome === 'discard') {
-      await part.discard();
-      await removeSidecar(partPath).catch(() => {});
-    } else if (outcome === 'keep' && part.size === 0) {
-      // Nothing to resume from (a refused connection, an error before the first byte): leave nothing behind.
+    // A spoilt part, or nothing to resume from (a refused connection, an error before the first byte): leave nothing behind.
+    if (outcome === 'discard' || (outcome === 'keep' && part.size === 0)) {
       await part.discard();
       await removeSidecar(partPath).catch(() => {});
     } else if (outcome === 'keep') {

@@ -133,8 +133,8 @@ export class PartFile {
   }
 
   /**
-   * Hashes what is already in the part (after a resume): read slot by slot, each slot hashed on
-   * the writer thread while the next is read. `onBytes` reports progress.
+   * Hashes what is already in the part (after a resume): read slot by slot, each slot handed to
+   * the sink (hash only) while the next is read. `onBytes` reports progress.
    */
   async hashExisting(onBytes: (hashed: number) => void, signal?: AbortSignal): Promise<void> {
     await this.flush();
