@@ -1,32 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
 import type { ErrorCode } from '@courier/origin';
 import type { JobError, RequestResult } from '@courier/queue';
-import { plutoHeaders } from '../http/execute.ts';
-import { plutoReasons } from '../http/reasons.ts';
+import { decoded, encodingToDecode, plutoHeaders } from '../http/execute.ts';
+import { plutoReason, plutoReasons } from '../http/reasons.ts';
 import type { PlutoHeaders, PlutoResult } from '../http/types.ts';
-
-const gunzip = promisify(zlib.gunzip);
-const inflate = promisify(zlib.inflate);
-const inflateRaw = promisify(zlib.inflateRaw);
-
-// The same decoding as the in-process path (http/execute.ts keeps its copy private): the worker
-// stores the bytes as they came, so the facade decodes them here exactly as it would have there.
-async function decode(encoding: 'gzip' | 'deflate', body: Buffer): Promise<Buffer | null> {
-  try {
-    if (encoding === 'gzip') return await gunzip(body);
-    try {
-      return await inflate(body);
-    } catch {
-      return await inflateRaw(body);
-    }
-  } catch {
-    return null;
-  }
-}
 
 /** Thrown inside this module only; becomes `[null, reason]`. */
 class Failure {
@@ -75,31 +54,25 @@ export function inlineSuccessTuple(result: RequestResult): PlutoResult | null {
   if (result.bodyFile !== undefined) return null;
   const headers: PlutoHeaders = plutoHeaders(result.headers);
   const body = Buffer.from(result.bodyBase64 ?? '', 'base64');
-  const encoding = headers['Content-Encoding']?.trim().toLowerCase();
-  if ((encoding === 'gzip' || encoding === 'deflate') && body.length > 0) return null;
+  if (encodingToDecode(headers, body) !== null) return null;
   return [body.toString('utf8'), result.status, headers, result.statusText];
 }
 
 /**
- * A completed request job as Pluto's tuple, built as the in-process path builds it: Title-Cased
- * headers joined with ", ", no `Transfer-Encoding`, gzip/deflate decoded (and `Content-Encoding`
- * dropped, `Content-Length` the decoded size), the body as UTF-8 text.
+ * A completed request job as Pluto's tuple, built as the in-process path builds it (the same
+ * helpers): Title-Cased headers joined with ", ", no `Transfer-Encoding`, gzip/deflate decoded
+ * (and `Content-Encoding` dropped, `Content-Length` the decoded size), the body as UTF-8 text.
  */
 export async function successTuple(result: RequestResult, resultsDir: string): Promise<PlutoResult> {
   try {
-    let body = result.bodyFile !== undefined ? await readBodyFile(resultsDir, result.bodyFile) : Buffer.from(result.bodyBase64 ?? '', 'base64');
+    const raw = result.bodyFile !== undefined ? await readBodyFile(resultsDir, result.bodyFile) : Buffer.from(result.bodyBase64 ?? '', 'base64');
     const headers: PlutoHeaders = plutoHeaders(result.headers);
-    const encoding = headers['Content-Encoding']?.trim().toLowerCase();
-    if ((encoding === 'gzip' || encoding === 'deflate') && body.length > 0) {
-      const plain = await decode(encoding, body);
-      if (plain === null) return [null, plutoReasons.PROTOCOL_ERROR];
-      body = plain;
-      delete headers['Content-Encoding'];
-      if (headers['Content-Length'] !== undefined) headers['Content-Length'] = String(plain.length);
-    }
+    const encoding = encodingToDecode(headers, raw);
+    const body = encoding === null ? raw : await decoded(headers, raw, encoding);
     return [body.toString('utf8'), result.status, headers, result.statusText];
   } catch (error) {
     if (error instanceof Failure) return [null, error.reason];
-    return [null, plutoReasons.INTERNAL];
+    // A body that is not the gzip/deflate it claims is PROTOCOL_ERROR; anything else, INTERNAL.
+    return [null, plutoReason(error)];
   }
 }

@@ -43,13 +43,16 @@ async function decode(encoding: string, body: Buffer): Promise<Buffer> {
 }
 
 /** The body's `Content-Encoding` when it is one Soup decodes and there is something to decode. */
-function encodingToDecode(headers: PlutoHeaders, body: Buffer): 'gzip' | 'deflate' | null {
+export function encodingToDecode(headers: PlutoHeaders, body: Buffer): 'gzip' | 'deflate' | null {
   const encoding = headers['Content-Encoding']?.trim().toLowerCase();
   return (encoding === 'gzip' || encoding === 'deflate') && body.length > 0 ? encoding : null;
 }
 
-/** Decodes a gzip/deflate body and fixes the headers: no `Content-Encoding`, `Content-Length` of the decoded body. */
-async function decoded(headers: PlutoHeaders, body: Buffer, encoding: 'gzip' | 'deflate'): Promise<Buffer> {
+/**
+ * Decodes a gzip/deflate body and fixes the headers: no `Content-Encoding`, `Content-Length` of
+ * the decoded body. Rejects with `PROTOCOL_ERROR` when the body is not what it says.
+ */
+export async function decoded(headers: PlutoHeaders, body: Buffer, encoding: 'gzip' | 'deflate'): Promise<Buffer> {
   const plain = await decode(encoding, body);
   delete headers['Content-Encoding'];
   if (headers['Content-Length'] !== undefined) headers['Content-Length'] = String(plain.length);
