@@ -202,7 +202,11 @@ export class OriginLimiter {
    * keeps no slot of it, and the ones it keeps now go back at once (their release wakes that job).
    */
   contended(origin: string): void {
-    this.#contended.set(origin, performance.now() + this.#resolver.settings.leaseReuseMs);
+    const now = performance.now();
+    // Every park anywhere in the fleet lands here: once the map is large, drop the marks that
+    // have run out (each lives `leaseReuseMs`), so it holds only recently contended origins.
+    if (this.#contended.size >= 10_000) for (const [o, until] of this.#contended) if (until <= now) this.#contended.delete(o);
+    this.#contended.set(origin, now + this.#resolver.settings.leaseReuseMs);
     const list = this.#idle.get(origin);
     if (!list) return;
     this.#idle.delete(origin);
