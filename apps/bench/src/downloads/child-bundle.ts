@@ -38,8 +38,6 @@ function loadEsbuild(): Esbuild {
  * Why: run through `--import tsx`, the child carries tsx's loader thread and compiled-module
  * caches (~40 MiB of RSS before the first byte), which a library user's compiled build does not
  * have. The peak-RSS target is about the download, so the child runs as compiled JavaScript.
- * The writer thread's code is a string evaluated in a Worker (see libs/download), so it travels
- * in the bundle as is.
  */
 export async function bundleCourierChild(dir: string): Promise<string> {
   const outfile = path.join(dir, 'courier-download-main.mjs');

@@ -20,16 +20,7 @@ export const downloadDefaults = Object.freeze({
    */
   maxWritesInFlight: 4,
   /**
-   * Hash and write on one shared writer thread, beside the main thread's network work (false:
-   * hash on the calling thread, write through the libuv pool). Off by default: measured on the
-   * 2-core bench VM (1 GiB over loopback, 4 interleaved runs each) the thread was no faster
-   * (216–434 MiB/s against 376–409), cost as much or more CPU (2.5–4.5 s/GiB against 2.5–3.1)
-   * and its isolate adds ~9.5 MiB of RSS (peak 151–154 MiB against 138–142), which is what
-   * the 150 MiB target leaves no room for.
-   */
-  writerThread: false,
-  /**
-   * Bytes per write() call on the writer thread. Measured on the bench VM: the kernel's copy into
+   * Bytes per write() call. Measured on the bench VM: the kernel's copy into
    * the page cache cost 3–6× more per byte in 1 MiB writes than in 64 KiB ones.
    */
   writePieceBytes: 64 * 1024,

@@ -32,14 +32,11 @@ async function writeInChunks(part: PartFile, data: Buffer): Promise<void> {
 // Small slots so that a few MiB cross many slot boundaries and the ring wraps many times.
 const small = { batchBytes: 64 * KiB, maxWritesInFlight: 3, syncEveryBytes: 256 * KiB };
 
-describe.each([
-  { mode: 'writer thread', writerThread: true },
-  { mode: 'main thread', writerThread: false },
-])('PartFile ($mode)', ({ writerThread }) => {
+describe('PartFile writes', () => {
   it('writes and hashes exactly the bytes handed to it, whatever the chunk sizes', async () => {
     const dir = await tempDir();
     const data = randomBytes(3 * 1024 * KiB + 12_345);
-    const part = await PartFile.open(path.join(dir, 'a.part'), false, { ...small, writerThread });
+    const part = await PartFile.open(path.join(dir, 'a.part'), false, small);
     await writeInChunks(part, data);
     expect(part.size).toBe(data.length);
     expect(await part.digest()).toBe(sha256(data));
@@ -53,14 +50,14 @@ describe.each([
     const partPath = path.join(dir, 'b.part');
     const first = randomBytes(300 * KiB);
     const second = randomBytes(500 * KiB + 3);
-    const part = await PartFile.open(partPath, false, { ...small, writerThread });
+    const part = await PartFile.open(partPath, false, small);
     await writeInChunks(part, first);
     await part.truncate(0);
     await writeInChunks(part, second);
     expect(await part.digest()).toBe(sha256(second));
     await part.close();
 
-    const resumed = await PartFile.open(partPath, true, { ...small, writerThread });
+    const resumed = await PartFile.open(partPath, true, small);
     onTestFinished(() => resumed.close());
     const seen: number[] = [];
     await resumed.hashExisting((n) => seen.push(n));
@@ -74,7 +71,7 @@ describe.each([
 
   it.runIf(existsSync('/dev/full'))('a disk that refuses the bytes gives DISK_ERROR with its errno', async () => {
     // /dev/full accepts open() and fails every write with ENOSPC: a full disk, for real.
-    const part = await PartFile.open('/dev/full', true, { ...small, writerThread });
+    const part = await PartFile.open('/dev/full', true, small);
     onTestFinished(() => part.close());
     await expect(
       (async () => {
@@ -87,12 +84,11 @@ describe.each([
 
 describe('PartFile', () => {
   it('never keeps the process alive: one that only opened and discarded a part exits by itself', async () => {
-    // The writer thread is started, used for nothing, and must not hold the event loop (it did
-    // once: a 'message' listener added after unref() ref'd its port again).
+    // Nothing it starts (timers, syncs) may hold the event loop once the part is discarded.
     const dir = await tempDir();
     const partFile = fileURLToPath(new URL('./part-file.ts', import.meta.url));
     const script = `const { PartFile } = await import(${JSON.stringify(partFile)});
-      const part = await PartFile.open(${JSON.stringify(path.join(dir, 'd.part'))}, false, { writerThread: true });
+      const part = await PartFile.open(${JSON.stringify(path.join(dir, 'd.part'))}, false);
       await part.discard();`;
     const run = promisify(execFile)(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../../../../', import.meta.url)),

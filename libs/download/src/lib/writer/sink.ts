@@ -3,27 +3,12 @@ import type { FileHandle } from 'node:fs/promises';
 import type { Slot } from './slot-pool.ts';
 
 /**
- * Where a part file's slots go: each is hashed (SHA-256, in order) and, unless its position is
- * null, written at that position. The slot's memory must not be reused before `put` settles.
- * Puts apply in call order; `reset` and `digest` take effect after the puts called before them.
- * A failed write rejects with the node:fs error (its `code` is the errno).
+ * Where a part file's slots go: each is hashed (SHA-256, in order, on the calling thread) and,
+ * unless its position is null, written at that position in `writePieceBytes` pieces through the
+ * libuv pool. The slot's memory must not be reused before `put` settles. A failed write rejects
+ * with the node:fs error (its `code` is the errno).
  */
-export interface PartSink {
-  put(slot: Slot, length: number, position: number | null): Promise<void>;
-  /** Starts the hash over from empty. */
-  reset(): void;
-  /** Lower-case hex SHA-256 of everything put since the last reset; the hash goes on. */
-  digest(): Promise<string>;
-  /** Frees what the sink holds; it is not used again. */
-  close(): void;
-}
-
-/**
- * Hashing on the calling thread and positional writes of `writePieceBytes` on the thread pool:
- * the fallback when the writer thread is turned off or cannot start (same bytes, more
- * main-thread work).
- */
-export class InlineSink implements PartSink {
+export class InlineSink {
   readonly #handle: FileHandle;
   readonly #pieceBytes: number;
   #hash: Hash = createHash('sha256');
@@ -44,13 +29,13 @@ export class InlineSink implements PartSink {
     }
   }
 
+  /** Starts the hash over from empty. */
   reset(): void {
     this.#hash = createHash('sha256');
   }
 
+  /** Lower-case hex SHA-256 of everything put since the last reset; the hash goes on. */
   digest(): Promise<string> {
     return Promise.resolve(this.#hash.copy().digest('hex'));
   }
-
-  close(): void {}
 }

@@ -4,13 +4,10 @@
  *
  * Plain ArrayBuffers, not SharedArrayBuffers, on purpose: on Node 20 `Buffer#copy` into a shared
  * buffer goes through V8's race-safe byte copy (`relaxed_memmove`), measured at several times
- * the cost of a memcpy. The writer thread gets a slot's memory by transfer and gives it back.
+ * the cost of a memcpy.
  */
 export interface Slot {
-  /**
-   * `size` bytes. Replaced (same size) when a sink hands the memory to another thread and gets
-   * it back: read it afresh after every `put`, never keep a reference across one.
-   */
+  /** `size` bytes. */
   memory: Buffer;
 }
 
@@ -33,8 +30,7 @@ export function acquireSlot(size: number): Slot {
 /** Gives a slot back; nothing may use its memory any more (hashed and written). */
 export function releaseSlot(slot: Slot): void {
   const size = slot.memory.length;
-  // A slot whose memory is still away on another thread (a failed sink) is not reusable.
-  if (size === 0 || freeBytes + size > MAX_FREE_BYTES) return;
+  if (freeBytes + size > MAX_FREE_BYTES) return;
   let list = free.get(size);
   if (!list) free.set(size, (list = []));
   list.push(slot);
