@@ -1,4 +1,5 @@
 /** Human figures for progress output: binary units, one decimal, as curl and wget print them. */
+import { withoutUserinfo } from '@courier/origin';
 
 const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
@@ -29,13 +30,5 @@ export function formatEta(seconds: number | null): string {
 
 /** The URL as shown to people: without a password (or a user name), which may be a token. */
 export function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return u.href;
-    u.username = '';
-    u.password = '';
-    return u.href;
-  } catch {
-    return '(not a URL)';
-  }
+  return URL.canParse(url) ? withoutUserinfo(new URL(url).href) : '(not a URL)';
 }

@@ -1,7 +1,7 @@
 // Named diagnostics channels of @courier/download, declared in one place (STYLE §12): the
 // metrics plugin and the dashboard subscribe; the lib never logs.
 import diagnostics from 'node:diagnostics_channel';
-import type { CourierError } from '@courier/origin';
+import { withoutUserinfo, type CourierError } from '@courier/origin';
 import type { DownloadResult } from './types.ts';
 
 export const downloadChannels = {
@@ -18,19 +18,8 @@ export interface DownloadEndMessage {
   durationMs: number;
 }
 
+/** Credentials in a URL never reach a subscriber (logs, dashboards). */
 export function publishDownloadEnd(message: DownloadEndMessage): void {
   if (downloadChannels.end.hasSubscribers) downloadChannels.end.publish({ ...message, url: withoutUserinfo(message.url) });
 }
 
-/** Credentials in a URL never reach a subscriber (logs, dashboards). */
-export function withoutUserinfo(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.username && !parsed.password) return url;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.href;
-  } catch {
-    return url;
-  }
-}

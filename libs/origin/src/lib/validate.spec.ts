@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseHeaders, normaliseMethod, parseUrl } from './validate.ts';
+import { normaliseHeaders, normaliseMethod, parseUrl, withoutUserinfo } from './validate.ts';
 import { nextHop } from './redirect.ts';
 
 describe('parseUrl', () => {
@@ -17,6 +17,18 @@ describe('parseUrl', () => {
   it('accepts http and https, upper-case schemes included, and lower-cases the host', () => {
     expect(parseUrl('HTTP://Example.COM:8080/P?q').href).toBe('http://example.com:8080/P?q');
     expect(parseUrl('https://[::1]:443/').host).toBe('[::1]');
+  });
+});
+
+describe('withoutUserinfo', () => {
+  it.each([
+    ['https://user:s3cret@a.example/x?y=1', 'https://a.example/x?y=1'],
+    ['https://token@a.example/', 'https://a.example/'],
+    ['https://a.example/x@y', 'https://a.example/x@y'],
+    ['not a url@all', 'not a url@all'],
+    ['HTTP://A.example/', 'HTTP://A.example/'],
+  ])('%s → %s', (input, expected) => {
+    expect(withoutUserinfo(input)).toBe(expected);
   });
 });
 

@@ -16,6 +16,24 @@ const normalisedMethods: Readonly<Record<string, string>> = {
   delete: 'DELETE', get: 'GET', head: 'HEAD', options: 'OPTIONS', post: 'POST', put: 'PUT', patch: 'PATCH',
 };
 
+/**
+ * `url` without its `user:password@` part (a password may be a token): for what people and logs
+ * see, and for callers that must not send credentials. A string that is not a URL, or has no
+ * userinfo, comes back as it was (no `@`: not even parsed).
+ */
+export function withoutUserinfo(url: string): string {
+  if (!url.includes('@')) return url;
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.href;
+  } catch {
+    return url;
+  }
+}
+
 export function parseUrl(input: string | URL): URL {
   if (input instanceof URL) return checkScheme(new URL(input.href));
   if (typeof input !== 'string') throw new CourierError('BAD_URL', `URL must be a string, got ${typeof input}`);

@@ -1,4 +1,4 @@
-import { CourierError, normaliseHeaders, normaliseMethod, type RequestInit } from '@courier/origin';
+import { CourierError, normaliseHeaders, normaliseMethod, withoutUserinfo, type RequestInit } from '@courier/origin';
 import { emitPlutoWarning, WarningCode } from '../warnings.ts';
 import { titleCase } from './title-case.ts';
 
@@ -101,19 +101,6 @@ function readMethod(raw: unknown): string {
   throw checkstringError('BAD_METHOD', 'string', raw);
 }
 
-/** Pluto drops `user:pw@` (no Authorization is sent); the core would turn it into Basic credentials. */
-function withoutUserinfo(url: string): string {
-  if (!url.includes('@')) return url;
-  try {
-    const parsed = new URL(url);
-    if (!parsed.username && !parsed.password) return url;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.href;
-  } catch {
-    return url; // the core reports the malformed URL, as a failure reason
-  }
-}
 
 /**
  * `http.request`'s arguments → a request (reference §1.1–1.3, §8.1–8.3). Bad input throws at
@@ -138,6 +125,7 @@ export function buildRequest(first: unknown, second?: unknown): PlutoRequestSpec
     throw new CourierError('BAD_URL', `bad argument #1 to 'request' (string expected, got ${luaType(first)})`);
   }
   if (url.includes('\r') || url.includes('\n')) throw new CourierError('BAD_URL', "URL can't contain CR or LF");
+  // Pluto drops `user:pw@` (no Authorization is sent); the core would turn it into Basic credentials.
   url = withoutUserinfo(url);
 
   if (options === null) return { url, init: { method: 'GET', headers: copyDefaultHeaders(), maxRedirects: 0 } };
