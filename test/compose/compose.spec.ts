@@ -2,7 +2,7 @@
 // against the compose-spec JSON schema and against what Courier needs from it (DESIGN "Queue
 // and service"), plus `docker-compose config` (Debian's v1) where that tool is installed.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,10 +158,15 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 
-  it('builds on node 20 with npm ci and runs the sources with tsx', () => {
+  it('builds on node 20 with npm ci and npm run build, and runs the compiled CLI', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20[\w.-]*$/m);
     expect(dockerfile).toMatch(/^RUN npm ci\b/m);
-    expect(dockerfile).toContain('ENTRYPOINT ["node", "--conditions=@courier/source", "--import", "tsx", "apps/cli/src/main.ts"]');
+    expect(dockerfile).toMatch(/^RUN .*npm run build\b/m);
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "apps/cli/dist/main.js"]');
+    // The entry point the image runs is what `npm run build` emits for apps/cli.
+    const cli = JSON.parse(readFileSync(join(root, 'apps/cli/tsconfig.lib.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string } };
+    expect([cli.compilerOptions.rootDir, cli.compilerOptions.outDir]).toEqual(['src', 'dist']);
+    expect(existsSync(join(root, 'apps/cli/src/main.ts'))).toBe(true);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
   });

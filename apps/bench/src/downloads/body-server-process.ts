@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { FromBodyServer, ToBodyServer } from './protocol.ts';
-import { stopChild } from '../processes.ts';
-import { nextMessage, spawnNodeEntry } from './processes.ts';
+import { nextMessage, spawnNodeEntry, stopChild } from '../processes.ts';
 
 const entry = fileURLToPath(new URL('./body-server-main.ts', import.meta.url));
 /** Start-up bound, in milliseconds: tsx compiles, then the digest of the whole body is computed. */

@@ -1,6 +1,5 @@
 import type { CourierJob, FromCourierChild } from './protocol.ts';
-import { stopChild } from '../processes.ts';
-import { nextMessage, spawnCompiledEntry } from './processes.ts';
+import { nextMessage, spawnCompiledEntry, stopChild } from '../processes.ts';
 
 export type CourierMeasurement = Extract<FromCourierChild, { type: 'done' }>;
 

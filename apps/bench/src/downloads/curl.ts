@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { spawnOnAllCores } from './processes.ts';
+import { spawnOnAllCores } from '../processes.ts';
 
 function hasCurl(): boolean {
   try {

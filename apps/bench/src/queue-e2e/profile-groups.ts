@@ -25,15 +25,15 @@ export interface ComponentTime {
 
 /** libs/queue files by what they do (the names the suite reports). */
 const queueFiles: Array<[RegExp, string]> = [
-  [/\/(job-schema|prepare-jobs)\.ts$/, 'queue: job validation and preparation (zod schema)'],
-  [/\/credentials\.ts$/, 'queue: credentials split / restore / redaction'],
-  [/\/job-ids\.ts$/, 'queue: job ids and payload hash'],
-  [/\/request-job\.ts$/, 'queue: runRequestJob (request + result shaping)'],
-  [/\/result-body\.ts$/, 'queue: result body (inline base64 or file)'],
-  [/\/(limits\/[^/]+|redis\/[^/]+)\.ts$/, 'queue: fleet limits (Lua acquire/release, leases)'],
-  [/\/fleet-state\.ts$/, 'queue: fleet state heartbeat'],
-  [/\/(job-execution|job-handlers|start-worker|results-sweeper)\.ts$/, 'queue: attempt wrapper and handlers'],
-  [/\/bullmq\/[^/]+\.ts$/, 'queue: BullMQ driver glue'],
+  [/\/(job-schema|prepare-jobs)\.[jt]s$/, 'queue: job validation and preparation (zod schema)'],
+  [/\/credentials\.[jt]s$/, 'queue: credentials split / restore / redaction'],
+  [/\/job-ids\.[jt]s$/, 'queue: job ids and payload hash'],
+  [/\/request-job\.[jt]s$/, 'queue: runRequestJob (request + result shaping)'],
+  [/\/result-body\.[jt]s$/, 'queue: result body (inline base64 or file)'],
+  [/\/(limits\/[^/]+|redis\/[^/]+)\.[jt]s$/, 'queue: fleet limits (Lua acquire/release, leases)'],
+  [/\/fleet-state\.[jt]s$/, 'queue: fleet state heartbeat'],
+  [/\/(job-execution|job-handlers|start-worker|results-sweeper)\.[jt]s$/, 'queue: attempt wrapper and handlers'],
+  [/\/bullmq\/[^/]+\.[jt]s$/, 'queue: BullMQ driver glue'],
 ];
 
 /** Packages grouped under one name (a client library and the helpers only it uses). */

@@ -3,8 +3,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, stopChild } from '../processes.ts';
-import { onAllCores } from './affinity.ts';
+import { freePort, onAllCores, stopChild } from '../processes.ts';
 
 /**
  * Redis for the end-to-end rows: `REDIS_URL` as given, else a private Debian `redis-server` on a
@@ -20,7 +19,7 @@ export interface BenchRedis {
 
 const READY_TIMEOUT_MS = 30_000;
 
-/** `spread`: run it on every core even when the bench process is pinned (see affinity.ts). */
+/** `spread`: run it on every core even when the bench process is pinned (see onAllCores in processes.ts). */
 export async function startBenchRedis(spread: boolean): Promise<BenchRedis> {
   const external = process.env['REDIS_URL'];
   if (external) return { url: external, pid: null, stop: async () => {} };

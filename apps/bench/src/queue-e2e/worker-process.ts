@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { onAllCores } from './affinity.ts';
 import type { WorkerKind, WorkerMessage, WorkerRequest } from './worker-protocol.ts';
-import { nextMessage } from '../downloads/processes.ts';
-import { stopChild } from '../processes.ts';
+import { buildProjects, bundleAgainstBuild, compiledDir } from '../compile.ts';
+import { nextMessage, onAllCores, repoRoot, stopChild } from '../processes.ts';
 
 /** A worker child process and the requests the bench makes of it. */
 export interface WorkerChild {
@@ -17,15 +17,30 @@ export interface WorkerChild {
   stop(): Promise<void>;
 }
 
-const entry = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-/** tsx compiles the worker's whole import graph on start, on a shared machine. */
+const source = fileURLToPath(new URL('./worker-main.ts', import.meta.url));
+/** Generous: the machine is shared, and the first start loads every module from disk. */
 const START_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** `spread`: run it on every core even when the bench process is pinned (see affinity.ts). */
-export async function startWorkerChild(kind: WorkerKind, env: Record<string, string>, spread: boolean): Promise<WorkerChild> {
-  const [command, args] = onAllCores(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', entry, kind], spread);
+/**
+ * The worker children run as compiled JavaScript, as the Docker image runs Courier: `npm run
+ * build` of `apps/worker` and the libraries it uses (Nx restores it from its cache when nothing
+ * changed), and `worker-main.ts` compiled against that build. Through the tsx loader instead,
+ * every closure Courier's code creates per job is also named at run time (esbuild's
+ * `keepNames`), which measured ~8 µs of worker CPU per job — a cost of the development loader,
+ * not of Courier. The plain worker runs from the same compiled file.
+ */
+export async function compileWorkerEntry(): Promise<string> {
+  await buildProjects(['worker']);
+  return bundleAgainstBuild(source, path.join(compiledDir, 'queue-e2e-worker-main.mjs'));
+}
+
+/**
+ * `entry`: from {@link compileWorkerEntry}. `spread`: run it on every core even when the bench
+ * process is pinned (see onAllCores in processes.ts).
+ */
+export async function startWorkerChild(entry: string, kind: WorkerKind, env: Record<string, string>, spread: boolean): Promise<WorkerChild> {
+  const [command, args] = onAllCores(process.execPath, [entry, kind], spread);
   const child = spawn(command, args, {
     cwd: repoRoot,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

@@ -10,7 +10,7 @@ import { createFleetTransport, createPlutoHttp, defaultAcceptEncoding, defaultUs
 import { median, pairedRatio } from '../stats.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 import { startTarget } from '../target/target-process.ts';
-import { stopChild } from '../processes.ts';
+import { repoRoot, stopChild } from '../processes.ts';
 import { startBenchRedis } from '../queue-e2e/redis-server.ts';
 
 const TABLE = 'requests through the worker fleet (Redis queue)';
@@ -21,7 +21,6 @@ const BODY_BYTES = 64;
 /** Bounds on setting things up, in milliseconds (tsx compiles each worker on start). */
 const START_TIMEOUT_MS = 60_000;
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const workerMain = fileURLToPath(new URL('../../../worker/src/main.ts', import.meta.url));
 
 interface Round {

@@ -10,7 +10,7 @@ import { commandDelta, commandStats, redisIo, type CommandStats, type RedisIo } 
 import { BATCH, courierBenchQueue, plainBenchQueue, type BenchQueue } from '../queue-e2e/queues.ts';
 import { startBenchRedis } from '../queue-e2e/redis-server.ts';
 import { profiled } from '../queue-e2e/self-profile.ts';
-import { startWorkerChild, type WorkerChild } from '../queue-e2e/worker-process.ts';
+import { compileWorkerEntry, startWorkerChild, type WorkerChild } from '../queue-e2e/worker-process.ts';
 import type { WorkerKind } from '../queue-e2e/worker-protocol.ts';
 import { median, pairedRatio } from '../stats.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
@@ -81,7 +81,7 @@ interface CourierFiles {
   policyFile: string;
 }
 
-async function startSystem(system: System, redisUrl: string, targetUrl: string, concurrency: number, files: CourierFiles, runId: string, spread: boolean): Promise<Running> {
+async function startSystem(system: System, workerEntry: string, redisUrl: string, targetUrl: string, concurrency: number, files: CourierFiles, runId: string, spread: boolean): Promise<Running> {
   const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}`;
   const env: Record<string, string> = {
     REDIS_URL: redisUrl,
@@ -106,7 +106,7 @@ async function startSystem(system: System, redisUrl: string, targetUrl: string, 
     queue = await plainBenchQueue(redisUrl, PREFIX, name, { url: targetUrl });
   }
   try {
-    const worker = await startWorkerChild(system.kind, env, spread);
+    const worker = await startWorkerChild(workerEntry, system.kind, env, spread);
     return { system, queue, worker, figures: { jobsPerSec: [], enqueuePerSec: [], workerCpuPerJob: [], redisCpuPerJob: [], producerCpuPerJob: [], sockets: [], redisCallsPerJob: [], workerReadsPerJob: [], workerWritesPerJob: [], workerSysPerJob: [], redisReadsPerJob: [], redisBytesPerJob: [], commands: new Map(), jobs: 0 } };
   } catch (error) {
     await queue.close();
@@ -237,7 +237,7 @@ const workerHotspots: FrameMatcher[] = [
   { label: 'BullMQ moveToFinished (stores the result, fetches the next job)', functions: ['moveToFinished'], file: 'bullmq' },
   { label: 'queue runRequestJob (request, body, result)', functions: ['runRequestJob'], file: 'libs/queue' },
   { label: 'queue storeBody (for await, inline base64 or spill to file)', functions: ['storeBody'], file: 'libs/queue' },
-  { label: 'origin client.request (actor, undici dispatch)', functions: ['request'], file: 'libs/origin/src/lib/client.ts' },
+  { label: 'origin client.request (actor, undici dispatch)', functions: ['request'], file: 'libs/origin/' },
   { label: 'node AbortSignal / DOMException (pipeline finish, per-attempt AbortController)', functions: ['DOMException', 'createAbortSignal'] },
   { label: 'queue fleet limit acquire (acquireSlot script)', functions: ['acquire'], file: 'limits/origin-limiter' },
   { label: 'queue fleet limit release (releaseLease script, pops a parked job in the same call)', functions: ['release'], file: 'limits/origin-limiter' },
@@ -385,7 +385,9 @@ export const queueE2eSuite: Suite = {
     'One Redis (a private Debian `redis-server` on a free port, or `REDIS_URL`), the canned target server of',
     '`http-clients` (its own process, `/bytes/64`), and one worker process per system, each on a queue of its own,',
     'all with concurrency `BENCH_INFLIGHT`. With `BENCH_PIN` the target runs on core 1 and the bench process (the',
-    'producer) on core 0; Redis and the workers get every core (`taskset`), as they would in a deployment:',
+    'producer) on core 0; Redis and the workers get every core (`taskset`), as they would in a deployment. The',
+    'workers run as compiled JavaScript, as the Docker image runs them: `npm run build` output, no tsx loader (whose',
+    'run-time naming of every closure cost Courier ~8 µs of CPU per job):',
     `- *${LIMIT_ON}*: \`apps/worker\`'s \`startWorkerProcess\` configured from the environment as \`npm run worker\``,
     '  is (destination policy allowing loopback, results dir, pino at `warn`, and a `COURIER_CONFIG` policy file giving',
     '  the client `connections: BENCH_INFLIGHT` per origin — the HTTP concurrency undici\'s global dispatcher has; the',
@@ -431,6 +433,8 @@ export const queueE2eSuite: Suite = {
     const warmJobs = Math.max(50, Math.min(settings.maxRequests, Math.round(settings.warmupMs * JOBS_PER_MS)));
     const cleanups: Array<() => Promise<unknown>> = [];
     try {
+      ctx.log('compiling the worker children (npm run build of apps/worker, from the Nx cache when unchanged)');
+      const workerEntry = await compileWorkerEntry();
       const target = await startTarget({ listeners: 1, core: ctx.serverCore });
       cleanups.push(() => target.stop());
       // When BENCH_PIN put this process on core 0, Redis and the workers get every core back.
@@ -451,7 +455,7 @@ export const queueE2eSuite: Suite = {
       const runId = randomUUID().slice(0, 8);
       const running: Running[] = [];
       for (const system of wanted) {
-        const r = await startSystem(system, redis.url, targetUrl, settings.inFlight, { resultsDir, policyFile }, runId, spread);
+        const r = await startSystem(system, workerEntry, redis.url, targetUrl, settings.inFlight, { resultsDir, policyFile }, runId, spread);
         cleanups.push(() => r.queue.close());
         cleanups.push(() => r.worker.stop());
         running.push(r);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CannedServerStats } from './canned-server.ts';
 import type { FromTarget, ToTarget } from './protocol.ts';
-import { stopChild } from '../processes.ts';
+import { repoRoot, stopChild } from '../processes.ts';
 
 /** The canned server running in its own process (so it never competes with the clients' event loop). */
 export interface TargetProcess {
@@ -23,7 +23,6 @@ export interface TargetOptions {
 }
 
 const entry = fileURLToPath(new URL('./target-main.ts', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const STATS_TIMEOUT_MS = 10_000;
 
 export async function startTarget(options: TargetOptions): Promise<TargetProcess> {
