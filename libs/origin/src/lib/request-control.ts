@@ -55,7 +55,8 @@ export class RequestControl {
   current: Exchange | null = null;
   #final: Exchange | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #signal: AbortSignal | null = null;
+  /** The signal's list of controls (kept, so finishing needs no second lookup on the signal). */
+  #list: RequestControl[] | null = null;
   #reason: CourierError | null = null;
   #done = false;
   /** Position in the signal's list of controls. */
@@ -64,8 +65,8 @@ export class RequestControl {
   constructor(signal: AbortSignal | undefined, totalTimeoutMs: number) {
     if (signal) {
       if (signal.aborted) throw abortError(signal);
-      this.#signal = signal;
       const list = controlsOf(signal);
+      this.#list = list;
       this.#index = list.length;
       list.push(this);
     }
@@ -112,7 +113,7 @@ export class RequestControl {
     if (this.#done) return;
     this.#done = true;
     if (this.#timer) clearTimeout(this.#timer);
-    if (this.#signal) this.#unlist(controlsOf(this.#signal));
+    if (this.#list) this.#unlist(this.#list);
   }
 }
 
