@@ -30,6 +30,11 @@ describe('queue-e2e bench suite', () => {
     expect(Object.keys(sampled.columns)).toEqual(['limit off µs/job', 'plain µs/job']);
     expect(Number(sampled.columns['plain µs/job'])).toBeGreaterThan(0);
     expect(rows.some((r) => r.table.startsWith('worker hot spots'))).toBe(true);
+    const records = rows.filter((r) => r.table.startsWith('what the job records alone cost'));
+    expect(records.map((r) => r.label)).toEqual(['plain records (BullMQ ids, `{ url }`, plain result)', 'Courier records (its ids, data, options and result)']);
+    for (const row of records) expect(row.value).toBeGreaterThan(0);
+    // The Courier record is the real one: it carries the body base64-encoded and more fields.
+    expect(Number(records[1]!.columns['result bytes (JSON)'])).toBeGreaterThan(Number(records[0]!.columns['result bytes (JSON)']));
     expect(verdicts).toHaveLength(2);
     for (const v of verdicts) expect(v.met).not.toBeNull();
   }, 180_000);

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RequestJob } from '@courier/queue';
+import { createClient } from '@courier/origin';
+import { runRequestJob, type RequestJob } from '@courier/queue';
+import { request } from 'undici';
 import { Redis } from 'ioredis';
 import { processCpuMicros, processCpuSplit, processSyscalls } from '../queue-e2e/process-cpu.ts';
 import { componentTimes, inclusiveTimes, type CpuProfile, type FrameMatcher } from '../queue-e2e/profile-groups.ts';
 import { commandDelta, commandStats, redisIo, type CommandStats, type RedisIo } from '../queue-e2e/redis-commands.ts';
 import { BATCH, courierBenchQueue, plainBenchQueue, type BenchQueue } from '../queue-e2e/queues.ts';
 import { startBenchRedis } from '../queue-e2e/redis-server.ts';
+import { measureRecordShapes } from '../queue-e2e/record-shapes.ts';
 import { profiled } from '../queue-e2e/self-profile.ts';
 import { compileWorkerEntry, startWorkerChild, type WorkerChild } from '../queue-e2e/worker-process.ts';
 import type { WorkerKind } from '../queue-e2e/worker-protocol.ts';
@@ -23,6 +26,7 @@ const ENQUEUE_PROFILE_TABLE = 'where the producer\'s time goes, sampled µs per 
 const WORKER_HOTSPOTS_TABLE = 'worker hot spots, inclusive sampled µs per job (same profiles; synchronous stacks)';
 const PRODUCER_HOTSPOTS_TABLE = 'producer hot spots, inclusive sampled µs per job (same profiles; synchronous stacks)';
 const COMMANDS_TABLE = 'Redis commands per job while the workers run (INFO commandstats, all rounds)';
+const RECORDS_TABLE = 'what the job records alone cost: one BullMQ Worker in the bench process, no HTTP, a canned result per job';
 const PREFIX = 'courier-bench';
 const BODY_BYTES = 64;
 /** Jobs per round per millisecond of `BENCH_DURATION_MS` (≈ 1–2 s of work per round at the rates seen here). */
@@ -304,6 +308,35 @@ async function profileRows(ctx: BenchContext, running: readonly Running[], jobs:
   }
 }
 
+/**
+ * The records table (see record-shapes.ts): the plain worker's records and Courier's, each with a
+ * real result of its kind taken once from the target, drained by the same BullMQ Worker.
+ */
+async function recordRows(ctx: BenchContext, redis: { url: string; pid: number | null }, targetUrl: string, resultsDir: string, runId: string, concurrency: number, jobs: number, warmJobs: number): Promise<BenchRow[]> {
+  const res = await request(targetUrl);
+  const plainResult = { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+  const client = createClient();
+  const job: RequestJob = { kind: 'request', url: targetUrl };
+  const courierResult = await runRequestJob(client, { id: 'records', input: job, attempt: 1, signal: new AbortController().signal }, { workerId: `bench-e2e-${runId}-courier-0`, resultsDir, inlineBodyBytes: 64 * 1024 }).finally(() => client.close());
+  const plainName = `records-${runId}-plain`;
+  const courierName = `records-${runId}-courier`;
+  const plainQueue = await plainBenchQueue(redis.url, PREFIX, plainName, { url: targetUrl });
+  const courierQueue = await courierBenchQueue(redis.url, PREFIX, courierName, job);
+  try {
+    return await measureRecordShapes(
+      [
+        { label: 'plain records (BullMQ ids, `{ url }`, plain result)', queue: plainQueue, name: plainName, prefix: PREFIX, result: plainResult },
+        { label: 'Courier records (its ids, data, options and result)', queue: courierQueue, name: courierName, prefix: PREFIX, result: courierResult },
+      ],
+      redis,
+      { concurrency, jobs, warmJobs, rounds: ctx.settings.rounds, table: RECORDS_TABLE, log: (line) => ctx.log(line) },
+    );
+  } finally {
+    await plainQueue.close();
+    await courierQueue.close();
+  }
+}
+
 /** Redis commands per job for each system (a command shown when any system makes ≥ 0.01 per job). */
 function commandRows(running: Running[]): BenchRow[] {
   const names = [...new Set(running.flatMap((r) => [...r.figures.commands.keys()]))];
@@ -408,7 +441,10 @@ export const queueE2eSuite: Suite = {
     '(/proc/<pid>/io: socket reads and writes to Redis and the target; each write on loopback also costs the',
     'kernel\'s TCP work in the worker\'s CPU time), `Redis reads/job` and `Redis bytes/job` what Redis read from its',
     'sockets and the bytes in and out (`INFO stats`: fewer commands per read cost Redis more CPU per command).',
-    'The enqueue table times the fills.',
+    'The enqueue table times the fills. The records table takes the HTTP out: one BullMQ `Worker` in the bench process,',
+    'whose processor returns a canned result, drains the plain worker\'s records (`addBulk`, BullMQ\'s numeric ids, the',
+    'plain result) and Courier\'s (`enqueue`: random 20-character ids, Courier\'s data and options, a real Courier result',
+    'record), interleaved for the same rounds; the difference is what Courier\'s records alone cost BullMQ and Redis.',
     'Then one more round of each system runs under V8\'s sampling profiler (250 µs): the producer profiled in the',
     'bench process during the fill, the worker in its process during the drain (main thread only). Every sample is',
     'charged to the nearest frame on its stack that belongs to a component (a package, or a libs/queue file by its',
@@ -474,6 +510,7 @@ export const queueE2eSuite: Suite = {
         }
       }
       const rows = [...runRows(running), ...enqueueRows(running), ...commandRows(running)];
+      if (ctx.selects(`${RECORDS_TABLE} records`)) rows.push(...(await recordRows(ctx, redis, targetUrl, resultsDir, runId, settings.inFlight, jobs, warmJobs)));
       if (ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, running, jobs)));
       return rows;
     } finally {
