@@ -14,8 +14,11 @@ interface HeldLease extends Lease {
    * and the origin has no rate limit (every request needs a token).
    */
   keepable: boolean;
-  /** Set while the lease waits for this worker's next job to its origin. */
-  idleSince?: number;
+  /**
+   * When the lease started waiting for this worker's next job to its origin; null while in use
+   * (never deleted: a `delete` would turn every lease into a slow dictionary-mode object).
+   */
+  idleSince: number | null;
 }
 
 /**
@@ -162,7 +165,7 @@ export class OriginLimiter {
     if (outcome.lease) {
       const own = (this.#heldPerOrigin.get(origin) ?? 0) + 1;
       const granted = outcome.lease.granted;
-      const lease: HeldLease = { ...outcome.lease, grantedAt: performance.now(), keepable: limit.rps === 0 && granted !== undefined && granted.parked === 0 && granted.held <= own };
+      const lease: HeldLease = { ...outcome.lease, grantedAt: performance.now(), idleSince: null, keepable: limit.rps === 0 && granted !== undefined && granted.parked === 0 && granted.held <= own };
       this.#held.add(lease);
       this.#heldPerOrigin.set(origin, own);
       this.#timer ??= setInterval(() => void this.#renew(), this.#resolver.settings.leaseRenewMs).unref();
@@ -227,7 +230,7 @@ export class OriginLimiter {
     // Oldest first: each lease waits about the gap between job starts, none ages out while others are reused.
     const lease = list.shift()!;
     if (list.length === 0) this.#idle.delete(origin);
-    delete lease.idleSince;
+    lease.idleSince = null;
     return lease;
   }
 
@@ -239,8 +242,9 @@ export class OriginLimiter {
     let next = Infinity;
     for (const [origin, list] of this.#idle) {
       const keep = list.filter((lease) => {
-        if (now - lease.idleSince! < lingerMs) {
-          next = Math.min(next, lease.idleSince! + lingerMs);
+        const idleSince = lease.idleSince!;
+        if (now - idleSince < lingerMs) {
+          next = Math.min(next, idleSince + lingerMs);
           return true;
         }
         void this.#giveBack(lease);
@@ -281,7 +285,7 @@ export class OriginLimiter {
     try {
       const lost = await this.#store.renew([...this.#held], this.#resolver.settings.leaseTtlMs);
       for (const lease of lost as HeldLease[]) {
-        if (lease.idleSince !== undefined) {
+        if (lease.idleSince !== null) {
           // Not in use: just forget it (its slot may be someone else's now).
           this.#dropIdle(lease);
           continue;
