@@ -75,7 +75,7 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
     maxStalledCount: config.maxStalledCount,
     logger,
   });
-  logger.info({ workerId, driver: queue.name, concurrency: config.concurrency, queue: `${config.queuePrefix}:${config.queueName}` }, 'worker ready');
+  logger.info({ driver: queue.name, concurrency: config.concurrency, queue: `${config.queuePrefix}:${config.queueName}` }, 'worker ready');
 
   let stopping: Promise<void> | null = null;
   const stop = (reason = 'stop') => {

@@ -1,7 +1,7 @@
-import { lstat, mkdir, realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { CourierError } from '@courier/origin';
-import { errnoOf, onDisk, toDiskError } from './disk-error.ts';
+import { errnoOf, makeDirectory, onDisk, toDiskError } from './disk-error.ts';
 
 function badPath(message: string, dst: string): CourierError {
   return new CourierError('BAD_PATH', message, { dst });
@@ -56,7 +56,7 @@ export async function resolveDestination(dst: unknown, root?: string): Promise<s
 
   if (root === undefined) {
     const target = path.resolve(dst);
-    await onDisk('create directory', path.dirname(target), () => mkdir(path.dirname(target), { recursive: true }));
+    await makeDirectory('create directory', path.dirname(target));
     await checkFinalComponent(target, dst);
     return target;
   }
@@ -64,7 +64,7 @@ export async function resolveDestination(dst: unknown, root?: string): Promise<s
   // Both separators count: a dst built on Windows must not slip `..\` past the check.
   if (dst.split(/[\\/]/).includes('..')) throw badPath(`dst ${dst} contains a '..' segment`, dst);
   const rootAbs = path.resolve(root);
-  await onDisk('create download root', rootAbs, () => mkdir(rootAbs, { recursive: true }));
+  await makeDirectory('create download root', rootAbs);
   const rootReal = await onDisk('resolve download root', rootAbs, () => realpath(rootAbs));
 
   let relative = dst;
@@ -81,7 +81,7 @@ export async function resolveDestination(dst: unknown, root?: string): Promise<s
   if (!isInside(rootReal, real)) throw badPath(`dst ${dst} leads out of the download root through a symbolic link`, dst);
   if (missing.length > 0) {
     const toCreate = path.join(real, ...missing);
-    await onDisk('create directory', toCreate, () => mkdir(toCreate, { recursive: true }));
+    await makeDirectory('create directory', toCreate);
   }
   const parentReal = await onDisk('resolve', parent, () => realpath(path.join(real, ...missing)));
   if (!isInside(rootReal, parentReal)) throw badPath(`dst ${dst} leads out of the download root through a symbolic link`, dst);

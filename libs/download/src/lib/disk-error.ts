@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { CourierError, isCourierError } from '@courier/origin';
 
 /**
@@ -14,10 +15,23 @@ const pathErrnos = new Set(['ENOTDIR', 'EISDIR', 'ELOOP', 'ENAMETOOLONG']);
 export function toDiskError(error: unknown, operation: string, path: string): CourierError {
   if (isCourierError(error)) return error;
   const errno = (error as NodeJS.ErrnoException | null)?.code ?? 'UNKNOWN';
-  // mkdir -p answers EEXIST when a file stands where a directory of the path should be.
-  const inTheWay = errno === 'EEXIST' && operation.startsWith('create');
-  const code = pathErrnos.has(errno) || inTheWay ? 'BAD_PATH' : 'DISK_ERROR';
+  const code = pathErrnos.has(errno) ? 'BAD_PATH' : 'DISK_ERROR';
   return new CourierError(code, `${operation} ${path} failed: ${errno}`, { cause: error, errno, path });
+}
+
+/**
+ * `mkdir -p dir`, failing like `onDisk`. Here EEXIST can only mean that a file stands where a
+ * directory of the path should be (an existing directory is no error): `BAD_PATH`.
+ */
+export async function makeDirectory(operation: string, dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    if (errnoOf(error) === 'EEXIST') {
+      throw new CourierError('BAD_PATH', `${operation} ${dir} failed: a file stands where a directory should be (EEXIST)`, { cause: error, errno: 'EEXIST', path: dir });
+    }
+    throw toDiskError(error, operation, dir);
+  }
 }
 
 /** Runs a filesystem step and maps its failure with `toDiskError`. */

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, stat, utimes } from 'node:fs/promises';
+import { rename, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { CourierError, type Client } from '@courier/origin';
 import type { BandwidthLimiter } from '../bandwidth.ts';
 import { cacheDefaults } from '../defaults.ts';
-import { onDisk } from '../disk-error.ts';
+import { makeDirectory, onDisk } from '../disk-error.ts';
 import { fetchToFile } from '../fetch-to-file.ts';
 import type { ProgressMeter } from '../progress.ts';
 import { readSidecar } from '../sidecar.ts';
@@ -159,9 +159,9 @@ export class DownloadCache {
   }
 
   #prepare(): Promise<void> {
-    this.#ready ??= onDisk('create cache directory', this.dir, async () => {
-      for (const sub of ['sha256', 'url', 'partial']) await mkdir(path.join(this.dir, sub), { recursive: true });
-    }).catch((error: unknown) => {
+    this.#ready ??= (async () => {
+      for (const sub of ['sha256', 'url', 'partial']) await makeDirectory('create cache directory', path.join(this.dir, sub));
+    })().catch((error: unknown) => {
       this.#ready = null;
       throw error;
     });
