@@ -6,7 +6,7 @@ export { CourierError, ErrorCode, errorCodes, isCourierError, isTransientCode, t
 export { toCourierError } from './lib/map-error.ts';
 export { defaultPolicy, plutoPolicy, PolicyResolver, type OriginPolicy, type OriginPolicyOverride } from './lib/policy.ts';
 export { originIdOf, remoteToUrl, type OriginId } from './lib/origin-key.ts';
-export { parseUrl, normaliseHeaders, normaliseMethod, withoutUserinfo } from './lib/validate.ts';
+export { parseUrl, normaliseHeaders, normaliseMethod, userinfoAuthorization, withoutUserinfo } from './lib/validate.ts';
 export { proxyFromEnv, type ProxyOptions } from './lib/proxy.ts';
 export { originMachine } from './lib/origin-machine.ts';
 export { channels, type OriginStateMessage, type RequestEndMessage } from './lib/diagnostics.ts';

@@ -11,7 +11,7 @@ import { OriginRegistry } from './registry.ts';
 import { RequestControl, publishRequestEnd } from './request-control.ts';
 import type { CourierResponse } from './response.ts';
 import type { BodyInit, ClientOptions, OriginSnapshot, OriginTransition, RedirectHop, RequestInit, Timings, TlsOptions } from './types.ts';
-import { hasHeader, normaliseHeaders, normaliseMethod, parseUrl } from './validate.ts';
+import { hasHeader, normaliseHeaders, normaliseMethod, parseUrl, userinfoAuthorization } from './validate.ts';
 
 function checkBody(body: unknown): BodyInit {
   if (body === undefined || body === null) return null;
@@ -26,12 +26,9 @@ function isReplayable(body: BodyInit): boolean {
 
 /** userinfo in a URL becomes Basic credentials for its own origin, never part of the target. */
 function takeUserinfo(url: URL, headers: string[]): URL {
-  if (!url.username && !url.password) return url;
-  if (!hasHeader(headers, 'authorization')) {
-    const user = decodeURIComponent(url.username);
-    const pass = decodeURIComponent(url.password);
-    headers.push('authorization', `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`);
-  }
+  const authorization = userinfoAuthorization(url);
+  if (authorization === null) return url;
+  if (!hasHeader(headers, 'authorization')) headers.push('authorization', authorization);
   const clean = new URL(url.href);
   clean.username = '';
   clean.password = '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseHeaders, normaliseMethod, parseUrl, withoutUserinfo } from './validate.ts';
+import { normaliseHeaders, normaliseMethod, parseUrl, userinfoAuthorization, withoutUserinfo } from './validate.ts';
 import { nextHop } from './redirect.ts';
 
 describe('parseUrl', () => {
@@ -29,6 +29,14 @@ describe('withoutUserinfo', () => {
     ['HTTP://A.example/', 'HTTP://A.example/'],
   ])('%s → %s', (input, expected) => {
     expect(withoutUserinfo(input)).toBe(expected);
+  });
+});
+
+describe('userinfoAuthorization', () => {
+  it('is Basic over the percent-decoded user and password, or null without userinfo', () => {
+    expect(userinfoAuthorization(new URL('https://us%40er:p%3Ass@a.example/'))).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`);
+    expect(userinfoAuthorization(new URL('https://token@a.example/'))).toBe(`Basic ${Buffer.from('token:').toString('base64')}`);
+    expect(userinfoAuthorization(new URL('https://a.example/'))).toBeNull();
   });
 });
 

@@ -34,6 +34,15 @@ export function withoutUserinfo(url: string): string {
   }
 }
 
+/**
+ * The `authorization` value URL userinfo stands for (`Basic base64(user:password)`, each part
+ * percent-decoded), or null when the URL has none. Userinfo is never sent as part of the target.
+ */
+export function userinfoAuthorization(url: URL): string | null {
+  if (!url.username && !url.password) return null;
+  return `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+}
+
 export function parseUrl(input: string | URL): URL {
   if (input instanceof URL) return checkScheme(new URL(input.href));
   if (typeof input !== 'string') throw new CourierError('BAD_URL', `URL must be a string, got ${typeof input}`);

@@ -6,7 +6,7 @@
  * anyone who can read Redis can read that hash while it lives; it keeps secrets out of job data,
  * dashboards, events and retention, and bounds how long they stay.
  */
-import type { ResponseHeaders } from '@courier/origin';
+import { userinfoAuthorization, type ResponseHeaders } from '@courier/origin';
 import type { HeaderPair, JobInput } from './job-schema.ts';
 
 export const REDACTED = '[redacted]';
@@ -31,11 +31,9 @@ export interface SplitJob {
 export function splitCredentials(job: JobInput): SplitJob {
   const url = new URL(job.url);
   const headers: HeaderPair[] = [...(job.headers ?? [])];
-  if (url.username || url.password) {
-    if (!headers.some(([name]) => name.toLowerCase() === 'authorization')) {
-      const basic = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
-      headers.push(['authorization', `Basic ${basic}`]);
-    }
+  const authorization = userinfoAuthorization(url);
+  if (authorization !== null) {
+    if (!headers.some(([name]) => name.toLowerCase() === 'authorization')) headers.push(['authorization', authorization]);
     url.username = '';
     url.password = '';
   }
