@@ -113,6 +113,7 @@ export async function runAttempt(job: AttemptJob, deps: AttemptDeps): Promise<At
     const plan = retryPlan(error, job.attempt, deps.retry);
     return { type: 'failed', error: toJobError(error), retryDelayMs: plan.retry ? plan.delayMs : null };
   } finally {
-    if (slot.lease) await deps.limiter.release(slot.lease);
+    const released = deps.limiter.release(slot.lease);
+    if (released) await released;
   }
 }

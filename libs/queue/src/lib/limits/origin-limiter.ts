@@ -174,14 +174,19 @@ export class OriginLimiter {
     return outcome;
   }
 
-  async release(lease: Lease | null): Promise<void> {
-    if (!lease) return;
+  /**
+   * Gives a lease back, or keeps it lingering for the next job to its origin. Keeping it is
+   * synchronous and returns null, so the common case costs the job no promise turn; a lease
+   * given back to the store returns that call's promise.
+   */
+  release(lease: Lease | null): Promise<void> | null {
+    if (!lease) return null;
     const held = lease as HeldLease;
     if (this.#mayLinger(held)) {
       this.#linger(held);
-      return;
+      return null;
     }
-    await this.#giveBack(held);
+    return this.#giveBack(held);
   }
 
   #mayLinger(lease: HeldLease): boolean {
