@@ -31,7 +31,7 @@ interface Figures {
   redisCpu: number[];
 }
 
-/** Drains `jobs` jobs of one side; returns this process's and Redis's CPU µs per job. */
+/** Drains `jobs` jobs of one side; returns this process's CPU µs per job (its BullMQ worker, plus the completion polling both sides share) and Redis's. */
 async function drainOnce(side: RecordSide, redisPid: number | null, jobs: number): Promise<{ worker: number; redis: number | null }> {
   await side.queue.fill(jobs);
   const redisBefore = redisPid === null ? null : await processCpuMicros(redisPid);
