@@ -3,3 +3,4 @@ export { ensureDebianPackage, findBinary } from './debian-package.ts';
 export { freePort } from './free-port.ts';
 export { startRedis, type RedisHandle, type RedisOptions } from './redis.ts';
 export { redisCommand, type RespReply } from './resp.ts';
+export { until } from './until.ts';

@@ -30,11 +30,12 @@ export class SettingsError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** An integer setting from `min` to `max` (`_` separators allowed); unset or blank → `fallback`. Suites read theirs with it too. */
+export function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < min || value > max) {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new SettingsError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;

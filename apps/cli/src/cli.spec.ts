@@ -1,6 +1,5 @@
 // The `courier` command end to end, as a user runs it: `serve` (what `npm start` runs) on a free
 // port, then `enqueue --wait` and `status` as separate processes talking to it over HTTP.
-import { spawn } from 'node:child_process';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
@@ -10,7 +9,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startHttpFixture } from '../../../test/fixtures/index.ts';
 import { startRedis } from '../../../test/harness/index.ts';
-import { courierArgs as courier, repoRoot as root, runCourier, serveCourier, type CourierRun, type ServedCourier } from './testing/courier-process.ts';
+import { runCourier, serveCourier, spawnCourier, type CourierRun, type ServedCourier } from './testing/courier-process.ts';
 
 /** A clean environment: no Redis, no token, no server from the caller's shell. */
 function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -97,13 +96,7 @@ describe('courier (the CLI)', { timeout: 120_000 }, () => {
     const env = { REDIS_URL: redis.url, COURIER_QUEUE_PREFIX: `courier-test-${randomUUID()}`, COURIER_TOKEN: 'cli-redis-token', ...allowLoopback };
     const server = await serve(env, ['--no-worker']);
     const aliveFile = join(await mkdtemp(join(tmpdir(), 'courier-cli-')), 'alive');
-    const worker = spawn(process.execPath, [...courier, 'worker', '--alive-file', aliveFile], { cwd: root, env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-    onTestFinished(async () => {
-      if (worker.exitCode === null && worker.signalCode === null) {
-        worker.kill('SIGKILL');
-        await once(worker, 'exit');
-      }
-    });
+    const worker = spawnCourier(['worker', '--alive-file', aliveFile], baseEnv(env));
     let workerErr = '';
     worker.stderr!.on('data', (chunk: Buffer) => (workerErr += chunk.toString()));
     for await (const line of createInterface({ input: worker.stdout! })) if (line.includes('taking jobs')) break;

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createQueue, type FleetWorkerState, type QueueDriver } from '@courier/queue';
 import { onTestFinished } from 'vitest';
-import { startRedis, type RedisHandle } from '../../harness/index.ts';
+import { startRedis, until, type RedisHandle } from '../../harness/index.ts';
+
+export { until };
 
 const workspace = fileURLToPath(new URL('../../../', import.meta.url));
 const workerMain = fileURLToPath(new URL('../../../apps/worker/src/main.ts', import.meta.url));
@@ -58,15 +60,6 @@ export async function heartbeats(fleet: Fleet, n: number): Promise<void> {
   );
 }
 
-/** Resolves once `ready()` holds, asking at most every `everyMs`; throws after `timeoutMs`. Only for state with no event to wait on. */
-export async function until(ready: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000, everyMs = 50): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await ready()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
 
 function startWorker(index: number, redisUrl: string, resultsDir: string, options: FleetOptions): FleetWorker {
   const workerId = `fleet-w${index}`;

@@ -1,3 +1,5 @@
+import { integer } from '../settings.ts';
+
 /** Settings of the downloads suite, from the environment (the runner's settings give the rounds). */
 export interface DownloadSettings {
   /** Body size, in bytes (`BENCH_DOWNLOAD_BYTES`, default 1 GiB; the smoke test shrinks it). */
@@ -7,14 +9,6 @@ export interface DownloadSettings {
 }
 
 const GiB = 1024 ** 3;
-
-function integer(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw.replace(/_/g, ''));
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
 
 export function readDownloadSettings(env: Record<string, string | undefined> = process.env): DownloadSettings {
   return {

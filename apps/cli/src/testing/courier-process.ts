@@ -19,18 +19,24 @@ export interface ServedCourier {
   stderr: () => string;
 }
 
-/**
- * Starts `courier serve` (the caller sets PORT=0 in `env`) and resolves with the URL it prints
- * once it listens; killed when the test finishes.
- */
-export async function serveCourier(env: NodeJS.ProcessEnv, args: string[] = []): Promise<ServedCourier> {
-  const child = spawn(process.execPath, [...courierArgs, 'serve', ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a long-running `courier` command (stdout and stderr piped); killed when the test finishes. */
+export function spawnCourier(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [...courierArgs, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
       await once(child, 'exit');
     }
   });
+  return child;
+}
+
+/**
+ * Starts `courier serve` (the caller sets PORT=0 in `env`) and resolves with the URL it prints
+ * once it listens; killed when the test finishes.
+ */
+export async function serveCourier(env: NodeJS.ProcessEnv, args: string[] = []): Promise<ServedCourier> {
+  const child = spawnCourier(['serve', ...args], env);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });

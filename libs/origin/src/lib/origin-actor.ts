@@ -48,8 +48,10 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #inFlight = 0;
   #reportedActive = false;
   #idleCheckScheduled = false;
-  /** closeConnections() generations; while one is pending no socket is made or kept reusable. */
-  /** Created by the first closeConnections(); until then nothing drains. */
+  /**
+   * closeConnections() generations; while one is pending no socket is made or kept reusable.
+   * Created by the first closeConnections(); until then nothing drains.
+   */
   #drainTracker: DrainTracker | null = null;
   #closing: Promise<void> | null = null;
   #closed = false;

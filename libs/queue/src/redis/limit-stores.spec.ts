@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { OriginLimit } from '../lib/limits/limits-config.ts';
 import type { LimitStore } from '../lib/limits/limit-store.ts';
 import { MemoryLimitStore } from '../lib/limits/memory-limit-store.ts';
-import { eventually, useTestRedis } from '../testing/test-redis.ts';
+import { until, useTestRedis } from '../testing/test-redis.ts';
 import { RedisLimitStore, limitKeys } from './redis-limit-store.ts';
 import { scripts } from './script-loader.ts';
 
@@ -49,7 +49,7 @@ describe.each(stores)('per-origin limits: %s store', (_name, makeStore) => {
     const store = makeStore();
     expect((await store.acquire(origin, limit({ concurrency: 1 }), 'dead', 150)).ok).toBe(true);
     expect((await store.acquire(origin, limit({ concurrency: 1 }), 'live', 60_000)).ok).toBe(false);
-    await eventually(async () => (await store.acquire(origin, limit({ concurrency: 1 }), 'live', 60_000)).ok);
+    await until(async () => (await store.acquire(origin, limit({ concurrency: 1 }), 'live', 60_000)).ok, 'the expired lease to be reclaimed', 20_000, 20);
     expect(await store.renew([{ origin, token: 'dead' }], 60_000)).toEqual([{ origin, token: 'dead' }]);
     expect(await store.renew([{ origin, token: 'live' }], 60_000)).toEqual([]);
   });

@@ -9,6 +9,8 @@ import { afterAll, beforeAll } from 'vitest';
 // Test-only relative import of the shared harness (allowed for tests by the project brief).
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startRedis, type RedisHandle } from '../../../../test/harness/index.ts';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+export { until } from '../../../../test/harness/index.ts';
 import { deletePrefix } from './redis-dump.ts';
 
 export interface TestRedis {
@@ -47,13 +49,4 @@ export function useTestRedis(): TestRedis {
       return prefix;
     },
   };
-}
-
-/** Polls `check` until it holds; fails after a 20 s watchdog. */
-export async function eventually(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met before the watchdog');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -15,8 +15,8 @@ type State = (typeof State)[keyof typeof State];
  */
 export class Operation<T> extends Wait implements PromiseLike<T>, Iterable<Wait, T>, Iterator<Wait, T> {
   #state: State = State.Pending;
-  #value: T | undefined;
-  #error: unknown;
+  /** The result once fulfilled, the error once rejected. */
+  #outcome: unknown;
   /** Made on the first `then`: a coroutine that `yield*`s the operation never needs one. */
   #promise: Promise<T> | null = null;
   #settlePromise: { resolve(value: T): void; reject(error: unknown): void } | null = null;
@@ -40,19 +40,20 @@ export class Operation<T> extends Wait implements PromiseLike<T>, Iterable<Wait,
 
   /** @internal Settles with a result (the first settlement wins). */
   resolve(value: T): void {
-    if (this.#state !== State.Pending) return;
-    this.#value = value;
-    this.#state = State.Fulfilled;
-    this.#settlePromise?.resolve(value);
-    this.settle();
+    this.#finish(State.Fulfilled, value);
   }
 
   /** @internal Settles with an error (the first settlement wins). */
   reject(error: unknown): void {
+    this.#finish(State.Rejected, error);
+  }
+
+  #finish(state: typeof State.Fulfilled | typeof State.Rejected, outcome: unknown): void {
     if (this.#state !== State.Pending) return;
-    this.#error = error;
-    this.#state = State.Rejected;
-    this.#settlePromise?.reject(error);
+    this.#state = state;
+    this.#outcome = outcome;
+    if (state === State.Fulfilled) this.#settlePromise?.resolve(outcome as T);
+    else this.#settlePromise?.reject(outcome);
     this.settle();
   }
 
@@ -64,8 +65,8 @@ export class Operation<T> extends Wait implements PromiseLike<T>, Iterable<Wait,
   /** The iterator step of `yield*`: the operation itself while pending, then the result (or the error, thrown). */
   next(): IteratorResult<Wait, T> {
     if (this.#state === State.Pending) return { done: false, value: this };
-    if (this.#state === State.Rejected) throw this.#error;
-    return { done: true, value: this.#value as T };
+    if (this.#state === State.Rejected) throw this.#outcome;
+    return { done: true, value: this.#outcome as T };
   }
 
   /** `co.throw(e)` on a coroutine suspended in `yield* op` throws `e` at its `yield*`, as with a generator. */
@@ -87,8 +88,8 @@ export class Operation<T> extends Wait implements PromiseLike<T>, Iterable<Wait,
   }
 
   #makePromise(): Promise<T> {
-    if (this.#state === State.Fulfilled) return Promise.resolve(this.#value as T);
-    if (this.#state === State.Rejected) return Promise.reject(this.#error);
+    if (this.#state === State.Fulfilled) return Promise.resolve(this.#outcome as T);
+    if (this.#state === State.Rejected) return Promise.reject(this.#outcome);
     return new Promise<T>((resolve, reject) => {
       this.#settlePromise = { resolve, reject };
     });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { RedisLimitStore, limitKeys } from '../../redis/redis-limit-store.ts';
-import { eventually, useTestRedis } from '../../testing/test-redis.ts';
+import { until, useTestRedis } from '../../testing/test-redis.ts';
 import type { Lease } from './limit-store.ts';
 import type { OriginLimitsConfig } from './limits-config.ts';
 import { OriginLimiter } from './origin-limiter.ts';
@@ -65,7 +65,7 @@ describe('OriginLimiter lease reuse', () => {
     const [a, b] = await acquireTwo(limiter);
     await limiter.release(a);
     await limiter.release(b);
-    await eventually(async () => (await leasesInRedis()) === 0);
+    await until(async () => (await leasesInRedis()) === 0, 'no lease left in Redis', 20_000, 20);
     expect(limiter.held).toBe(0);
     expect(released).toEqual([origin, origin]);
   });
@@ -116,7 +116,7 @@ describe('OriginLimiter lease reuse', () => {
     // What a worker does when another one parks a job on the origin (the parking channel).
     limiter.contended(origin);
     expect(limiter.lingering).toBe(0);
-    await eventually(async () => (await leasesInRedis()) === 1);
+    await until(async () => (await leasesInRedis()) === 1, 'one lease left in Redis', 20_000, 20);
     expect(released).toEqual([origin]);
     await limiter.release(b);
     expect(limiter.lingering).toBe(0);
