@@ -5,7 +5,7 @@ export { ResponseBody } from './lib/response-body.ts';
 export { CourierError, ErrorCode, errorCodes, isCourierError, isTransientCode, type CourierErrorDetails } from './lib/errors.ts';
 export { toCourierError } from './lib/map-error.ts';
 export { defaultPolicy, plutoPolicy, PolicyResolver, type OriginPolicy, type OriginPolicyOverride } from './lib/policy.ts';
-export { originIdOf, remoteToUrl, type OriginId } from './lib/origin-key.ts';
+export { originIdOf, originOf, remoteToUrl, type OriginId } from './lib/origin-key.ts';
 export { parseUrl, normaliseHeaders, normaliseMethod, userinfoAuthorization, withoutUserinfo } from './lib/validate.ts';
 export { proxyFromEnv, type ProxyOptions } from './lib/proxy.ts';
 export { originMachine } from './lib/origin-machine.ts';

@@ -44,6 +44,33 @@ export function originIdOf(url: URL, tls: TlsOptions | undefined): OriginId {
   return { origin, key: tag ? `${origin}#tls=${tag}` : origin, protocol, hostname, port };
 }
 
+/** `scheme://authority` prefixes of URLs → their origin; bounded (see originOf). */
+const originByPrefix = new Map<string, string>();
+const ORIGIN_CACHE_LIMIT = 10_000;
+
+/**
+ * The `scheme://host:port` origin of a URL (as `OriginId.origin` spells it), for code that meets
+ * the same few origins per job or per request (queue limits, the fleet transport): cached by the
+ * URL's text up to the first `/` after `://`, a prefix that holds the whole scheme and authority
+ * (path, query and fragment have no say in the origin), so each origin is parsed once. Throws
+ * like `parseUrl` when the scheme or authority is bad; the rest of the URL is not checked here.
+ */
+export function originOf(url: string): string {
+  const authorityAt = url.indexOf('://');
+  const end = authorityAt < 0 ? -1 : url.indexOf('/', authorityAt + 3);
+  // No path, or an empty authority (`http:///host`, which URL parsing reads leniently): no cache.
+  if (end <= authorityAt + 3) return originIdOf(parseUrl(url), undefined).origin;
+  const prefix = url.slice(0, end);
+  let origin = originByPrefix.get(prefix);
+  if (origin === undefined) {
+    origin = originIdOf(parseUrl(prefix), undefined).origin;
+    // Bounded: a process meets a bounded number of origins, but don't trust it.
+    if (originByPrefix.size >= ORIGIN_CACHE_LIMIT) originByPrefix.clear();
+    originByPrefix.set(prefix, origin);
+  }
+  return origin;
+}
+
 /**
  * The key for `hasConnection(remote)`: the path, query and userinfo are ignored. A remote
  * without a scheme is taken as https (Pluto's rule: no scheme means TLS on 443).

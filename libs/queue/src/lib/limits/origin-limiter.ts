@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { originIdOf, parseUrl } from '@courier/origin';
+import { originOf } from '@courier/origin';
 import type { QueueLogger } from '../driver.ts';
 import { OriginLimitResolver, type OriginLimitsConfig } from './limits-config.ts';
 import type { AcquireOutcome, Lease, LimitStore, Refusal } from './limit-store.ts';
@@ -46,8 +46,6 @@ export class OriginLimiter {
   readonly #idle = new Map<string, HeldLease[]>();
   /** Origins that refused a job of this worker, until when (`performance.now()` ms): their slots go back at once. */
   readonly #contended = new Map<string, number>();
-  /** `scheme://authority` prefixes of job URLs → their origin id (parsing a URL is ~1 µs a job). */
-  readonly #originByPrefix = new Map<string, string>();
   /** Per origin: when this worker last started a job there, and the gap before that one (ms). */
   readonly #starts = new Map<string, { last: number; gap: number }>();
   readonly #owner: string;
@@ -106,32 +104,12 @@ export class OriginLimiter {
    */
   reuse(url: string): Lease | null {
     if (this.#idle.size === 0) return null;
-    const origin = this.#originOf(url);
+    const origin = originOf(url);
     const lease = this.#takeIdle(origin);
     if (lease) this.#started(origin);
     return lease;
   }
 
-  /**
-   * The origin id of a job URL, cached by the URL's text up to the first `/` after `://`: that
-   * prefix holds the whole scheme and authority (anything after it — path, query, fragment —
-   * has no say in the origin), so every URL of one origin is parsed once.
-   */
-  #originOf(url: string): string {
-    const authorityAt = url.indexOf('://');
-    const end = authorityAt < 0 ? -1 : url.indexOf('/', authorityAt + 3);
-    // No path, or an empty authority (`http:///host`, which URL parsing reads leniently): no cache.
-    if (end <= authorityAt + 3) return originIdOf(parseUrl(url), undefined).origin;
-    const prefix = url.slice(0, end);
-    let origin = this.#originByPrefix.get(prefix);
-    if (origin === undefined) {
-      origin = originIdOf(parseUrl(prefix), undefined).origin;
-      // Bounded: a worker meets a bounded number of origins between restarts, but don't trust it.
-      if (this.#originByPrefix.size >= 10_000) this.#originByPrefix.clear();
-      this.#originByPrefix.set(prefix, origin);
-    }
-    return origin;
-  }
 
   /** Notes a job start on the origin: lingering pays only for origins started back to back. */
   #started(origin: string): void {
@@ -150,7 +128,7 @@ export class OriginLimiter {
   async acquire(url: string): Promise<{ ok: true; lease: Lease | null } | Refusal> {
     // No limit anywhere: not even the URL needs parsing.
     if (this.#resolver.unlimited) return NO_LEASE;
-    const origin = this.#originOf(url);
+    const origin = originOf(url);
     const limit = this.#resolver.resolve(origin);
     if (limit.concurrency === 0 && limit.rps === 0) return NO_LEASE;
     this.#started(origin);

@@ -1,4 +1,4 @@
-import { CourierError, isCourierError, originIdOf, remoteToUrl } from '@courier/origin';
+import { CourierError, isCourierError, originIdOf, originOf, remoteToUrl } from '@courier/origin';
 import type { EnqueueResult, JobError, JobRecord, JobResult, QueueDriver, QueueEvent, RequestJob } from '@courier/queue';
 import type { PlutoRequestSpec } from '../http/build-request.ts';
 import { plutoReason, plutoReasons } from '../http/reasons.ts';
@@ -62,9 +62,6 @@ interface Waiter {
 
 const finishedStates = new Set<JobRecord['state']>(['completed', 'failed', 'cancelled']);
 
-/** URLs whose origin is remembered at most (then the memo starts over). */
-const ORIGIN_CACHE_LIMIT = 1024;
-
 /** Rechecks started per tick at most, so a stalled event stream does not turn into a flood of reads. */
 const MAX_RECHECKS_PER_TICK = 200;
 
@@ -102,7 +99,6 @@ class Transport implements FleetTransport {
   #lastAsked = 0;
   #reading: Promise<void> | null = null;
   #recheckTimer: NodeJS.Timeout | null = null;
-  readonly #origins = new Map<string, string>();
 
   constructor(options: FleetTransportOptions) {
     if (options?.queue === undefined && (typeof options?.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl))) {
@@ -293,7 +289,7 @@ class Transport implements FleetTransport {
     }
     // Before the coroutine resumes: it may ask `hasconnection` at once, before the worker's next heartbeat.
     if (waiter.job.dontMakeReusable !== true && !saysClose(result.headers)) {
-      this.#mirror.noteReusable(result.workerId, this.#originOf(waiter.job.url));
+      this.#mirror.noteReusable(result.workerId, originOf(waiter.job.url));
     }
     // A small plain body is the usual answer: its tuple needs no file read or decoding, no promise turn.
     const tuple = inlineSuccessTuple(result);
@@ -301,16 +297,6 @@ class Transport implements FleetTransport {
     else void successTuple(result, this.#resultsDir).then((t) => this.#resolve(waiter, t));
   }
 
-  /** `scheme://host:port` of a job's URL; scripts ask the same few URLs again and again, so it is remembered (bounded). */
-  #originOf(url: string): string {
-    let origin = this.#origins.get(url);
-    if (origin === undefined) {
-      origin = originIdOf(new URL(url), undefined).origin;
-      if (this.#origins.size >= ORIGIN_CACHE_LIMIT) this.#origins.clear();
-      this.#origins.set(url, origin);
-    }
-    return origin;
-  }
 
   #settleFailed(id: string, waiter: Waiter, error: JobError): void {
     this.#finish(id);
