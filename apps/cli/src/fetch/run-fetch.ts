@@ -1,4 +1,4 @@
-import { rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { downloadWithProgress, type DownloadResult } from '@courier/download';
 import { createClient, isCourierError, type CourierError } from '@courier/origin';
 import { CliError, type CliIo } from '../io.ts';
@@ -57,21 +57,6 @@ async function partSize(output: string): Promise<number | null> {
   );
 }
 
-/**
- * The bytes kept for a resume after a failure, or null. An empty part without its sidecar holds
- * nothing to resume (the lib opens the part before it connects): it is removed, not left behind.
- */
-async function keptForResume(output: string): Promise<number | null> {
-  const size = await partSize(output);
-  if (size !== 0) return size;
-  const hasSidecar = await stat(`${output}.part.json`).then(
-    () => true,
-    () => false,
-  );
-  if (hasSidecar) return size;
-  await rm(`${output}.part`, { force: true }).catch(() => {});
-  return null;
-}
 
 /**
  * `courier fetch URL -o FILE`: downloads with `@courier/download` (resumable, verified, fsynced,
@@ -122,7 +107,8 @@ export async function runFetch(url: string, flags: FetchFlags, ctx: FetchContext
       throw new CliError(`fetch stopped by ${stoppedBy}: ${what}; run the same command again to resume`, stoppedBy === 'SIGTERM' ? fetchExitCodes.sigterm : fetchExitCodes.sigint);
     }
     if (!isCourierError(error)) throw error;
-    const kept = await keptForResume(flags.output);
+    // The download leaves no part behind when there is nothing to resume from (it removes an empty one itself).
+    const kept = await partSize(flags.output);
     const hint = kept !== null && kept > 0 ? ` (${formatBytes(kept)} kept in ${flags.output}.part: run the same command again to resume)` : '';
     throw new CliError(`fetch ${shownUrl(url)}: ${error.code}: ${redacted(error, url)}${hint}`, exitCodeFor(error.code));
   } finally {
