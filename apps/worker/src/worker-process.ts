@@ -53,7 +53,13 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
     cacheRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
     cache = createDownloadCache({ cacheDir: config.downloadCacheDir, ...(cacheRedis ? { redis: cacheRedis } : {}) });
   }
-  const download = createDownloadJobHandler({ client, root: config.downloadRoot, workerId, ...(cache ? { cache } : {}) });
+  const download = createDownloadJobHandler({
+    client,
+    root: config.downloadRoot,
+    workerId,
+    limits: { maxBytes: config.maxDownloadBytes, maxTransferMs: config.maxDownloadTimeMs },
+    ...(cache ? { cache } : {}),
+  });
   handlers.register('download', (job) => download(job));
 
   const worker: QueueWorker = startWorker({
@@ -63,6 +69,9 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
     workerId,
     concurrency: config.concurrency,
     resultsDir: config.resultsDir,
+    resultsMaxAgeMs: config.resultsMaxAgeMs,
+    resultsMaxBytes: config.resultsMaxBytes,
+    upstreamLimits: { maxResponseBytes: config.maxResponseBytes, maxTotalTimeoutMs: config.maxTotalTimeoutMs },
     originLimits: {
       default: { concurrency: config.originConcurrency, rps: config.originRps },
       origins: config.originOverrides,
