@@ -95,6 +95,20 @@ describe('request jobs: bounded by default', () => {
     for (const s of sent) expect(s.bytes).toBeLessThan(32 * MiB);
   });
 
+  it('a cancelled request job (DELETE) leaves no body file, not even its .part', async () => {
+    const { fixture, queue, resultsDir } = await setup();
+    // Past the inline size (so the body spills to a file), then silence.
+    fixture.route('/stalls', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.write(Buffer.alloc(queueDefaults.inlineBodyBytes * 4, 0x63));
+    });
+    const [job] = await queue.enqueue([{ url: `${fixture.url}/stalls` }], { attempts: 1 });
+    await until(async () => (await filesUnder(resultsDir)).some((f) => f.endsWith('.part')), 'the body to spill to its .part', 30_000);
+    expect(await queue.cancel(job!.id)).toBe(true);
+    expect((await queue.wait(job!.id, 30_000))?.state).toMatch(/cancelled|failed/);
+    expect(await filesUnder(resultsDir)).toEqual([]);
+  });
+
   it('sixteen silent upstreams with 0 timeouts asked by the jobs time out at the operator maximum and free every slot', async () => {
     const maxMs = 300;
     const { queue, fixture } = await setup({ COURIER_MAX_TOTAL_TIMEOUT_MS: String(maxMs), COURIER_CONCURRENCY: '16' });
