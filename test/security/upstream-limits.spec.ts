@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { MemoryDriver, queueDefaults, sweepResultsOnce } from '@courier/queue';
+import { sweepStaleParts } from '@courier/download';
 import { loadWorkerConfig, startWorkerProcess } from '@courier/worker';
 import { pino } from 'pino';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -165,6 +166,24 @@ describe('download jobs: bounded by size or the operator maximum, no partial fil
     expect(await queue.cancel(job!.id)).toBe(true);
     expect((await queue.wait(job!.id, 30_000))?.state).toMatch(/cancelled|failed/);
     expect(await filesUnder(downloadRoot)).toEqual([]);
+  });
+});
+
+describe('abandoned download parts are swept', () => {
+  it('a .part (and sidecar) left by a job that will not run again goes once untouched for COURIER_DOWNLOAD_PART_MAX_AGE_MS; a fresh one stays', async () => {
+    const { downloadRoot } = await setup({ COURIER_DOWNLOAD_PART_MAX_AGE_MS: '200' });
+    await mkdir(join(downloadRoot, 'fw'), { recursive: true });
+    const stale = join(downloadRoot, 'fw', 'gone.bin.part');
+    const fresh = join(downloadRoot, 'fw', 'fresh.bin.part');
+    await writeFile(stale, 'x');
+    await writeFile(`${stale}.json`, '{}');
+    const longAgo = new Date(Date.now() - 60_000);
+    await utimes(stale, longAgo, longAgo);
+    await until(() => !existsSync(stale) && !existsSync(`${stale}.json`), 'the worker to sweep the abandoned part', 20_000);
+    // Written after the sweep began, so younger than the age at the sweep that removed the stale one.
+    await writeFile(fresh, 'y');
+    expect(await sweepStaleParts(downloadRoot, 60_000)).toBe(0);
+    expect(existsSync(fresh)).toBe(true);
   });
 });
 

@@ -57,6 +57,8 @@ export interface WorkerConfig {
   maxDownloadBytes: number;
   /** `COURIER_MAX_DOWNLOAD_TIME_MS`: longest single transfer request of a download job (resumed on the next attempt). Default 6 h. */
   maxDownloadTimeMs: number;
+  /** `COURIER_DOWNLOAD_PART_MAX_AGE_MS`: a `.part` under the download root untouched this long is deleted (0 = never). Default 24 h. */
+  downloadPartMaxAgeMs: number;
   /** `COURIER_RESULTS_MAX_AGE_MS` / `COURIER_RESULTS_MAX_BYTES`: the results directory's sweep, by age and by total size (0 = off). Defaults 1 h / 4 GiB. */
   resultsMaxAgeMs: number;
   resultsMaxBytes: number;
@@ -128,6 +130,7 @@ const envSchema = z.object({
   COURIER_MAX_TOTAL_TIMEOUT_MS: int(1, queueDefaults.job.maxTimeoutMs, queueDefaults.upstream.maxTotalTimeoutMs),
   COURIER_MAX_DOWNLOAD_BYTES: int(1, Number.MAX_SAFE_INTEGER, downloadDefaults.maxJobBytes),
   COURIER_MAX_DOWNLOAD_TIME_MS: int(1, 7 * 24 * 3_600_000, downloadDefaults.maxJobTransferMs),
+  COURIER_DOWNLOAD_PART_MAX_AGE_MS: int(0, 30 * 24 * 3_600_000, downloadDefaults.stalePartMaxAgeMs),
   COURIER_RESULTS_MAX_AGE_MS: int(0, 30 * 24 * 3_600_000, queueDefaults.retention.completedAgeMs),
   COURIER_RESULTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER, queueDefaults.resultsMaxBytes),
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be fatal, error, warn, info, debug, trace or silent' }).default('info')),
@@ -179,6 +182,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxTotalTimeoutMs: e.COURIER_MAX_TOTAL_TIMEOUT_MS,
     maxDownloadBytes: e.COURIER_MAX_DOWNLOAD_BYTES,
     maxDownloadTimeMs: e.COURIER_MAX_DOWNLOAD_TIME_MS,
+    downloadPartMaxAgeMs: e.COURIER_DOWNLOAD_PART_MAX_AGE_MS,
     resultsMaxAgeMs: e.COURIER_RESULTS_MAX_AGE_MS,
     resultsMaxBytes: e.COURIER_RESULTS_MAX_BYTES,
     logLevel: e.LOG_LEVEL,

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { createClient, proxyFromEnv, type Client } from '@courier/origin';
-import { createDownloadCache, createDownloadJobHandler, type DownloadCache } from '@courier/download';
+import { createDownloadCache, createDownloadJobHandler, startStalePartSweeper, type DownloadCache } from '@courier/download';
 import { createJobHandlers, createQueue, startWorker, type QueueDriver, type QueueWorker } from '@courier/queue';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -61,6 +61,13 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
     ...(cache ? { cache } : {}),
   });
   handlers.register('download', (job) => download(job));
+  // Parts of jobs that failed for good or were cancelled between attempts: nobody resumes them.
+  const stopPartSweeper =
+    config.downloadPartMaxAgeMs > 0
+      ? startStalePartSweeper(config.downloadRoot, config.downloadPartMaxAgeMs, Math.min(config.downloadPartMaxAgeMs, 3_600_000), (error) =>
+          logger.warn({ err: error }, 'stale download part sweep failed'),
+        )
+      : () => {};
 
   const worker: QueueWorker = startWorker({
     queue,
@@ -93,6 +100,7 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
       // Each step runs even when the one before failed; failures are logged.
       const steps: Array<[string, () => Promise<unknown>]> = [
         ['worker', () => worker.close(config.shutdownGraceMs)],
+        ['stale part sweeper', async () => stopPartSweeper()],
         ['queue', async () => (ownsQueue ? queue.close() : undefined)],
         ['client', () => drainClient(client, config.closeDeadlineMs, logger)],
         ['download cache redis', async () => cacheRedis?.quit()],

@@ -36,6 +36,8 @@ export const downloadDefaults = Object.freeze({
    * attempt). 6 h: 16 GiB at 1 MB/s; a stalled body already fails sooner on the idle (body) timeout.
    */
   maxJobTransferMs: 6 * 3600_000,
+  /** A `.part` under the download root untouched this long is abandoned and swept by the worker, in milliseconds. */
+  stalePartMaxAgeMs: 24 * 3600_000,
 });
 
 export const cacheDefaults = Object.freeze({
