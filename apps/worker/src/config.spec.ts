@@ -50,5 +50,29 @@ describe('worker configuration', () => {
     expect(errorOf({ COURIER_ORIGIN_LIMITS: '[{"match":"x","concurrency":-1}]' })).toMatch(/^COURIER_ORIGIN_LIMITS/);
     expect(errorOf({ COURIER_LEASE_TTL_MS: '2000', COURIER_LEASE_RENEW_MS: '1500' })).toMatch(/^COURIER_LEASE_RENEW_MS: /);
     expect(errorOf({ COURIER_LEASE_LINGER_MS: '-1' })).toMatch(/^COURIER_LEASE_LINGER_MS: /);
+    // The operator maxima have no "unlimited": 0 is refused.
+    expect(errorOf({ COURIER_MAX_RESPONSE_BYTES: '0' })).toMatch(/^COURIER_MAX_RESPONSE_BYTES: must be ≥ 1/);
+    expect(errorOf({ COURIER_MAX_TOTAL_TIMEOUT_MS: '0' })).toMatch(/^COURIER_MAX_TOTAL_TIMEOUT_MS: must be ≥ 1/);
+    expect(errorOf({ COURIER_MAX_DOWNLOAD_BYTES: 'big' })).toMatch(/^COURIER_MAX_DOWNLOAD_BYTES: /);
+    expect(errorOf({ COURIER_RESULTS_MAX_BYTES: '-1' })).toMatch(/^COURIER_RESULTS_MAX_BYTES: /);
+  });
+
+  it('reads the operator maxima on what an upstream may send', () => {
+    const config = loadWorkerConfig({
+      COURIER_MAX_RESPONSE_BYTES: '1048576',
+      COURIER_MAX_TOTAL_TIMEOUT_MS: '30000',
+      COURIER_MAX_DOWNLOAD_BYTES: '2147483648',
+      COURIER_MAX_DOWNLOAD_TIME_MS: '60000',
+      COURIER_RESULTS_MAX_AGE_MS: '0',
+      COURIER_RESULTS_MAX_BYTES: '1000',
+    });
+    expect(config).toMatchObject({
+      maxResponseBytes: 1_048_576,
+      maxTotalTimeoutMs: 30_000,
+      maxDownloadBytes: 2_147_483_648,
+      maxDownloadTimeMs: 60_000,
+      resultsMaxAgeMs: 0,
+      resultsMaxBytes: 1000,
+    });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { downloadDefaults } from '@courier/download';
 import { queueDefaults, type OriginLimitOverride } from '@courier/queue';
 import { z } from 'zod';
 import { parseDestinationRule } from './destination-policy.ts';
@@ -48,6 +49,19 @@ export interface WorkerConfig {
   closeDeadlineMs: number;
   /** `COURIER_CONFIG`: per-origin policy for the client (see origin-policy-file.ts). */
   originPolicy: OriginPolicyFile | undefined;
+  /** `COURIER_MAX_RESPONSE_BYTES`: largest response body of a request job (a job may ask less, never more; 0 asked = this). Default 64 MiB. */
+  maxResponseBytes: number;
+  /** `COURIER_MAX_TOTAL_TIMEOUT_MS`: longest request job, and the bound of its headers/body timeouts (a job may ask less). Default 5 min. */
+  maxTotalTimeoutMs: number;
+  /** `COURIER_MAX_DOWNLOAD_BYTES`: largest download job without a `size` (a larger `size` is refused). Default 16 GiB. */
+  maxDownloadBytes: number;
+  /** `COURIER_MAX_DOWNLOAD_TIME_MS`: longest single transfer request of a download job (resumed on the next attempt). Default 6 h. */
+  maxDownloadTimeMs: number;
+  /** `COURIER_DOWNLOAD_PART_MAX_AGE_MS`: a `.part` under the download root untouched this long is deleted (0 = never). Default 24 h. */
+  downloadPartMaxAgeMs: number;
+  /** `COURIER_RESULTS_MAX_AGE_MS` / `COURIER_RESULTS_MAX_BYTES`: the results directory's sweep, by age and by total size (0 = off). Defaults 1 h / 4 GiB. */
+  resultsMaxAgeMs: number;
+  resultsMaxBytes: number;
   /** `LOG_LEVEL`: pino level or `silent`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -112,6 +126,13 @@ const envSchema = z.object({
   COURIER_MAX_STALLED_COUNT: int(1, 100, queueDefaults.worker.maxStalledCount),
   COURIER_SHUTDOWN_GRACE_MS: int(0, 3_600_000, queueDefaults.worker.graceMs),
   COURIER_CLOSE_DEADLINE_MS: int(0, 3_600_000, 10_000),
+  COURIER_MAX_RESPONSE_BYTES: int(1, Number.MAX_SAFE_INTEGER, queueDefaults.upstream.maxResponseBytes),
+  COURIER_MAX_TOTAL_TIMEOUT_MS: int(1, queueDefaults.job.maxTimeoutMs, queueDefaults.upstream.maxTotalTimeoutMs),
+  COURIER_MAX_DOWNLOAD_BYTES: int(1, Number.MAX_SAFE_INTEGER, downloadDefaults.maxJobBytes),
+  COURIER_MAX_DOWNLOAD_TIME_MS: int(1, 7 * 24 * 3_600_000, downloadDefaults.maxJobTransferMs),
+  COURIER_DOWNLOAD_PART_MAX_AGE_MS: int(0, 30 * 24 * 3_600_000, downloadDefaults.stalePartMaxAgeMs),
+  COURIER_RESULTS_MAX_AGE_MS: int(0, 30 * 24 * 3_600_000, queueDefaults.retention.completedAgeMs),
+  COURIER_RESULTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER, queueDefaults.resultsMaxBytes),
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be fatal, error, warn, info, debug, trace or silent' }).default('info')),
 });
 
@@ -157,6 +178,13 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxStalledCount: e.COURIER_MAX_STALLED_COUNT,
     shutdownGraceMs: e.COURIER_SHUTDOWN_GRACE_MS,
     closeDeadlineMs: e.COURIER_CLOSE_DEADLINE_MS,
+    maxResponseBytes: e.COURIER_MAX_RESPONSE_BYTES,
+    maxTotalTimeoutMs: e.COURIER_MAX_TOTAL_TIMEOUT_MS,
+    maxDownloadBytes: e.COURIER_MAX_DOWNLOAD_BYTES,
+    maxDownloadTimeMs: e.COURIER_MAX_DOWNLOAD_TIME_MS,
+    downloadPartMaxAgeMs: e.COURIER_DOWNLOAD_PART_MAX_AGE_MS,
+    resultsMaxAgeMs: e.COURIER_RESULTS_MAX_AGE_MS,
+    resultsMaxBytes: e.COURIER_RESULTS_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { createClient, proxyFromEnv, type Client } from '@courier/origin';
-import { createDownloadCache, createDownloadJobHandler, type DownloadCache } from '@courier/download';
+import { createDownloadCache, createDownloadJobHandler, startStalePartSweeper, type DownloadCache } from '@courier/download';
 import { createJobHandlers, createQueue, startWorker, type QueueDriver, type QueueWorker } from '@courier/queue';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -53,8 +53,21 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
     cacheRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
     cache = createDownloadCache({ cacheDir: config.downloadCacheDir, ...(cacheRedis ? { redis: cacheRedis } : {}) });
   }
-  const download = createDownloadJobHandler({ client, root: config.downloadRoot, workerId, ...(cache ? { cache } : {}) });
+  const download = createDownloadJobHandler({
+    client,
+    root: config.downloadRoot,
+    workerId,
+    limits: { maxBytes: config.maxDownloadBytes, maxTransferMs: config.maxDownloadTimeMs },
+    ...(cache ? { cache } : {}),
+  });
   handlers.register('download', (job) => download(job));
+  // Parts of jobs that failed for good or were cancelled between attempts: nobody resumes them.
+  const stopPartSweeper =
+    config.downloadPartMaxAgeMs > 0
+      ? startStalePartSweeper(config.downloadRoot, config.downloadPartMaxAgeMs, Math.min(config.downloadPartMaxAgeMs, 3_600_000), (error) =>
+          logger.warn({ err: error }, 'stale download part sweep failed'),
+        )
+      : () => {};
 
   const worker: QueueWorker = startWorker({
     queue,
@@ -63,6 +76,9 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
     workerId,
     concurrency: config.concurrency,
     resultsDir: config.resultsDir,
+    resultsMaxAgeMs: config.resultsMaxAgeMs,
+    resultsMaxBytes: config.resultsMaxBytes,
+    upstreamLimits: { maxResponseBytes: config.maxResponseBytes, maxTotalTimeoutMs: config.maxTotalTimeoutMs },
     originLimits: {
       default: { concurrency: config.originConcurrency, rps: config.originRps },
       origins: config.originOverrides,
@@ -84,6 +100,7 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
       // Each step runs even when the one before failed; failures are logged.
       const steps: Array<[string, () => Promise<unknown>]> = [
         ['worker', () => worker.close(config.shutdownGraceMs)],
+        ['stale part sweeper', async () => stopPartSweeper()],
         ['queue', async () => (ownsQueue ? queue.close() : undefined)],
         ['client', () => drainClient(client, config.closeDeadlineMs, logger)],
         ['download cache redis', async () => cacheRedis?.quit()],

@@ -53,7 +53,8 @@ export {
 } from './lib/retry-policy.ts';
 export { runRequestJob, type RequestJobRun, type RunRequestOptions } from './lib/request-job.ts';
 export { bodyFileName } from './lib/result-body.ts';
-export { sweepResults } from './lib/results-sweeper.ts';
+export { sweepResults, sweepResultsBySize, sweepResultsOnce, type SweepLimits } from './lib/results-sweeper.ts';
+export { clampLimit, defaultUpstreamLimits, effectiveRequestLimits, type UpstreamLimits } from './lib/upstream-limits.ts';
 export {
   createJobHandlers,
   requestJobHandler,

@@ -64,6 +64,24 @@ export const queueDefaults = {
     maxTimeoutMs: 60 * 60_000,
     maxRedirects: 50,
   },
+  /**
+   * Operator maxima on what an upstream may send a `request` job (service mode, issue 13): a job
+   * may ask for less, never for more; a job asking 0 (or nothing) gets the maximum.
+   * 64 MiB: a result body is served back whole by `GET /v1/requests/:id/body` and 16 jobs in flight
+   * hold at most 1 GiB of disk between them; an API answer larger than that is a download, which
+   * has its own bound. 5 min: a slow API answers in seconds, and a silent upstream must not hold a
+   * worker slot for longer than that (the same bound applies to the headers and body timeouts a
+   * job sets to 0).
+   */
+  upstream: {
+    maxResponseBytes: 64 * 1024 * 1024,
+    maxTotalTimeoutMs: 5 * 60_000,
+  },
+  /**
+   * Result files kept in all, in bytes: past it the sweep deletes the oldest bodies first (their
+   * jobs' records stay, `GET …/body` answers 404). 4 GiB = 64 bodies at the size cap.
+   */
+  resultsMaxBytes: 4 * 1024 ** 3,
   /** Producer-side Redis command timeout, in milliseconds: past it, `QUEUE_UNAVAILABLE`. */
   commandTimeoutMs: 5_000,
 } as const;

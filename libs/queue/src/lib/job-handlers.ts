@@ -7,6 +7,7 @@ import { CourierError, type Client } from '@courier/origin';
 import type { JobHandler, JobResult, QueueLogger } from './driver.ts';
 import type { JobInput, JobKind, RequestJob } from './job-schema.ts';
 import { runRequestJob } from './request-job.ts';
+import type { UpstreamLimits } from './upstream-limits.ts';
 
 /** What a handler gets besides the job: the worker's client and settings. */
 export interface JobContext {
@@ -16,6 +17,8 @@ export interface JobContext {
   resultsDir: string;
   /** Largest body kept inline in a result, in bytes. */
   inlineBodyBytes: number;
+  /** The operator's maxima for request jobs (default `queueDefaults.upstream`). */
+  limits?: UpstreamLimits;
   logger?: QueueLogger;
 }
 
