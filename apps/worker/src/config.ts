@@ -5,7 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { queueDefaults, type OriginLimitOverride } from '@courier/queue';
+import { queueDefaults, sensitiveHeadersSetting, type OriginLimitOverride } from '@courier/queue';
 import { z } from 'zod';
 import { parseDestinationRule } from './destination-policy.ts';
 import { readOriginPolicyFile, type OriginPolicyFile } from './origin-policy-file.ts';
@@ -50,6 +50,8 @@ export interface WorkerConfig {
   originPolicy: OriginPolicyFile | undefined;
   /** `LOG_LEVEL`: pino level or `silent`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `COURIER_SENSITIVE_HEADERS`: header names redacted in logs, beside the built-in credential headers (the server's setting). */
+  sensitiveHeaders: string[];
 }
 
 /** A configuration error: `variable` names what to fix. */
@@ -113,6 +115,7 @@ const envSchema = z.object({
   COURIER_SHUTDOWN_GRACE_MS: int(0, 3_600_000, queueDefaults.worker.graceMs),
   COURIER_CLOSE_DEADLINE_MS: int(0, 3_600_000, 10_000),
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be fatal, error, warn, info, debug, trace or silent' }).default('info')),
+  COURIER_SENSITIVE_HEADERS: sensitiveHeadersSetting,
 });
 
 /** Reads and validates the configuration; throws a `WorkerConfigError` naming the first bad variable. */
@@ -158,5 +161,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     shutdownGraceMs: e.COURIER_SHUTDOWN_GRACE_MS,
     closeDeadlineMs: e.COURIER_CLOSE_DEADLINE_MS,
     logLevel: e.LOG_LEVEL,
+    sensitiveHeaders: e.COURIER_SENSITIVE_HEADERS,
   };
 }
