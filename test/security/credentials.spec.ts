@@ -14,7 +14,8 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 // The e2e specs drive the CLI's own launcher, as test/campaigns does the server's internals.
-// eslint-disable-next-line @nx/enforce-module-boundaries
+import type { JobRecord, RequestResult } from '@courier/queue';
+import type { CampaignView } from '../../apps/server/src/campaigns/campaign-view.ts';
 import { spawnCourier } from '../../apps/cli/src/testing/courier-process.ts';
 import { startFirmwareOrigin, startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
 import { startRedis, until, type RedisHandle } from '../harness/index.ts';
@@ -60,17 +61,18 @@ function readEventStream(base: string): () => string {
   return () => frames;
 }
 
-async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: any }> {
+/** An API call; `json` is the answer parsed as `T` (undefined when it is not JSON: `text` is what the checks read). */
+async function call<T = unknown>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: T }> {
   const response = await fetch(`${base}${path}`, {
     method,
     ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  let json: unknown;
+  let json: T = undefined as T;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as T;
   } catch {
-    json = undefined;
+    // Not JSON.
   }
   return { status: response.status, text, json };
 }
@@ -138,17 +140,17 @@ describe.each(['memory', 'redis'] as const)('credentials never leak (%s driver)'
 
     // 1. A campaign whose firmware URL carries userinfo.
     const firmwareUrl = fw.firmware.url.replace('http://', `http://fwuser:${SECRET}-fw@`);
-    const created = keep(await call(server.url, 'POST', '/v1/campaigns', { firmware: { ...fw.firmware, url: firmwareUrl }, devices: ['d1', 'd2'], waves: [1] }));
+    const created = keep(await call<CampaignView>(server.url, 'POST', '/v1/campaigns', { firmware: { ...fw.firmware, url: firmwareUrl }, devices: ['d1', 'd2'], waves: [1] }));
     expect(created.status, created.text).toBe(201);
     expect(created.json.firmware.url).toBe(fw.firmware.url);
     const id = created.json.id as string;
-    let campaign: any;
+    let campaign: CampaignView | undefined;
     await until(async () => {
-      campaign = keep(await call(server.url, 'GET', `/v1/campaigns/${id}`)).json;
+      campaign = keep(await call<CampaignView>(server.url, 'GET', `/v1/campaigns/${id}`)).json;
       return campaign.state !== 'running' && campaign.counts.waiting === 0 && campaign.counts.active === 0;
     }, 'the campaign finished', WATCHDOG_MS);
-    expect(campaign.state, JSON.stringify(campaign)).toBe('completed');
-    expect(campaign.counts.completed).toBe(2);
+    expect(campaign!.state, JSON.stringify(campaign)).toBe('completed');
+    expect(campaign!.counts.completed).toBe(2);
     keep(await call(server.url, 'GET', '/v1/campaigns'));
     // The devices authenticated: the origin saw the credential as an authorization header, and never in the target.
     expect(fw.origin.requestLog).toHaveLength(2);
@@ -159,11 +161,11 @@ describe.each(['memory', 'redis'] as const)('credentials never leak (%s driver)'
 
     // 2. Request jobs with X-Api-Key, X-Auth-Token and the operator's own sensitive header.
     const sensitive = { 'X-Api-Key': `${SECRET}-api`, 'X-Auth-Token': `${SECRET}-token`, 'X-Custom-Secret': `${SECRET}-custom`, 'X-Plain': 'visible' };
-    const enqueued = keep(await call(server.url, 'POST', '/v1/requests', { url: `${upstream.url}/hello`, headers: sensitive }));
+    const enqueued = keep(await call<{ ids: string[] }>(server.url, 'POST', '/v1/requests', { url: `${upstream.url}/hello`, headers: sensitive }));
     expect(enqueued.status, enqueued.text).toBe(202);
-    const job = keep(await call(server.url, 'GET', `/v1/requests/${enqueued.json.ids[0]}?wait=${WATCHDOG_MS}`));
+    const job = keep(await call<JobRecord>(server.url, 'GET', `/v1/requests/${enqueued.json.ids[0]}?wait=${WATCHDOG_MS}`));
     expect(job.json.state, job.text).toBe('completed');
-    expect(job.json.input.headers).toEqual(
+    expect((job.json.input as { headers: unknown }).headers).toEqual(
       expect.arrayContaining([
         ['X-Api-Key', '[redacted]'],
         ['X-Auth-Token', '[redacted]'],
@@ -181,12 +183,13 @@ describe.each(['memory', 'redis'] as const)('credentials never leak (%s driver)'
       res.writeHead(302, { location: `http://ruser:${SECRET}-redirect@127.0.0.1:${upstream.port}/hello`, 'content-length': 0 });
       res.end();
     });
-    const redirected = keep(await call(server.url, 'POST', '/v1/requests', { url: `${upstream.url}/moved` }));
+    const redirected = keep(await call<{ ids: string[] }>(server.url, 'POST', '/v1/requests', { url: `${upstream.url}/moved` }));
     expect(redirected.status, redirected.text).toBe(202);
-    const hop = keep(await call(server.url, 'GET', `/v1/requests/${redirected.json.ids[0]}?wait=${WATCHDOG_MS}`));
+    const hop = keep(await call<JobRecord>(server.url, 'GET', `/v1/requests/${redirected.json.ids[0]}?wait=${WATCHDOG_MS}`));
     expect(hop.json.state, hop.text).toBe('completed');
-    expect(hop.json.result.redirects).toHaveLength(1);
-    expect(hop.json.result.redirects[0].location).toBe(`http://127.0.0.1:${upstream.port}/hello`);
+    const result = hop.json.result as RequestResult;
+    expect(result.redirects).toHaveLength(1);
+    expect(result.redirects[0]!.location).toBe(`http://127.0.0.1:${upstream.port}/hello`);
 
     // 4. A malformed URL with userinfo, and ?remote= with userinfo (answers go to the caller who sent them: only logs are checked).
     const malformed = await call(server.url, 'POST', '/v1/requests', { url: `http://user:${SECRET}-malformed@exa mple.com/` });
