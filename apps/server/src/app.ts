@@ -6,7 +6,7 @@ import type { CampaignStore } from './campaigns/campaign-store.ts';
 import { defaults } from './config/defaults.ts';
 import type { CourierConfig } from './config/env.ts';
 import { toApiError } from './http/api-error.ts';
-import { logRedactPaths } from './http/redact.ts';
+import { logHooks, logRedactPathsFor } from './http/redact.ts';
 import { zodSerializerCompiler, zodValidatorCompiler } from './http/zod-validation.ts';
 import { fleetOriginsView, localOriginsView, type OriginsView } from './origins/origins-view.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -61,9 +61,15 @@ export interface BuildAppOptions {
   campaignCheckIntervalMs?: number;
 }
 
-/** Pino options with credentials redacted (used by the launcher and by tests that want logs). */
-export function loggerOptions(level: string): { level: string; redact: { paths: string[]; censor: string } } {
-  return { level, redact: { paths: logRedactPaths, censor: '[redacted]' } };
+/**
+ * Pino options with credentials redacted (used by the launcher and by tests that want logs):
+ * credential headers (and `sensitiveHeaders`) by path, URL userinfo in any line's text.
+ */
+export function loggerOptions(
+  level: string,
+  sensitiveHeaders: readonly string[] = [],
+): { level: string; redact: { paths: string[]; censor: string }; hooks: typeof logHooks } {
+  return { level, redact: { paths: logRedactPathsFor(sensitiveHeaders), censor: '[redacted]' }, hooks: logHooks };
 }
 
 /**

@@ -34,3 +34,22 @@ describe('the server logger', () => {
     expect(text).toContain('[redacted]');
   });
 });
+
+describe('the server logger with sensitive headers', () => {
+  it('redacts x-api-key, x-auth-token and the configured names, and scrubs URL userinfo from any line', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = pino(loggerOptions('info', ['x-tenant-key']), sink);
+    logger.info({ req: { url: '/v1/connections?remote=http://u:s3cret@x/', headers: { 'x-api-key': 's3cret', 'x-auth-token': 's3cret', 'x-tenant-key': 's3cret' } } }, 'request');
+    logger.info({ code: 'BAD_URL' }, 'url: malformed URL: "http://user:s3cret@exa mple.com/"');
+    const text = lines.join('');
+    expect(text).not.toContain('s3cret');
+    expect(text).toContain('/v1/connections?remote=http://[redacted]@x/');
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+});

@@ -11,8 +11,8 @@ import { isLoopbackHost, type CourierConfig } from './config/env.ts';
  */
 
 /** The process logger: pino at `LOG_LEVEL`, credentials redacted from every line. */
-export function createLogger(level: CourierConfig['logLevel']): Logger {
-  return pino(loggerOptions(level));
+export function createLogger(level: CourierConfig['logLevel'], sensitiveHeaders: readonly string[] = []): Logger {
+  return pino(loggerOptions(level, sensitiveHeaders));
 }
 
 export interface StartServerOptions extends Omit<BuildAppOptions, 'config' | 'logger'> {

@@ -6,7 +6,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downloadDefaults } from '@courier/download';
-import { queueDefaults, type OriginLimitOverride } from '@courier/queue';
+import { queueDefaults, sensitiveHeadersSetting, type OriginLimitOverride } from '@courier/queue';
 import { z } from 'zod';
 import { parseDestinationRule } from './destination-policy.ts';
 import { readOriginPolicyFile, type OriginPolicyFile } from './origin-policy-file.ts';
@@ -64,6 +64,8 @@ export interface WorkerConfig {
   resultsMaxBytes: number;
   /** `LOG_LEVEL`: pino level or `silent`. */
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `COURIER_SENSITIVE_HEADERS`: header names redacted in logs, beside the built-in credential headers (the server's setting). */
+  sensitiveHeaders: string[];
 }
 
 /** A configuration error: `variable` names what to fix. */
@@ -134,6 +136,7 @@ const envSchema = z.object({
   COURIER_RESULTS_MAX_AGE_MS: int(0, 30 * 24 * 3_600_000, queueDefaults.retention.completedAgeMs),
   COURIER_RESULTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER, queueDefaults.resultsMaxBytes),
   LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be fatal, error, warn, info, debug, trace or silent' }).default('info')),
+  COURIER_SENSITIVE_HEADERS: sensitiveHeadersSetting,
 });
 
 /** Reads and validates the configuration; throws a `WorkerConfigError` naming the first bad variable. */
@@ -186,5 +189,6 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     resultsMaxAgeMs: e.COURIER_RESULTS_MAX_AGE_MS,
     resultsMaxBytes: e.COURIER_RESULTS_MAX_BYTES,
     logLevel: e.LOG_LEVEL,
+    sensitiveHeaders: e.COURIER_SENSITIVE_HEADERS,
   };
 }

@@ -39,7 +39,7 @@ export { createQueue, type CreateQueueExtraOptions } from './lib/create-queue.ts
 export type { CreateQueueOptions, RetentionOptions } from './lib/queue-options.ts';
 export { MemoryDriver } from './lib/memory/memory-driver.ts';
 export { BullmqDriver, type BullmqDriverOptions } from './lib/bullmq/bullmq-driver.ts';
-export { REDACTED, credentialHeaderNames, redactResponseHeaders } from './lib/credentials.ts';
+export { REDACTED, credentialHeaderNames, parseSensitiveHeaders, redactRedirects, redactResponseHeaders, redactUserinfo, sensitiveHeaderNames, sensitiveHeadersSetting } from './lib/credentials.ts';
 export { jobIdForKey } from './lib/job-ids.ts';
 export {
   backoffDelay,

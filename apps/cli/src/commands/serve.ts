@@ -34,8 +34,9 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
     if (error instanceof ConfigError || error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, 2);
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.sensitiveHeaders);
   const queue = await createQueue({
+    sensitiveHeaders: config.sensitiveHeaders,
     ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
     prefix: config.queuePrefix,
     queueName: config.queueName,

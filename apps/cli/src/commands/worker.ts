@@ -35,7 +35,7 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   if (config.redisUrl === undefined) {
     throw new CliError('REDIS_URL: required for a worker of its own (without Redis, `courier serve` runs the worker in its process)', 2);
   }
-  const logger = createLogger(config.logLevel).child({ service: 'courier-worker' });
+  const logger = createLogger(config.logLevel, config.sensitiveHeaders).child({ service: 'courier-worker' });
   const worker = await startWorkerProcess(config, { logger });
   const stopAlive = flags.aliveFile === undefined ? () => {} : await keepAlive(flags.aliveFile);
   closeOnSignals(

@@ -12,6 +12,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { CourierError } from '@courier/origin';
 import { jobIdForKey, type EnqueueOptions, type JobInputLike, type JobRecord, type QueueDriver, type QueueEvent, type QueueLogger } from '@courier/queue';
+import { splitFirmwareCredentials } from './campaign-credentials.ts';
 import { campaignDefaults } from './campaign-defaults.ts';
 import type { CampaignStore, StoredOutcome } from './campaign-store.ts';
 import type { CampaignDevice, CampaignSpec, DeviceState, Firmware, StoredCampaign } from './campaign-types.ts';
@@ -141,18 +142,24 @@ export class CampaignEngine {
       id: d.id,
       dst: d.dst ?? renderDst(request.dstTemplate, { campaign: id, device: d.id, index }),
     }));
+    // The firmware URL's userinfo never enters the record (see campaign-credentials.ts).
+    const { url: firmwareUrl, credentials } = splitFirmwareCredentials(request.firmware.url);
     const spec: CampaignSpec = {
       id,
       name: request.name ?? null,
       createdAt: Date.now(),
-      firmware: request.firmware,
+      firmware: { ...request.firmware, url: firmwareUrl },
       failureThreshold: request.failureThreshold,
       attempts: request.attempts ?? null,
       deviceCount: devices.length,
       waves: planWaves(request.waves, devices.length),
       specHash,
+      ...(credentials === null ? {} : { credentials: true as const }),
     };
+    // Stored before the campaign, so no release (here or on another server) finds them missing; taken back when the id was taken.
+    const planted = credentials !== null && (await this.#store.putCredentials(id, credentials));
     const outcome = await this.#store.create(spec, devices);
+    if (outcome === 'exists' && planted) await this.#store.deleteCredentials(id);
     const stored = await this.#store.get(id);
     if (stored === null) throw new CourierError('NOT_FOUND', `campaign ${id} vanished right after it was created`);
     if (outcome === 'exists') {
@@ -421,12 +428,16 @@ export class CampaignEngine {
           const from = plan.start + released;
           const count = Math.min(campaignDefaults.releaseBatch, plan.end - from);
           const devices = await this.#store.devices(t.id, from, count);
+          // The queue moves these headers to its secrets store, as it does a request job's.
+          const credentials = campaign.credentials === true ? await this.#store.credentials(t.id) : null;
+          if (campaign.credentials === true && credentials === null) throw new CourierError('INTERNAL', `campaign ${t.id}: its firmware credentials are missing from the store`);
           const jobs: JobInputLike[] = devices.map((d) => ({
             kind: 'download',
             url: renderUrl(campaign.firmware.url, d.id),
             dst: d.dst,
             sha256: campaign.firmware.sha256,
             size: campaign.firmware.size,
+            ...(credentials === null ? {} : { headers: credentials }),
           }));
           const options: EnqueueOptions[] = devices.map((_, k) => ({
             idempotencyKey: deviceJobKey(t.id, from + k),

@@ -110,6 +110,21 @@ function describeStore(name: string, create: () => CampaignStore) {
       expect(await store.unsettled()).toEqual(['new']);
       expect((await store.get('old'))!.status.settled).toBe(true);
     });
+
+    it('keeps firmware credentials apart from the campaign: stored once, never in its record, gone when it settles', async () => {
+      const store = open();
+      const headers: Array<[string, string]> = [['authorization', 'Basic czNjcmV0']];
+      expect(await store.putCredentials('c5', headers)).toBe(true);
+      expect(await store.putCredentials('c5', [['authorization', 'Basic b3RoZXI=']])).toBe(false);
+      await store.create({ ...spec('c5', 1), credentials: true }, devices(1));
+      expect(await store.credentials('c5')).toEqual(headers);
+      expect(JSON.stringify(await store.get('c5'))).not.toContain('czNjcmV0');
+      await store.settle('c5', 60_000);
+      expect(await store.credentials('c5')).toBeNull();
+      expect(await store.putCredentials('c6', headers)).toBe(true);
+      await store.deleteCredentials('c6');
+      expect(await store.credentials('c6')).toBeNull();
+    });
   });
 }
 

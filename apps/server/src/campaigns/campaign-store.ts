@@ -1,3 +1,4 @@
+import type { HeaderPair } from '@courier/queue';
 import type { CampaignDevice, CampaignSpec, CampaignState, DeviceOutcome, HaltInfo, StoredCampaign } from './campaign-types.ts';
 
 /** A device's recorded outcome; a failure keeps its error code. */
@@ -43,7 +44,16 @@ export interface CampaignStore {
   /** Records how many of a wave's devices have been enqueued (and when its release began, the first time). */
   markReleased(id: string, wave: number, released: number, at: number): Promise<void>;
   markWaveFinished(id: string, wave: number, at: number): Promise<void>;
-  /** Nothing left to watch: the campaign is kept `retentionMs` more, then forgotten. */
+  /**
+   * Stores the credential headers of a campaign's firmware URL unless some are stored already;
+   * true when this call stored them. They live apart from the campaign (never in its record) and
+   * go when it settles.
+   */
+  putCredentials(id: string, headers: readonly HeaderPair[]): Promise<boolean>;
+  /** The credential headers, or null. */
+  credentials(id: string): Promise<HeaderPair[] | null>;
+  deleteCredentials(id: string): Promise<void>;
+  /** Nothing left to watch: the campaign is kept `retentionMs` more, then forgotten (its credentials at once). */
   settle(id: string, retentionMs: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -17,7 +17,7 @@ export type DeviceState = 'pending' | 'waiting' | 'active' | DeviceOutcome | 'sk
 export type WaveState = 'pending' | 'running' | 'passed' | 'halted' | 'aborted' | 'skipped';
 
 export interface Firmware {
-  /** Where devices fetch it; `{device}` is replaced by the URL-encoded device id (per-device URLs). */
+  /** Where devices fetch it; `{device}` is replaced by the URL-encoded device id (per-device URLs). Never with userinfo: see `CampaignSpec.credentials`. */
   url: string;
   /** SHA-256 of the image, 64 lower-case hex digits (every device's file is verified against it). */
   sha256: string;
@@ -77,6 +77,8 @@ export interface CampaignSpec {
   waves: WavePlan[];
   /** Hash of the creation request, so an idempotent create can tell "same" from "conflict". */
   specHash: string;
+  /** The firmware URL had userinfo: its credential headers are in the store's credential slot (the URL here has none). */
+  credentials?: true;
 }
 
 /** What changes as the campaign runs. */

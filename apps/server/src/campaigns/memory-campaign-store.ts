@@ -1,3 +1,4 @@
+import type { HeaderPair } from '@courier/queue';
 import type { CampaignStore, StatusPatch, StoredOutcome } from './campaign-store.ts';
 import type { CampaignDevice, CampaignSpec, CampaignState, StoredCampaign } from './campaign-types.ts';
 
@@ -12,6 +13,8 @@ interface Entry {
 export class MemoryCampaignStore implements CampaignStore {
   readonly kind = 'memory' as const;
   readonly #entries = new Map<string, Entry>();
+  /** Firmware credentials by campaign id, apart from the entries (as the Redis store keeps them apart). */
+  readonly #credentials = new Map<string, HeaderPair[]>();
 
   async create(spec: CampaignSpec, devices: readonly CampaignDevice[]): Promise<'created' | 'exists'> {
     this.#prune();
@@ -82,7 +85,22 @@ export class MemoryCampaignStore implements CampaignStore {
     if (counters !== undefined) counters.finishedAt ??= at;
   }
 
+  async putCredentials(id: string, headers: readonly HeaderPair[]): Promise<boolean> {
+    if (this.#credentials.has(id)) return false;
+    this.#credentials.set(id, headers.map(([name, value]): HeaderPair => [name, value]));
+    return true;
+  }
+
+  async credentials(id: string): Promise<HeaderPair[] | null> {
+    return this.#credentials.get(id)?.map(([name, value]): HeaderPair => [name, value]) ?? null;
+  }
+
+  async deleteCredentials(id: string): Promise<void> {
+    this.#credentials.delete(id);
+  }
+
   async settle(id: string, retentionMs: number): Promise<void> {
+    this.#credentials.delete(id);
     const entry = this.#entries.get(id);
     if (entry === undefined) return;
     entry.campaign.status.settled = true;
@@ -91,6 +109,7 @@ export class MemoryCampaignStore implements CampaignStore {
 
   async close(): Promise<void> {
     this.#entries.clear();
+    this.#credentials.clear();
   }
 
   #prune(): void {

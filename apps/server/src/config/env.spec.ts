@@ -98,3 +98,11 @@ describe('isLoopbackHost', () => {
     expect(isLoopbackHost(host)).toBe(false);
   });
 });
+
+describe('COURIER_SENSITIVE_HEADERS', () => {
+  it('reads comma-separated header names (lower-cased), none by default, and names a bad one', () => {
+    expect(loadConfig({}).sensitiveHeaders).toEqual([]);
+    expect(loadConfig({ COURIER_SENSITIVE_HEADERS: 'X-Tenant-Key, x-session ' }).sensitiveHeaders).toEqual(['x-tenant-key', 'x-session']);
+    expect(() => loadConfig({ COURIER_SENSITIVE_HEADERS: 'x-ok,not a name' })).toThrow('COURIER_SENSITIVE_HEADERS: sensitive header "not a name" is not a header name');
+  });
+});

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { defaultResultsDir, queueDefaults } from '@courier/queue';
+import { defaultResultsDir, queueDefaults, sensitiveHeadersSetting } from '@courier/queue';
 import { z } from 'zod';
 import { defaults } from './defaults.ts';
 
@@ -38,6 +38,8 @@ export interface CourierConfig {
   maxWaitMs: number;
   /** `COURIER_METRICS_TOP_ORIGINS`: origins with their own Prometheus series. */
   metricsTopOrigins: number;
+  /** `COURIER_SENSITIVE_HEADERS`: header names redacted in records and logs (yet sent), beside authorization, cookie, proxy-authorization, x-api-key, x-auth-token. */
+  sensitiveHeaders: string[];
 }
 
 /** A configuration error: `variable` names what to fix. */
@@ -111,6 +113,7 @@ const envSchema = z.object({
   COURIER_MAX_BATCH: integer(1, 100_000, defaults.maxBatch),
   COURIER_MAX_WAIT_MS: integer(0, 15 * 60_000, defaults.maxWaitMs),
   COURIER_METRICS_TOP_ORIGINS: integer(0, 1_000, defaults.metricsTopOrigins),
+  COURIER_SENSITIVE_HEADERS: sensitiveHeadersSetting,
 });
 
 /** Reads and validates the configuration; throws a `ConfigError` naming the first bad variable. */
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     maxBatch: e.COURIER_MAX_BATCH,
     maxWaitMs: e.COURIER_MAX_WAIT_MS,
     metricsTopOrigins: e.COURIER_METRICS_TOP_ORIGINS,
+    sensitiveHeaders: e.COURIER_SENSITIVE_HEADERS,
   };
 }
 

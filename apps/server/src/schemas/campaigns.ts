@@ -1,5 +1,7 @@
 import { parseUrl, isCourierError } from '@courier/origin';
 import { z } from 'zod';
+import { redactUserinfo } from '@courier/queue';
+import { firmwareUserinfoProblem } from '../campaigns/campaign-credentials.ts';
 import { campaignDefaults } from '../campaigns/campaign-defaults.ts';
 import type { CampaignRequest } from '../campaigns/campaign-engine.ts';
 import { deviceIdPattern, isPerDeviceTemplate, renderDst, renderUrl } from '../campaigns/device-templates.ts';
@@ -25,8 +27,12 @@ const firmwareSchema = z.strictObject({
       try {
         parseUrl(renderUrl(url, 'device'));
       } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message, params: { courierCode: isCourierError(error) ? error.code : 'BAD_URL' } });
+        // The message may echo the URL: never its userinfo (the answer and the log line carry it).
+        ctx.addIssue({ code: 'custom', message: redactUserinfo((error as Error).message), params: { courierCode: isCourierError(error) ? error.code : 'BAD_URL' } });
+        return;
       }
+      const problem = firmwareUserinfoProblem(url);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem, params: { courierCode: 'BAD_URL' } });
     }),
   sha256: z
     .string({ error: 'must be a string' })

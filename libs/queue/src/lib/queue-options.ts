@@ -1,4 +1,5 @@
 import { CourierError } from '@courier/origin';
+import { sensitiveHeaderNames } from './credentials.ts';
 import { queueDefaults } from './defaults.ts';
 import type { QueueLogger } from './driver.ts';
 
@@ -27,6 +28,8 @@ export interface CreateQueueOptions {
   /** Producer-side Redis command timeout, in milliseconds (then `QUEUE_UNAVAILABLE`). Default 5 s. */
   commandTimeoutMs?: number;
   logger?: QueueLogger;
+  /** Header names redacted in stored jobs (and sent from the secrets store), beside the built-in credential headers. */
+  sensitiveHeaders?: readonly string[];
 }
 
 export interface ResolvedQueueOptions {
@@ -37,6 +40,7 @@ export interface ResolvedQueueOptions {
   maxDepth: number | undefined;
   commandTimeoutMs: number;
   logger: QueueLogger | undefined;
+  sensitiveHeaders: ReadonlySet<string>;
 }
 
 const namePattern = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -61,5 +65,6 @@ export function resolveQueueOptions(options: CreateQueueOptions): ResolvedQueueO
     maxDepth: options.maxDepth,
     commandTimeoutMs: options.commandTimeoutMs ?? queueDefaults.commandTimeoutMs,
     logger: options.logger,
+    sensitiveHeaders: sensitiveHeaderNames(options.sensitiveHeaders),
   };
 }

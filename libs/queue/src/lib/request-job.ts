@@ -3,8 +3,8 @@
  * own retries stay off except `retryStaleSocket` (a socket-level replay of a request that never
  * reached the server); every other retry is decided at the queue level from the error this throws.
  */
-import { CourierError, isCourierError, isTransientCode, normaliseMethod, toCourierError, type Client, type CourierResponse } from '@courier/origin';
-import { redactResponseHeaders } from './credentials.ts';
+import { CourierError, isCourierError, isTransientCode, normaliseMethod, toCourierError, withoutUserinfo, type Client, type CourierResponse } from '@courier/origin';
+import { redactRedirects, redactResponseHeaders } from './credentials.ts';
 import type { RequestResult } from './driver.ts';
 import { requestBodyBytes, type RequestJob } from './job-schema.ts';
 import { storeBody } from './result-body.ts';
@@ -98,8 +98,9 @@ export async function runRequestJob(client: Client, job: RequestJobRun, options:
     status: res.status,
     statusText: res.statusText,
     headers: redactResponseHeaders(res.headers),
-    url: res.url,
-    redirects: res.redirects.length === 0 ? [] : res.redirects.map((r) => ({ ...r })),
+    // A `Location` may carry `user:password@`: the stored chain and final URL never do.
+    url: withoutUserinfo(res.url),
+    redirects: res.redirects.length === 0 ? [] : redactRedirects(res.redirects),
     timings: { startedAt: res.timings.startedAt, headersMs: toMicros(res.timings.headersMs), totalMs: toMicros(res.timings.totalMs ?? Date.now() - res.timings.startedAt) },
     ...body,
     workerId: options.workerId,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CourierError, isCourierError } from '@courier/origin';
+import type { HeaderPair } from '@courier/queue';
 import { Redis } from 'ioredis';
 import { decodeOutcome, encodeOutcome, type CampaignStore, type StatusPatch, type StoredOutcome } from '../campaign-store.ts';
 import type { CampaignDevice, CampaignSpec, CampaignState, HaltInfo, StoredCampaign, WaveProgress } from '../campaign-types.ts';
@@ -30,6 +31,7 @@ const tempListTtlMs = 10 * 60_000;
  *                                       w<i>:released | releasedAt | finishedAt | completed | failed | cancelled
  * <base>:<id>:devices       list        [id, dst] per device, in campaign order
  * <base>:<id>:outcomes      hash        device index → completed | cancelled | failed:<CODE>
+ * <base>:<id>:credentials   string      the firmware URL's credential headers (JSON), until settled
  * ```
  * with `<base>` = `<prefix>:<queueName>:campaigns`. A settled campaign's keys get a TTL (its
  * retention); its index entry goes when a list finds the hash gone.
@@ -51,7 +53,7 @@ export class RedisCampaignStore implements CampaignStore {
     this.#run = defineCampaignScripts(this.#redis);
   }
 
-  #key(id: string, part?: 'devices' | 'outcomes'): string {
+  #key(id: string, part?: 'devices' | 'outcomes' | 'credentials'): string {
     return part === undefined ? `${this.#base}:${id}` : `${this.#base}:${id}:${part}`;
   }
 
@@ -153,10 +155,28 @@ export class RedisCampaignStore implements CampaignStore {
     });
   }
 
+  putCredentials(id: string, headers: readonly HeaderPair[]): Promise<boolean> {
+    return guard(async () => (await this.#redis.set(this.#key(id, 'credentials'), JSON.stringify(headers), 'NX')) === 'OK');
+  }
+
+  credentials(id: string): Promise<HeaderPair[] | null> {
+    return guard(async () => {
+      const json = await this.#redis.get(this.#key(id, 'credentials'));
+      return json === null ? null : (JSON.parse(json) as HeaderPair[]);
+    });
+  }
+
+  deleteCredentials(id: string): Promise<void> {
+    return guard(async () => {
+      await this.#redis.del(this.#key(id, 'credentials'));
+    });
+  }
+
   settle(id: string, retentionMs: number): Promise<void> {
     return guard(async () => {
       await this.#redis
         .multi()
+        .del(this.#key(id, 'credentials'))
         .hset(this.#key(id), 'settled', 1)
         .srem(`${this.#base}:unsettled`, id)
         .pexpire(this.#key(id), retentionMs)

@@ -96,7 +96,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
-    const prepared = prepareJobs(jobs, options);
+    const prepared = prepareJobs(jobs, options, this.#options.sensitiveHeaders);
     return this.#guard('enqueue', () => this.#enqueue(prepared));
   }
 

@@ -147,7 +147,7 @@ export class MemoryDriver implements QueueDriver {
 
   async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
     this.#checkOpen();
-    const prepared = prepareJobs(jobs, options);
+    const prepared = prepareJobs(jobs, options, this.#options.sensitiveHeaders);
     const results: EnqueueResult[] = [];
     // Every conflict is found before anything is stored: a batch is all or nothing.
     const fresh = prepared.filter((p) => {

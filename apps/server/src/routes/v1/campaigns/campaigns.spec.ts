@@ -102,6 +102,7 @@ describe('POST /v1/campaigns: validation', () => {
     ['two devices writing one dst', { firmware, devices: [{ id: 'a', dst: 'x.bin' }, { id: 'b', dst: 'x.bin' }] }, 'devices[1].dst'],
     ['a template that is the same for every device', { firmware, devices: ['a'], dstTemplate: 'fw.bin' }, 'dstTemplate'],
     ['an unknown field', { firmware, devices: ['a'], colour: 'red' }, 'colour'],
+    ['userinfo that varies per device', { firmware: { ...firmware, url: 'http://{device}:pw@127.0.0.1:9/fw.bin' }, devices: ['a'] }, 'firmware.url'],
   ])('answers 400 naming the field for %s', async (_name, payload, field) => {
     const { app } = await campaignApp();
     const answer = await app.inject({ method: 'POST', url: '/v1/campaigns', payload });
@@ -274,5 +275,29 @@ describe('POST /v1/campaigns: idempotency', () => {
     const other = await app.inject({ method: 'POST', url: '/v1/campaigns', payload: { ...payload, devices: ['a', 'b', 'c'] } });
     expect(other.statusCode).toBe(409);
     expect(json<ErrorAnswer>(other).error).toMatchObject({ code: 'CONFLICT', field: 'idempotencyKey' });
+  });
+});
+
+describe('POST /v1/campaigns: firmware URL credentials', () => {
+  it('keeps userinfo out of the answers and the device jobs, and every device still sends it as authorization', async () => {
+    const { app, queue } = await campaignApp();
+    const fw = await firmwareOrigin();
+    const url = fw.firmware.url.replace('http://', 'http://fw%40user:s3cret@');
+    const payload = { firmware: { ...fw.firmware, url }, devices: ['a', 'b'], waves: [1], idempotencyKey: 'with-credentials' };
+    const created = await app.inject({ method: 'POST', url: '/v1/campaigns', payload });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(json<CampaignView>(created).firmware.url).toBe(fw.firmware.url);
+    const { id } = json<CampaignView>(created);
+    const done = await waitForCampaign(app, id, (c) => c.state === 'completed');
+    expect(done.counts.completed).toBe(2);
+    // The same request again is the same campaign (the credential is part of what is compared, never of what is kept).
+    const again = await app.inject({ method: 'POST', url: '/v1/campaigns', payload });
+    expect(again.statusCode).toBe(200);
+    const other = await app.inject({ method: 'POST', url: '/v1/campaigns', payload: { ...payload, firmware: { ...payload.firmware, url: url.replace('s3cret', 'other') } } });
+    expect(other.statusCode).toBe(409);
+    const list = await app.inject('/v1/campaigns');
+    const jobs = await Promise.all(done.devicePage.items.map((d) => queue.get(d.jobId!)));
+    for (const text of [created.body, again.body, list.body, JSON.stringify(done), JSON.stringify(jobs)]) expect(text).not.toContain('s3cret');
+    expect(fw.origin.requestLog.map((r) => r.headers.authorization)).toEqual(Array(2).fill(`Basic ${Buffer.from('fw@user:s3cret').toString('base64')}`));
   });
 });
