@@ -1,0 +1,83 @@
+--[[
+  Reserves room in the queue for new jobs, all or none: the depth bound in jobs and in payload
+  bytes is checked and taken in one step, so two producers can never both pass at the edge.
+  When the bound would be exceeded, up to `sweep` ledger entries are checked first and those of
+  jobs that finished or vanished without a release (a worker died in between) are dropped: the
+  ledger heals itself exactly when it matters.
+
+  Input:
+    KEYS[1] ledger key: hash, job id -> "<bytes>:<reserved at ms>"
+    KEYS[2] bytes key: the sum of the ledger's bytes
+    KEYS[3] sweep cursor key: HSCAN cursor of the self-healing sweep
+
+    ARGV[1] most jobs (0 = do not check: an operator's retry is accounted, never refused)
+    ARGV[2] most bytes (0 = do not check)
+    ARGV[3] entries to check per sweep
+    ARGV[4] job key prefix (`<prefix>:<queue>:`)
+    ARGV[5] grace, milliseconds: an entry whose job does not exist yet is kept this long (the
+            add follows the reservation)
+    ARGV[6..] id, bytes, id, bytes, ...
+
+  Output: { code, jobs, bytes }
+    { 1, jobs, bytes }  reserved; jobs and bytes held now, these included
+    { 0, jobs, bytes }  refused (QUEUE_FULL); jobs and bytes held now
+    { -4, 0, 0 }        bad arguments
+]]
+--- @include "includes/redisNowMs"
+--- @include "includes/depthLedger"
+
+local ledgerKey, bytesKey, cursorKey = KEYS[1], KEYS[2], KEYS[3]
+local maxJobs, maxBytes, sweep = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local jobPrefix, graceMs = ARGV[4], tonumber(ARGV[5])
+if not maxJobs or not maxBytes or not sweep or not graceMs or (#ARGV - 5) % 2 ~= 0 then
+  return { -4, 0, 0 }
+end
+
+local addJobs, addBytes = 0, 0
+for i = 6, #ARGV, 2 do
+  local bytes = tonumber(ARGV[i + 1])
+  if not bytes or bytes < 0 then
+    return { -4, 0, 0 }
+  end
+  if redis.call('HEXISTS', ledgerKey, ARGV[i]) == 0 then
+    addJobs = addJobs + 1
+    addBytes = addBytes + bytes
+  end
+end
+
+local function held()
+  return redis.call('HLEN', ledgerKey), tonumber(redis.call('GET', bytesKey) or '0')
+end
+
+local function fits(jobs, bytes)
+  return (maxJobs == 0 or jobs + addJobs <= maxJobs) and (maxBytes == 0 or bytes + addBytes <= maxBytes)
+end
+
+local now = redisNowMs()
+local jobs, bytes = held()
+if not fits(jobs, bytes) and sweep > 0 then
+  local cursor = redis.call('GET', cursorKey) or '0'
+  local reply = redis.call('HSCAN', ledgerKey, cursor, 'COUNT', sweep)
+  redis.call('SET', cursorKey, reply[1])
+  local entries = reply[2]
+  for i = 1, #entries, 2 do
+    local id, entry = entries[i], entries[i + 1]
+    local reservedAt = tonumber(string.match(entry, ':(%d+)$')) or 0
+    local jobKey = jobPrefix .. id
+    local exists = redis.call('EXISTS', jobKey) == 1
+    if (exists and redis.call('HEXISTS', jobKey, 'finishedOn') == 1) or (not exists and now - reservedAt > graceMs) then
+      dropEntry(ledgerKey, bytesKey, id)
+    end
+  end
+  jobs, bytes = held()
+end
+if not fits(jobs, bytes) then
+  return { 0, jobs, bytes }
+end
+
+for i = 6, #ARGV, 2 do
+  if redis.call('HSETNX', ledgerKey, ARGV[i], ARGV[i + 1] .. ':' .. now) == 1 then
+    redis.call('INCRBY', bytesKey, tonumber(ARGV[i + 1]))
+  end
+end
+return { 1, jobs + addJobs, bytes + addBytes }
