@@ -38,6 +38,10 @@ export interface CourierConfig {
   maxWaitMs: number;
   /** `COURIER_METRICS_TOP_ORIGINS`: origins with their own Prometheus series. */
   metricsTopOrigins: number;
+  /** `COURIER_MAX_QUEUED_JOBS`: most unfinished jobs (waiting, delayed, active) in the queue; more → 429 `QUEUE_FULL`. */
+  maxQueuedJobs: number;
+  /** `COURIER_MAX_QUEUED_BYTES`: most payload bytes (URLs, headers, bodies) of unfinished jobs; more → 429 `QUEUE_FULL`. */
+  maxQueuedBytes: number;
 }
 
 /** A configuration error: `variable` names what to fix. */
@@ -111,6 +115,8 @@ const envSchema = z.object({
   COURIER_MAX_BATCH: integer(1, 100_000, defaults.maxBatch),
   COURIER_MAX_WAIT_MS: integer(0, 15 * 60_000, defaults.maxWaitMs),
   COURIER_METRICS_TOP_ORIGINS: integer(0, 1_000, defaults.metricsTopOrigins),
+  COURIER_MAX_QUEUED_JOBS: integer(1, 100_000_000, queueDefaults.depth.maxJobs),
+  COURIER_MAX_QUEUED_BYTES: integer(1024 * 1024, 1024 * 1024 * 1024 * 1024, queueDefaults.depth.maxBytes),
 });
 
 /** Reads and validates the configuration; throws a `ConfigError` naming the first bad variable. */
@@ -140,6 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     maxBatch: e.COURIER_MAX_BATCH,
     maxWaitMs: e.COURIER_MAX_WAIT_MS,
     metricsTopOrigins: e.COURIER_METRICS_TOP_ORIGINS,
+    maxQueuedJobs: e.COURIER_MAX_QUEUED_JOBS,
+    maxQueuedBytes: e.COURIER_MAX_QUEUED_BYTES,
   };
 }
 
