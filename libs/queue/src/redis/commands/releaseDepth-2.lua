@@ -9,7 +9,8 @@
 
     ARGV[1] 1 = release whatever the job's state (removed by the caller, or never added)
     ARGV[2] job key prefix (`<prefix>:<queue>:`)
-    ARGV[3..] ids
+    ARGV[3..] job ids (the bytes taken off the counter come from their entries; the entries'
+              reservation time, in epoch milliseconds, only matters to the reserve sweep)
 
   Output: the number of entries released
 ]]
