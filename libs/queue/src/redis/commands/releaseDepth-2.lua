@@ -18,11 +18,16 @@
 
 local ledgerKey, bytesKey = KEYS[1], KEYS[2]
 local force, jobPrefix = ARGV[1] == '1', ARGV[2]
-local released = 0
+local released, bytes = 0, 0
 for i = 3, #ARGV do
   local id = ARGV[i]
-  if force or jobIsDone(jobPrefix .. id) then
-    released = released + dropEntry(ledgerKey, bytesKey, id)
+  if force or jobStatus(jobPrefix .. id) ~= 'queued' then
+    local present, entryBytes = dropEntry(ledgerKey, id)
+    if present then
+      released = released + 1
+      bytes = bytes + entryBytes
+    end
   end
 end
+takeBytes(bytesKey, bytes)
 return released

@@ -33,16 +33,15 @@ if not maxJobs or not maxBytes or not sweep or not graceMs or (#ARGV - 5) % 2 ~=
   return { -4, 0, 0 }
 end
 
-local addJobs, addBytes = 0, 0
-for i = 6, #ARGV, 2 do
-  local bytes = tonumber(ARGV[i + 1])
+-- The caller sends only ids it found free (a racing producer's same key is rare: counted twice
+-- for this check at worst, never stored twice).
+local addJobs, addBytes = (#ARGV - 5) / 2, 0
+for i = 7, #ARGV, 2 do
+  local bytes = tonumber(ARGV[i])
   if not bytes or bytes < 0 then
     return { -4, 0, 0 }
   end
-  if redis.call('HEXISTS', ledgerKey, ARGV[i]) == 0 then
-    addJobs = addJobs + 1
-    addBytes = addBytes + bytes
-  end
+  addBytes = addBytes + bytes
 end
 
 local function held()
@@ -59,25 +58,30 @@ if not fits(jobs, bytes) and sweep > 0 then
   local cursor = redis.call('GET', cursorKey) or '0'
   local reply = redis.call('HSCAN', ledgerKey, cursor, 'COUNT', sweep)
   redis.call('SET', cursorKey, reply[1])
-  local entries = reply[2]
+  local entries, dropped = reply[2], 0
   for i = 1, #entries, 2 do
     local id, entry = entries[i], entries[i + 1]
+    local status = jobStatus(jobPrefix .. id)
     local reservedAt = tonumber(string.match(entry, ':(%d+)$')) or 0
-    local jobKey = jobPrefix .. id
-    local exists = redis.call('EXISTS', jobKey) == 1
-    if (exists and redis.call('HEXISTS', jobKey, 'finishedOn') == 1) or (not exists and now - reservedAt > graceMs) then
-      dropEntry(ledgerKey, bytesKey, id)
+    if status == 'finished' or (status == 'gone' and now - reservedAt > graceMs) then
+      local _, entryBytes = dropEntry(ledgerKey, id)
+      dropped = dropped + entryBytes
     end
   end
+  takeBytes(bytesKey, dropped)
   jobs, bytes = held()
 end
 if not fits(jobs, bytes) then
   return { 0, jobs, bytes }
 end
 
+local added = 0
 for i = 6, #ARGV, 2 do
   if redis.call('HSETNX', ledgerKey, ARGV[i], ARGV[i + 1] .. ':' .. now) == 1 then
-    redis.call('INCRBY', bytesKey, tonumber(ARGV[i + 1]))
+    added = added + tonumber(ARGV[i + 1])
   end
 end
-return { 1, jobs + addJobs, bytes + addBytes }
+if added > 0 then
+  redis.call('INCRBY', bytesKey, added)
+end
+return { 1, jobs + addJobs, bytes + added }

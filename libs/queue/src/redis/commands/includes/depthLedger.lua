@@ -5,27 +5,31 @@
   API servers share one exact bound (Redis runs scripts one at a time).
 ]]
 
--- Drops a job's entry and its bytes; 1 when it was there (so a second release is a no-op).
-local function dropEntry(ledgerKey, bytesKey, id)
+-- Drops a job's entry: true and its bytes when it was there, false when not (a second release
+-- is a no-op). The caller takes the sum off the counter once, with `takeBytes`.
+local function dropEntry(ledgerKey, id)
   local entry = redis.call('HGET', ledgerKey, id)
   if not entry then
-    return 0
+    return false, 0
   end
   redis.call('HDEL', ledgerKey, id)
-  local bytes = tonumber(string.match(entry, '^(%d+)')) or 0
-  if bytes > 0 then
-    local left = redis.call('DECRBY', bytesKey, bytes)
-    if left < 0 then
-      redis.call('SET', bytesKey, 0)
-    end
-  end
-  return 1
+  return true, tonumber(string.match(entry, '^(%d+)')) or 0
 end
 
--- True when the job under `jobKey` is finished (BullMQ sets `finishedOn`) or gone (removed).
-local function jobIsDone(jobKey)
-  if redis.call('EXISTS', jobKey) == 0 then
-    return true
+local function takeBytes(bytesKey, bytes)
+  if bytes > 0 and redis.call('DECRBY', bytesKey, bytes) < 0 then
+    redis.call('SET', bytesKey, 0)
   end
-  return redis.call('HEXISTS', jobKey, 'finishedOn') == 1
+end
+
+-- BullMQ's job hash: 'finished' (it has `finishedOn`), 'gone' (removed) or 'queued'. One read.
+local function jobStatus(jobKey)
+  local fields = redis.call('HMGET', jobKey, 'finishedOn', 'timestamp')
+  if fields[1] then
+    return 'finished'
+  end
+  if not fields[2] then
+    return 'gone'
+  end
+  return 'queued'
 end
