@@ -80,6 +80,8 @@ export const queueDefaults = {
     retryAfterMs: 1_000,
     /** Redis: ledger entries checked for finished jobs per refused enqueue (the ledger's self-healing sweep). */
     sweepEntries: 1_000,
+    /** Redis: at most one such sweep per this interval, in milliseconds (refusals stay cheap under a flood). */
+    sweepEveryMs: 250,
     /** Redis: a reservation whose job does not exist yet is kept this long before the sweep drops it. */
     reservationGraceMs: 60_000,
     /** Redis: a worker gives back the room of finished jobs in batches, at most this late, in milliseconds. */

@@ -85,4 +85,22 @@ describe('BullMQ driver: the depth ledger', () => {
     expect(Number(await redis.conn.get(keys.bytes))).toBe(7000 + Number((await redis.conn.hget(keys.ledger, job!.id))!.split(':')[0]));
     await expect(driver.enqueue([{ url: 'http://127.0.0.1:9/b' }])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
   });
+
+  it('sweeps at most once per interval, so a flood of refusals stays cheap for Redis', async () => {
+    const prefix = `courier-test-${randomUUID()}`;
+    onTestFinished(() => deletePrefix(redis.conn, prefix));
+    const driver = await BullmqDriver.create({ redisUrl: redis.url, prefix, maxDepth: 1 });
+    onTestFinished(() => driver.close());
+    const keys = depthLedgerKeys(prefix, 'jobs');
+    await redis.conn.hset(keys.ledger, 'lost', '5000:1');
+    await redis.conn.set(keys.bytes, 5000);
+    // A sweep ran just now: the stale entry is not looked at yet, and the enqueue is refused.
+    await redis.conn.hset(keys.sweep, 'cursor', '0', 'at', Date.now() + 60_000);
+    await expect(driver.enqueue([{ url: 'http://127.0.0.1:9/a' }])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    expect(await redis.conn.hexists(keys.ledger, 'lost')).toBe(1);
+    // Once the interval has passed, the next refusal-to-be sweeps and the job fits.
+    await redis.conn.hset(keys.sweep, 'at', 0);
+    await driver.enqueue([{ url: 'http://127.0.0.1:9/a' }]);
+    expect(await redis.conn.hexists(keys.ledger, 'lost')).toBe(0);
+  });
 });

@@ -20,14 +20,15 @@ import type { QueueLogger } from '../driver.ts';
 export interface DepthLedgerKeys {
   ledger: string;
   bytes: string;
-  cursor: string;
+  /** The self-healing sweep's cursor and last run (hash). */
+  sweep: string;
   /** BullMQ's job hash prefix, `<prefix>:<queue>:`. */
   jobPrefix: string;
 }
 
 export function depthLedgerKeys(prefix: string, queueName: string): DepthLedgerKeys {
   const base = `${prefix}:${queueName}`;
-  return { ledger: `${base}:depth:jobs`, bytes: `${base}:depth:bytes`, cursor: `${base}:depth:cursor`, jobPrefix: `${base}:` };
+  return { ledger: `${base}:depth:jobs`, bytes: `${base}:depth:bytes`, sweep: `${base}:depth:sweep`, jobPrefix: `${base}:` };
 }
 
 /**
@@ -42,13 +43,14 @@ export async function reserveDepth(redis: Redis, keys: DepthLedgerKeys, limits: 
     queueDefaults.depth.sweepEntries,
     keys.jobPrefix,
     queueDefaults.depth.reservationGraceMs,
+    queueDefaults.depth.sweepEveryMs,
   ];
   let adding = 0;
   for (const [id, bytes] of entries) {
     args.push(id, bytes);
     adding += bytes;
   }
-  const [code, jobs, bytes] = (await runScript(redis, 'reserveDepth', [keys.ledger, keys.bytes, keys.cursor], args)) as [number, number, number];
+  const [code, jobs, bytes] = (await runScript(redis, 'reserveDepth', [keys.ledger, keys.bytes, keys.sweep], args)) as [number, number, number];
   if (code === 1) return;
   if (code === 0) throw queueFullError(limits, { jobs, bytes }, { jobs: entries.length, bytes: adding });
   throw new Error(`reserveDepth: bad arguments (${code})`);
