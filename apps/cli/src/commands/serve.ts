@@ -40,6 +40,8 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
     ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
     prefix: config.queuePrefix,
     queueName: config.queueName,
+    maxDepth: config.maxQueuedJobs,
+    maxQueuedBytes: config.maxQueuedBytes,
     logger,
   });
   // The in-process worker shares this queue (on the in-memory driver it is the only way jobs reach it).

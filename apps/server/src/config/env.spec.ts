@@ -28,6 +28,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('bounds the queue by default, in jobs and in bytes, and validates both variables', () => {
+    expect(loadConfig({})).toMatchObject({ maxQueuedJobs: 100_000, maxQueuedBytes: 256 * 1024 * 1024 });
+    expect(loadConfig({ COURIER_MAX_QUEUED_JOBS: '200', COURIER_MAX_QUEUED_BYTES: '8388608' })).toMatchObject({ maxQueuedJobs: 200, maxQueuedBytes: 8 * 1024 * 1024 });
+    expect(configError({ COURIER_MAX_QUEUED_JOBS: '0' }).variable).toBe('COURIER_MAX_QUEUED_JOBS');
+    expect(configError({ COURIER_MAX_QUEUED_JOBS: 'lots' }).variable).toBe('COURIER_MAX_QUEUED_JOBS');
+    expect(configError({ COURIER_MAX_QUEUED_BYTES: '1000' }).variable).toBe('COURIER_MAX_QUEUED_BYTES');
+  });
+
   it('reads every variable', () => {
     const config = loadConfig({
       PORT: '9000',

@@ -40,6 +40,10 @@ export interface CourierConfig {
   metricsTopOrigins: number;
   /** `COURIER_SENSITIVE_HEADERS`: header names redacted in records and logs (yet sent), beside authorization, cookie, proxy-authorization, x-api-key, x-auth-token. */
   sensitiveHeaders: string[];
+  /** `COURIER_MAX_QUEUED_JOBS`: most unfinished jobs (waiting, delayed, active) in the queue; more → 429 `QUEUE_FULL`. */
+  maxQueuedJobs: number;
+  /** `COURIER_MAX_QUEUED_BYTES`: most payload bytes (URLs, headers, bodies) of unfinished jobs; more → 429 `QUEUE_FULL`. */
+  maxQueuedBytes: number;
 }
 
 /** A configuration error: `variable` names what to fix. */
@@ -114,6 +118,8 @@ const envSchema = z.object({
   COURIER_MAX_WAIT_MS: integer(0, 15 * 60_000, defaults.maxWaitMs),
   COURIER_METRICS_TOP_ORIGINS: integer(0, 1_000, defaults.metricsTopOrigins),
   COURIER_SENSITIVE_HEADERS: sensitiveHeadersSetting,
+  COURIER_MAX_QUEUED_JOBS: integer(1, 100_000_000, queueDefaults.depth.maxJobs),
+  COURIER_MAX_QUEUED_BYTES: integer(1024 * 1024, 1024 * 1024 * 1024 * 1024, queueDefaults.depth.maxBytes),
 });
 
 /** Reads and validates the configuration; throws a `ConfigError` naming the first bad variable. */
@@ -144,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     maxWaitMs: e.COURIER_MAX_WAIT_MS,
     metricsTopOrigins: e.COURIER_METRICS_TOP_ORIGINS,
     sensitiveHeaders: e.COURIER_SENSITIVE_HEADERS,
+    maxQueuedJobs: e.COURIER_MAX_QUEUED_JOBS,
+    maxQueuedBytes: e.COURIER_MAX_QUEUED_BYTES,
   };
 }
 

@@ -82,6 +82,28 @@ export const queueDefaults = {
    * jobs' records stay, `GET …/body` answers 404). 4 GiB = 64 bodies at the size cap.
    */
   resultsMaxBytes: 4 * 1024 ** 3,
+   * Depth bound of a queue: unfinished jobs (waiting, delayed, active) and their payload bytes;
+   * past either, `enqueue` answers `QUEUE_FULL`. 100,000 jobs keeps a backlog of small jobs
+   * (about 1 KiB each: ~100 MiB) well inside a 1 GiB server or Redis; 256 MiB of payload is 256
+   * jobs with the largest body (1 MiB), enough for bursts, yet a quarter of such a budget. An
+   * operator with more memory raises both (`COURIER_MAX_QUEUED_JOBS`, `COURIER_MAX_QUEUED_BYTES`).
+   */
+  depth: {
+    maxJobs: 100_000,
+    maxBytes: 256 * 1024 * 1024,
+    /** Counted per job beside its strings (job hash fields, ids, timestamps, the driver's objects). */
+    recordOverheadBytes: 512,
+    /** `Retry-After` sent with `QUEUE_FULL`, in milliseconds. */
+    retryAfterMs: 1_000,
+    /** Redis: ledger entries checked for finished jobs per refused enqueue (the ledger's self-healing sweep). */
+    sweepEntries: 1_000,
+    /** Redis: at most one such sweep per this interval, in milliseconds (refusals stay cheap under a flood). */
+    sweepEveryMs: 250,
+    /** Redis: a reservation whose job does not exist yet is kept this long before the sweep drops it. */
+    reservationGraceMs: 60_000,
+    /** Redis: a worker gives back the room of finished jobs in batches, at most this late, in milliseconds. */
+    releaseEveryMs: 50,
+  },
   /** Producer-side Redis command timeout, in milliseconds: past it, `QUEUE_UNAVAILABLE`. */
   commandTimeoutMs: 5_000,
 } as const;
