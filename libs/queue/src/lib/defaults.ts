@@ -82,6 +82,7 @@ export const queueDefaults = {
    * jobs' records stay, `GET …/body` answers 404). 4 GiB = 64 bodies at the size cap.
    */
   resultsMaxBytes: 4 * 1024 ** 3,
+  /**
    * Depth bound of a queue: unfinished jobs (waiting, delayed, active) and their payload bytes;
    * past either, `enqueue` answers `QUEUE_FULL`. 100,000 jobs keeps a backlog of small jobs
    * (about 1 KiB each: ~100 MiB) well inside a 1 GiB server or Redis; 256 MiB of payload is 256
