@@ -48,7 +48,7 @@ describe('SSRF through an outbound proxy', () => {
     const { fixture, proxy, client } = await setup();
     await expect(client.request(at(fixture, 'localhost'))).rejects.toMatchObject({
       ...blocked,
-      message: expect.stringMatching(/^destination localhost \(127\.0\.0\.1, ::1\) is refused by the destination policy \(allow it with COURIER_ALLOW_DESTINATIONS\)$/),
+      message: 'destination localhost (loopback) is refused by the destination policy (allow it with COURIER_ALLOW_DESTINATIONS)',
     });
     expect(proxy.log).toEqual([]);
     expect(fixture.requests).toBe(0);
@@ -63,7 +63,10 @@ describe('SSRF through an outbound proxy', () => {
 
   it('names that resolve to loopback or link-local (the lookup says so) are refused; so is a name that does not resolve here', async () => {
     const { fixture, proxy, client } = await setup();
-    await expect(client.request(at(fixture, 'internal.test'))).rejects.toMatchObject(blocked);
+    await expect(client.request(at(fixture, 'internal.test'))).rejects.toMatchObject({
+      ...blocked,
+      message: 'destination internal.test (127.0.0.1) is refused by the destination policy (allow it with COURIER_ALLOW_DESTINATIONS)',
+    });
     await expect(client.request(at(fixture, 'metadata.test'))).rejects.toMatchObject(blocked);
     // A name the client cannot resolve cannot be checked: the proxy is not asked to resolve it.
     await expect(client.request(at(fixture, 'nowhere.test'))).rejects.toMatchObject({ code: 'DNS_NO_RESULTS' });

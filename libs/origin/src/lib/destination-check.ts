@@ -11,12 +11,29 @@ export function blockedDestination(allow: AllowAddress, destination: string): Co
   return new CourierError('BLOCKED_DESTINATION', `destination ${destination} is refused by the destination policy${way}`);
 }
 
-/** The refusal for an IP-literal host (brackets allowed), or null when it is allowed or a name. */
+/**
+ * The refusal for an IP-literal host (brackets allowed), or null when it is allowed or a name.
+ * Checked on every connect, where an IP literal skips DNS.
+ */
 export function refusedLiteral(allow: AllowAddress, hostname: string): CourierError | null {
   const host = hostname.replace(/^\[|\]$/g, '');
   const family = isIP(host);
   if (family === 0 || allow(host, family as 4 | 6, host)) return null;
   return blockedDestination(allow, host);
+}
+
+/** RFC 6761 §6.3: `localhost` and names below it are loopback, whatever a resolver says. */
+const localhostName = /^(?:.+\.)?localhost\.?$/i;
+
+/**
+ * What can be refused before any DNS (and before an origin actor exists): an IP literal, and a
+ * `localhost` name when the policy refuses both loopback addresses. Other names are checked on
+ * the addresses they resolve to, when a socket connects.
+ */
+export function refusedBeforeLookup(allow: AllowAddress, hostname: string): CourierError | null {
+  if (!localhostName.test(hostname)) return refusedLiteral(allow, hostname);
+  if (allow('127.0.0.1', 4, hostname) || allow('::1', 6, hostname)) return null;
+  return blockedDestination(allow, `${hostname} (loopback)`);
 }
 
 export interface ResolveOptions {

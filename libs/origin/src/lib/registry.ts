@@ -1,5 +1,5 @@
 import { createConnector, type Connector } from './connector.ts';
-import { refusedLiteral } from './destination-check.ts';
+import { refusedBeforeLookup } from './destination-check.ts';
 import { CourierError } from './errors.ts';
 import { OriginActor, type ConnectorSource } from './origin-actor.ts';
 import { proxyFor } from './proxy.ts';
@@ -39,8 +39,9 @@ export class OriginRegistry implements ConnectorSource {
   }
 
   /**
-   * The live actor for an origin, created on first use. An IP-literal destination the policy
-   * refuses gets no actor (`BLOCKED_DESTINATION`); a name is checked when a socket connects.
+   * The live actor for an origin, created on first use. A destination the policy refuses
+   * without DNS (an IP literal, `localhost`) gets no actor: `BLOCKED_DESTINATION`. Other names
+   * are checked when a socket connects (and `dropUnused` forgets their actor if refused).
    */
   acquire(id: OriginId, tls = this.#options.tls): OriginActor {
     const existing = this.#actors.get(id.key);
@@ -49,7 +50,7 @@ export class OriginRegistry implements ConnectorSource {
       return existing;
     }
     const allow = this.#options.allowAddress;
-    const refused = allow ? refusedLiteral(allow, id.hostname) : null;
+    const refused = allow ? refusedBeforeLookup(allow, id.hostname) : null;
     if (refused) throw refused;
     if (existing !== undefined) this.#actors.delete(id.key);
     if (this.#actors.size >= this.#maxOrigins && !this.#evictLeastRecentlyUsedIdle()) {
