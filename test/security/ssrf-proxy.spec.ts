@@ -23,6 +23,8 @@ const lookup = staticLookup({
 async function setup(options: { allow?: string[]; tls?: boolean } = {}) {
   const fixture = await startHttpFixture({ tls: options.tls ?? false });
   onTestFinished(() => fixture.close());
+  // The proxy listens on loopback, which the policy refuses: the proxy is the operator's choice
+  // and is not subject to it (the allowed cases below go through it).
   const proxy = await startConnectProxy();
   onTestFinished(() => proxy.close());
   const clientOptions: ClientOptions = {

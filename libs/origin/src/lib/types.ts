@@ -90,7 +90,10 @@ export interface ClientOptions {
   origins?: readonly OriginPolicyOverride[];
   /** TLS settings for every origin of this client. */
   tls?: TlsOptions;
-  /** DNS lookup used for every connect (tests make `localhost` dual-stack with it). */
+  /**
+   * DNS lookup used for every connect, and for names sent through a proxy when `allowAddress`
+   * is set (tests make `localhost` dual-stack with it, or map test names to addresses).
+   */
   lookup?: LookupFunction;
   /**
    * Decides whether an address may be connected to (after DNS, so DNS rebinding cannot get
