@@ -57,7 +57,10 @@ describe('destination policy', () => {
     onTestFinished(() => strict.destroy());
     // A name that resolves to loopback is refused just like the address itself.
     await expect(strict.request(`http://localhost:${fixture.port}/hello`)).rejects.toMatchObject({ code: 'BLOCKED_DESTINATION' });
-    await expect(strict.request(`${fixture.url}/hello`)).rejects.toMatchObject({ code: 'BLOCKED_DESTINATION' });
+    await expect(strict.request(`${fixture.url}/hello`)).rejects.toMatchObject({
+      code: 'BLOCKED_DESTINATION',
+      message: 'destination 127.0.0.1 is refused by the destination policy (allow it with COURIER_ALLOW_DESTINATIONS)',
+    });
     expect(fixture.requests).toBe(0);
     const relaxed = createClient({ allowAddress: createDestinationPolicy(['loopback']) });
     onTestFinished(() => relaxed.destroy());

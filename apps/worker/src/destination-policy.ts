@@ -2,9 +2,11 @@
  * Service-mode destination policy: requests may not reach private, loopback, link-local,
  * multicast/reserved or cloud-metadata addresses unless `COURIER_ALLOW_DESTINATIONS` allows them.
  * It is an `allowAddress` function for `createClient`, which the client calls with the address it
- * actually connects to (after DNS), so DNS rebinding cannot get around it.
+ * actually connects to (after DNS), so DNS rebinding cannot get around it; through a proxy, the
+ * client resolves the name itself and asks the proxy for the checked address.
  */
 import { BlockList, isIP } from 'node:net';
+import type { ClientOptions } from '@courier/origin';
 
 type Family = 'ipv4' | 'ipv6';
 
@@ -90,7 +92,7 @@ function hostRegExp(pattern: string): RegExp {
   return new RegExp(`^${wildcard ? '(?:[^.]+\\.)+' : ''}${base}$`, 'i');
 }
 
-export type AllowAddress = (address: string, family: 4 | 6, host: string) => boolean;
+export type AllowAddress = NonNullable<ClientOptions['allowAddress']>;
 
 /**
  * The `allowAddress` for `createClient`: an address in a blocked range is refused (the client
@@ -115,10 +117,12 @@ export function createDestinationPolicy(allow: readonly string[]): AllowAddress 
     const v4 = family === 6 ? embeddedIpv4(address) : null;
     return v4 ? list.check(v4, 'ipv4') : list.check(address, family === 4 ? 'ipv4' : 'ipv6');
   };
-  return (address, family, host) => {
+  const policy = (address: string, family: 4 | 6, host: string): boolean => {
     if (!covered(blocked, address, family)) return true;
     if (covered(allowed, address, family)) return true;
     const name = host.replace(/^\[|\]$/g, '').toLowerCase();
     return hostPatterns.some((re) => re.test(name));
   };
+  // The refusal names the way out, so an operator who meant it knows what to set.
+  return Object.assign(policy, { howToAllow: 'allow it with COURIER_ALLOW_DESTINATIONS' });
 }
