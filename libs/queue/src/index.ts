@@ -53,6 +53,7 @@ export {
 } from './lib/retry-policy.ts';
 export { runRequestJob, type RequestJobRun, type RunRequestOptions } from './lib/request-job.ts';
 export { bodyFileName } from './lib/result-body.ts';
+export { openResultBody, type ResultBodyFile } from './lib/result-body.ts';
 export { sweepResults } from './lib/results-sweeper.ts';
 export {
   createJobHandlers,

@@ -24,6 +24,7 @@ import type {
 } from '../driver.ts';
 import { broadcastCloseConnections, readFleetState } from '../fleet-state.ts';
 import type { JobKind } from '../job-schema.ts';
+import { isCourierJobId } from '../job-ids.ts';
 import { prepareJobs, storedJobData, type PreparedJob, type StoredJobData } from '../prepare-jobs.ts';
 import { resolveQueueOptions, type CreateQueueOptions, type ResolvedQueueOptions } from '../queue-options.ts';
 import { RedisLimitStore } from '../../redis/redis-limit-store.ts';
@@ -176,7 +177,8 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async get(id: string): Promise<JobRecord | null> {
-    if (typeof id !== 'string' || id.length === 0 || id.length > 200) return null;
+    // Not an id Courier makes: not asked of Redis, where it could name one of BullMQ's own keys.
+    if (typeof id !== 'string' || !isCourierJobId(id)) return null;
     return this.#guard('get', () => this.#get(id));
   }
 
@@ -192,6 +194,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async wait(id: string, timeoutMs: number): Promise<JobRecord | null> {
+    if (typeof id !== 'string' || !isCourierJobId(id)) return null;
     // Only the Redis calls have the command deadline; the wait itself lasts up to `timeoutMs`.
     const look = () => this.#guard('wait', () => this.#get(id));
     // Per-job event names (`completed:<id>`) are not in QueueEvents' typed listener map.
@@ -226,6 +229,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async cancel(id: string): Promise<boolean> {
+    if (typeof id !== 'string' || !isCourierJobId(id)) return false;
     return this.#guard('cancel', async () => {
       const record = await this.#get(id);
       if (!record || finishedStates.has(record.state)) return false;
@@ -255,6 +259,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async retry(id: string): Promise<boolean> {
+    if (typeof id !== 'string' || !isCourierJobId(id)) return false;
     return this.#guard('retry', async () => {
       const job = (await Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id)) as CourierJob | undefined;
       if (!job || (await job.getState()) !== 'failed') return false;
