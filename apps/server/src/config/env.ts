@@ -38,6 +38,12 @@ export interface CourierConfig {
   maxWaitMs: number;
   /** `COURIER_METRICS_TOP_ORIGINS`: origins with their own Prometheus series. */
   metricsTopOrigins: number;
+  /**
+   * `COURIER_TRUST_PROXY`: which proxies' `X-Forwarded-*` headers to believe (Fastify's
+   * `trustProxy`), so a request that reached an https proxy gets a `Secure` session cookie:
+   * `false` (default), `true` (any peer), or a comma-separated list of the proxies' addresses/CIDRs.
+   */
+  trustProxy: boolean | string[];
 }
 
 /** A configuration error: `variable` names what to fix. */
@@ -81,6 +87,20 @@ const destinationList = z.preprocess(
   ),
 );
 
+const trustProxySetting = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .default('false')
+    .transform((text, ctx): boolean | string[] => {
+      if (text === 'true' || text === 'false') return text === 'true';
+      const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+      if (entries.length > 0 && entries.every(isCidrOrAddress)) return entries;
+      ctx.addIssue({ code: 'custom', message: 'must be true, false, or a comma-separated list of the proxies\' addresses/CIDRs' });
+      return z.NEVER;
+    }),
+);
+
 const queueNamePart = (fallback: string) =>
   z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1 to 100)').default(fallback));
 
@@ -111,6 +131,7 @@ const envSchema = z.object({
   COURIER_MAX_BATCH: integer(1, 100_000, defaults.maxBatch),
   COURIER_MAX_WAIT_MS: integer(0, 15 * 60_000, defaults.maxWaitMs),
   COURIER_METRICS_TOP_ORIGINS: integer(0, 1_000, defaults.metricsTopOrigins),
+  COURIER_TRUST_PROXY: trustProxySetting,
 });
 
 /** Reads and validates the configuration; throws a `ConfigError` naming the first bad variable. */
@@ -140,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     maxBatch: e.COURIER_MAX_BATCH,
     maxWaitMs: e.COURIER_MAX_WAIT_MS,
     metricsTopOrigins: e.COURIER_METRICS_TOP_ORIGINS,
+    trustProxy: e.COURIER_TRUST_PROXY,
   };
 }
 
