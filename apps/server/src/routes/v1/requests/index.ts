@@ -29,6 +29,10 @@ function toQueueJob(job: ApiRequestJob): { input: JobInput; options: EnqueueOpti
 /** Request jobs: enqueue (one or a batch), read, wait, cancel, list and retry failures, follow events. */
 export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (plain, options) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
+  // Records carry upstream headers and bodies: no route here is ever sniffed into another type.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
 
   async function getOr404(id: string): Promise<JobRecord> {
     const record = await app.queue.get(id);
