@@ -99,6 +99,12 @@ describe('on Redis, ids that name BullMQ keys', { timeout: 60_000 }, () => {
         expect(json<ErrorAnswer>(answer).error.code).toBe('NOT_FOUND');
       }
     }
+    // A key BullMQ might add in a later version, of another type than a job hash: still 404 (WRONGTYPE is "no such job").
+    await redisCommand(redis.url, 'RPUSH', `${queueKey}:future-list`, 'x');
+    for (const method of ['GET', 'DELETE'] as const) {
+      const answer = await app.inject({ method, url: '/v1/requests/future-list' });
+      expect(answer.statusCode, `${method}: ${answer.body}`).toBe(404);
+    }
     // Nothing was removed or changed by those calls: BullMQ's keys are intact.
     expect(await typeOf('events')).toBe('stream');
     expect(await typeOf('wait')).toBe('list');

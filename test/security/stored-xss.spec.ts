@@ -142,7 +142,7 @@ describe('upstream bytes are served inert (chromium, signed in)', () => {
 
     // Control: the same page on its own origin does run — the payload works in this browser.
     await page.goto(`${origin.url}/evil`);
-    await page.waitForFunction(() => document.title === 'pwned', undefined, { timeout: BROWSER_WAIT_MS });
+    await page.waitForFunction("document.title === 'pwned'", undefined, { timeout: BROWSER_WAIT_MS });
     await marker.waitForArrivals(1);
     const arrivalsBefore = marker.arrivals;
 
@@ -157,7 +157,7 @@ describe('upstream bytes are served inert (chromium, signed in)', () => {
       const opened = await page.goto(`${base}/v1/requests/${id}/body?inline=1`);
       expect(opened?.status()).toBe(200);
       expect(await page.title()).not.toBe('pwned');
-      expect(await page.evaluate(() => document.body.innerText)).toContain('<script>');
+      expect(await page.innerText('body')).toContain('<script>');
       expect(await page.$$('script')).toHaveLength(0);
     }
     // Opened as is, it is a download: the browser saves it and never renders it.
@@ -173,7 +173,7 @@ describe('upstream bytes are served inert (chromium, signed in)', () => {
     }
     // The API origin's storage was never written by the page.
     await page.goto(`${base}/healthz`);
-    expect(await page.evaluate(() => localStorage.getItem('xss'))).toBeNull();
+    expect(await page.evaluate("localStorage.getItem('xss')")).toBeNull();
 
     // One more run of the control, then no marker from the API origin arrived in between: the
     // control's own request is the only one (a script that had run would have sent its fetch first).

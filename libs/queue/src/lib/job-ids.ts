@@ -32,16 +32,6 @@ export function newJobId(): string {
   }
 }
 
-/**
- * True for an id Courier hands out: 20 base64url characters, `idem-` + a sha256 in hex, or a
- * UUID (the ids before the short ones, still in Redis for the retention time). The BullMQ driver
- * refuses any other id before touching Redis: its job hashes share the key space with the queue's
- * own keys (`events`, `completed`, `meta`, `id`…), which answer WRONGTYPE instead of "no job".
- */
-export function isCourierJobId(id: string): boolean {
-  return /^[A-Za-z0-9_-]{20}$/.test(id) || /^idem-[0-9a-f]{64}$/.test(id) || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id);
-}
-
 /** JSON with object keys sorted, so equal payloads hash equal whatever their key order. */
 function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;

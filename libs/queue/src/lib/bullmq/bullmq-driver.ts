@@ -24,7 +24,6 @@ import type {
 } from '../driver.ts';
 import { broadcastCloseConnections, readFleetState } from '../fleet-state.ts';
 import type { JobKind } from '../job-schema.ts';
-import { isCourierJobId } from '../job-ids.ts';
 import { prepareJobs, storedJobData, type PreparedJob, type StoredJobData } from '../prepare-jobs.ts';
 import { resolveQueueOptions, type CreateQueueOptions, type ResolvedQueueOptions } from '../queue-options.ts';
 import { RedisLimitStore } from '../../redis/redis-limit-store.ts';
@@ -35,6 +34,7 @@ import { courierKeys, type CourierKeys } from './queue-keys.ts';
 import { courierBackoff } from './retryable-error.ts';
 import { decodeFailedReason } from './failed-reason.ts';
 import { SecretsStore } from './secrets-store.ts';
+import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
 
 export interface BullmqDriverOptions extends CreateQueueOptions {
   redisUrl: string;
@@ -177,8 +177,8 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async get(id: string): Promise<JobRecord | null> {
-    // Not an id Courier makes: not asked of Redis, where it could name one of BullMQ's own keys.
-    if (typeof id !== 'string' || !isCourierJobId(id)) return null;
+    // One of BullMQ's own key names is not asked of Redis: it is never a job.
+    if (typeof id !== 'string' || id.length === 0 || id.length > 200 || isReservedJobId(id)) return null;
     return this.#guard('get', () => this.#get(id));
   }
 
@@ -187,14 +187,18 @@ export class BullmqDriver implements QueueDriver {
       Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id) as Promise<CourierJob | undefined>,
       this.#queue.getJobState(id),
       this.#producer.get(this.#keys.cancelled(id)),
-    ]);
+    ]).catch((error: unknown) => {
+      // A key that is not a job hash: no such job (Redis is fine).
+      if (isWrongTypeError(error)) return [undefined, 'unknown', null] as const;
+      throw error;
+    });
     if (!job) return tomb ? (JSON.parse(tomb) as JobRecord) : null;
     const state = stateOf(bullState, tomb !== null);
     return state ? recordOf(job, state) : null;
   }
 
   async wait(id: string, timeoutMs: number): Promise<JobRecord | null> {
-    if (typeof id !== 'string' || !isCourierJobId(id)) return null;
+    if (isReservedJobId(id)) return null;
     // Only the Redis calls have the command deadline; the wait itself lasts up to `timeoutMs`.
     const look = () => this.#guard('wait', () => this.#get(id));
     // Per-job event names (`completed:<id>`) are not in QueueEvents' typed listener map.
@@ -229,7 +233,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async cancel(id: string): Promise<boolean> {
-    if (typeof id !== 'string' || !isCourierJobId(id)) return false;
+    if (isReservedJobId(id)) return false;
     return this.#guard('cancel', async () => {
       const record = await this.#get(id);
       if (!record || finishedStates.has(record.state)) return false;
@@ -259,7 +263,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async retry(id: string): Promise<boolean> {
-    if (typeof id !== 'string' || !isCourierJobId(id)) return false;
+    if (isReservedJobId(id)) return false;
     return this.#guard('retry', async () => {
       const job = (await Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id)) as CourierJob | undefined;
       if (!job || (await job.getState()) !== 'failed') return false;
