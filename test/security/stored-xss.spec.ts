@@ -182,3 +182,30 @@ describe('upstream bytes are served inert (chromium, signed in)', () => {
     expect(marker.arrivals).toBe(arrivalsBefore + 1);
   });
 });
+
+describe('the dashboard never renders upstream or caller text as HTML (chromium)', () => {
+  it('a campaign named with markup is drawn as text: no element comes from it', async () => {
+    const { app } = await buildTestApp({ token, worker: false });
+    const hostileName = `<img src="x" onerror="document.title='pwned'"><b id="injected">bold</b>`;
+    // The panel draws whatever GET /v1/campaigns answers (as the dashboard spec does it: a stand-in answer behind the same auth).
+    const standIn = {
+      campaigns: [{ id: 'hostile', name: hostileName, state: 'halted', failureThreshold: 0.1, bytes: { done: 0, total: 1 }, waves: [{ state: 'halted', devices: 1, counts: { completed: 0, failed: 1 } }] }],
+    };
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'GET' && request.url === '/v1/campaigns') return reply.send(standIn);
+    });
+    const base = await listen(app);
+    const browser = await launchBrowser();
+    onTestFinished(() => browser.close());
+    const { page } = browser;
+    await page.goto(base);
+    await page.fill('#token', token);
+    await page.click('#login-form button[type="submit"]');
+    await page.waitForSelector('.campaign[data-campaign="hostile"] strong', { timeout: BROWSER_WAIT_MS });
+    expect(await page.textContent('.campaign[data-campaign="hostile"] strong')).toBe(hostileName);
+    // innerHTML would have made an <img> and a <b id="injected"> (the page's CSP would only stop the handler).
+    expect(await page.$$('.campaign img')).toHaveLength(0);
+    expect(await page.$$('#injected')).toHaveLength(0);
+    expect(await page.title()).not.toBe('pwned');
+  });
+});
