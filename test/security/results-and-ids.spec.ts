@@ -1,7 +1,7 @@
 // Two holes of issue 13 ("also found"), played against the real app: a symlink planted as a
 // job's `<id>.body` in the results directory, and, on a real Redis, job ids that name BullMQ's
 // own keys (`events`, `completed`…), which answered 503 QUEUE_UNAVAILABLE (WRONGTYPE) instead of 404.
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobRecord } from '@courier/queue';
@@ -39,6 +39,8 @@ describe('a link planted as <id>.body in the results directory', () => {
       const answer = await app.inject(url);
       expect(answer.statusCode, url).toBe(400);
       expect(json<ErrorAnswer>(answer).error.code).toBe('BAD_PATH');
+      expect(answer.headers['content-type']).toMatch(/^application\/json/);
+      expect(answer.headers['content-disposition']).toBeUndefined();
       expect(answer.body).not.toContain(secret);
     }
 
@@ -52,6 +54,29 @@ describe('a link planted as <id>.body in the results directory', () => {
     const gone = await app.inject(`/v1/requests/${id}/body`);
     expect(gone.statusCode).toBe(404);
     expect(json<ErrorAnswer>(gone).error.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('a link planted at the name the worker spills a body to', () => {
+  it('is not written through: the job fails with DISK_ERROR and the link’s target is untouched', async () => {
+    const victimDir = await mkdtemp(join(tmpdir(), 'courier-victim-'));
+    onTestFinished(() => rm(victimDir, { recursive: true, force: true }));
+    const victim = join(victimDir, 'victim.txt');
+    await writeFile(victim, 'precious');
+
+    const { app, resultsDir } = await buildTestApp({ inlineBodyBytes: 16 });
+    const origin = await startOrigin();
+    const held = origin.hold('/bytes/5000');
+    const { ids } = json<{ ids: string[] }>(await app.inject({ method: 'POST', url: '/v1/requests', payload: { url: `${origin.url}/bytes/5000`, attempts: 1 } }));
+    const id = ids[0]!;
+    await held.waitForArrivals(1);
+    // The worker runs in this process: its part file is `<id>.body.<pid>.part`.
+    await symlink(victim, join(resultsDir, `${id}.body.${process.pid}.part`));
+    held.release();
+
+    const record = json<JobRecord>(await app.inject(`/v1/requests/${id}?wait=10000`));
+    expect(record).toMatchObject({ state: 'failed', error: { code: 'DISK_ERROR' } });
+    expect(await readFile(victim, 'utf8')).toBe('precious');
   });
 });
 

@@ -78,7 +78,8 @@ class SpillFile {
   #error: unknown = null;
 
   constructor(path: string) {
-    this.#out = createWriteStream(path, { flags: 'w' });
+    // Like 'w', but a link planted at the part file's (predictable) name is not followed: the body is never written through it.
+    this.#out = createWriteStream(path, { flags: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW });
     // Kept so a failure between writes is seen at the next one (or at the end).
     this.#out.on('error', (error) => {
       this.#error ??= error;

@@ -115,15 +115,19 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (
     }
     const contentType = result.headers['content-type'];
     const inline = request.query.inline === '1' || request.query.inline === 'true';
-    sendInert(reply, id, Array.isArray(contentType) ? contentType[0] : contentType, inline);
-    if (result.bodyBase64 !== undefined) return reply.send(Buffer.from(result.bodyBase64, 'base64'));
-    if (result.bodyFile === undefined) return reply.send(Buffer.alloc(0));
+    const upstreamType = Array.isArray(contentType) ? contentType[0] : contentType;
+    if (result.bodyFile === undefined) {
+      sendInert(reply, id, upstreamType, inline);
+      return reply.send(result.bodyBase64 === undefined ? Buffer.alloc(0) : Buffer.from(result.bodyBase64, 'base64'));
+    }
+    // Opened before any header is set: a refusal is a plain JSON error, not a download.
     const file = await openResultBody(options.resultsDir, result.bodyFile).catch((error: unknown) => {
       if (isCourierError(error) && error.code === 'NOT_FOUND') {
         throw new ApiError('NOT_FOUND', `the body file of job ${id} is not on this machine (share COURIER_RESULTS_DIR)`, 404);
       }
       throw error;
     });
+    sendInert(reply, id, upstreamType, inline);
     reply.header('content-length', file.size);
     return reply.send(file.stream);
   });
