@@ -10,7 +10,7 @@
  * ten times the cost of reading a small body. The file stream is only opened past the inline size.
  */
 import { once } from 'node:events';
-import { constants, createWriteStream, type ReadStream, type WriteStream } from 'node:fs';
+import { constants, type ReadStream, type WriteStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -77,9 +77,17 @@ class SpillFile {
   readonly #out: WriteStream;
   #error: unknown = null;
 
-  constructor(path: string) {
-    // Like 'w', but a link planted at the part file's (predictable) name is not followed: the body is never written through it.
-    this.#out = createWriteStream(path, { flags: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW });
+  /** Like flags 'w', but a link planted at the part file's (predictable) name is not followed: the body is never written through it. */
+  static async open(path: string): Promise<SpillFile> {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+    const handle = await open(path, flags, 0o666).catch((error: unknown) => {
+      throw new DiskFailure(error);
+    });
+    return new SpillFile(handle.createWriteStream());
+  }
+
+  private constructor(out: WriteStream) {
+    this.#out = out;
     // Kept so a failure between writes is seen at the next one (or at the end).
     this.#out.on('error', (error) => {
       this.#error ??= error;
@@ -153,7 +161,7 @@ async function readBody(res: CourierResponse, jobId: string, resultsDir: string,
       }
       head.push(chunk);
       if (size <= inlineBodyBytes) continue;
-      file = new SpillFile(partPath);
+      file = await SpillFile.open(partPath);
       for (const held of head.splice(0)) await file.write(held);
     }
     if (file) await file.close();
