@@ -31,7 +31,9 @@ import { sessionRoutes } from './routes/v1/session/index.ts';
 export type AppConfig = Pick<CourierConfig, 'token' | 'bodyLimitBytes' | 'maxBatch' | 'maxWaitMs' | 'metricsTopOrigins' | 'resultsDir'> &
   // Optional: the download root checks `dst`s at enqueue; with the BullMQ driver, the Redis URL,
   // prefix and queue name are where campaigns are kept (without them, in memory).
-  Partial<Pick<CourierConfig, 'downloadRoot' | 'redisUrl' | 'queuePrefix' | 'queueName'>>;
+  Partial<Pick<CourierConfig, 'downloadRoot' | 'redisUrl' | 'queuePrefix' | 'queueName'>> &
+  // Optional: behind an https proxy, whose X-Forwarded-Proto makes the session cookie Secure (default: no proxy trusted).
+  Partial<Pick<CourierConfig, 'trustProxy'>>;
 
 export interface BuildAppOptions {
   config: AppConfig;
@@ -93,6 +95,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Every socket left once the shutdown plugin has let responses under way finish (see there why).
     forceCloseConnections: true,
     routerOptions: { ignoreTrailingSlash: true },
+    trustProxy: config.trustProxy ?? false,
   });
   // The API speaks JSON only: a text/plain body is a 415, not a string the schemas have to refuse.
   app.removeContentTypeParser('text/plain');

@@ -55,6 +55,7 @@ export { runRequestJob, type RequestJobRun, type RunRequestOptions } from './lib
 export { bodyFileName } from './lib/result-body.ts';
 export { sweepResults, sweepResultsBySize, sweepResultsOnce, type SweepLimits } from './lib/results-sweeper.ts';
 export { clampLimit, defaultUpstreamLimits, effectiveRequestLimits, type UpstreamLimits } from './lib/upstream-limits.ts';
+export { openResultBody, type ResultBodyFile } from './lib/result-body.ts';
 export {
   createJobHandlers,
   requestJobHandler,

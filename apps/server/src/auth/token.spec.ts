@@ -10,27 +10,6 @@ describe('TokenGuard', () => {
       expect(guard.matches(wrong)).toBe(false);
     }
   });
-
-  it('verifies its own sessions until they expire', () => {
-    const session = guard.issueSession(2_000);
-    expect(guard.verifySession(session, 1_999)).toBe(true);
-    expect(guard.verifySession(session, 2_000)).toBe(false);
-  });
-
-  it('refuses tampered, foreign and malformed sessions', () => {
-    const session = guard.issueSession(5_000);
-    const [expires, mac] = session.split('.') as [string, string];
-    expect(guard.verifySession(`${Number(expires) + 1}.${mac}`, 0)).toBe(false);
-    expect(guard.verifySession(`${expires}.${mac.slice(0, -2)}AA`, 0)).toBe(false);
-    expect(guard.verifySession(new TokenGuard('another-token-here').issueSession(5_000), 0)).toBe(false);
-    for (const junk of ['', '.', '5000', '5000.', '.abc', 'abc.def', '1e9.abc', `${'9'.repeat(20)}.x`]) {
-      expect(guard.verifySession(junk, 0)).toBe(false);
-    }
-  });
-
-  it('never puts the token into the session value', () => {
-    expect(guard.issueSession(5_000)).not.toContain('correct-horse-battery');
-  });
 });
 
 describe('bearerToken', () => {

@@ -44,6 +44,12 @@ export interface CourierConfig {
   maxQueuedJobs: number;
   /** `COURIER_MAX_QUEUED_BYTES`: most payload bytes (URLs, headers, bodies) of unfinished jobs; more → 429 `QUEUE_FULL`. */
   maxQueuedBytes: number;
+  /**
+   * `COURIER_TRUST_PROXY`: which proxies' `X-Forwarded-*` headers to believe (Fastify's
+   * `trustProxy`), so a request that reached an https proxy gets a `Secure` session cookie:
+   * `false` (default), `true` (any peer), or a comma-separated list of the proxies' addresses/CIDRs.
+   */
+  trustProxy: boolean | string[];
 }
 
 /** A configuration error: `variable` names what to fix. */
@@ -87,6 +93,20 @@ const destinationList = z.preprocess(
   ),
 );
 
+const trustProxySetting = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .default('false')
+    .transform((text, ctx): boolean | string[] => {
+      if (text === 'true' || text === 'false') return text === 'true';
+      const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+      if (entries.length > 0 && entries.every(isCidrOrAddress)) return entries;
+      ctx.addIssue({ code: 'custom', message: 'must be true, false, or a comma-separated list of the proxies\' addresses/CIDRs' });
+      return z.NEVER;
+    }),
+);
+
 const queueNamePart = (fallback: string) =>
   z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1 to 100)').default(fallback));
 
@@ -120,6 +140,7 @@ const envSchema = z.object({
   COURIER_SENSITIVE_HEADERS: sensitiveHeadersSetting,
   COURIER_MAX_QUEUED_JOBS: integer(1, 100_000_000, queueDefaults.depth.maxJobs),
   COURIER_MAX_QUEUED_BYTES: integer(1024 * 1024, 1024 * 1024 * 1024 * 1024, queueDefaults.depth.maxBytes),
+  COURIER_TRUST_PROXY: trustProxySetting,
 });
 
 /** Reads and validates the configuration; throws a `ConfigError` naming the first bad variable. */
@@ -152,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     sensitiveHeaders: e.COURIER_SENSITIVE_HEADERS,
     maxQueuedJobs: e.COURIER_MAX_QUEUED_JOBS,
     maxQueuedBytes: e.COURIER_MAX_QUEUED_BYTES,
+    trustProxy: e.COURIER_TRUST_PROXY,
   };
 }
 

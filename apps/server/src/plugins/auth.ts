@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError } from '../http/api-error.ts';
+import { SessionStore } from '../auth/session-store.ts';
 import { bearerToken, TokenGuard } from '../auth/token.ts';
 
 declare module 'fastify' {
@@ -28,9 +29,13 @@ export interface AuthService {
   readonly enabled: boolean;
   /** Constant-time check of a presented token (false when auth is off). */
   tokenMatches(given: string): boolean;
-  /** Sets the HttpOnly, SameSite=Strict session cookie; returns its expiry (ms since epoch). */
+  /**
+   * Starts a server-side session and sets its HttpOnly, SameSite=Strict cookie (`Secure` when
+   * the request came over https, as `trustProxy` lets Fastify see it); returns its expiry (ms since epoch).
+   */
   startSession(request: FastifyRequest, reply: FastifyReply): number;
-  endSession(reply: FastifyReply): void;
+  /** Revokes the request's session, if any, and clears its cookie. */
+  endSession(request: FastifyRequest, reply: FastifyReply): void;
 }
 
 /**
@@ -42,14 +47,16 @@ export const authPlugin = fp<AuthOptions>(
   async (app, options) => {
     await app.register(cookie);
     const guard = options.token === undefined ? undefined : new TokenGuard(options.token);
+    const sessions = new SessionStore();
 
     const service: AuthService = {
       enabled: guard !== undefined,
       tokenMatches: (given) => guard?.matches(given) ?? false,
       startSession(request, reply) {
-        const expiresAtMs = Date.now() + options.sessionTtlSeconds * 1000;
+        const now = Date.now();
+        const expiresAtMs = now + options.sessionTtlSeconds * 1000;
         if (guard === undefined) return expiresAtMs;
-        reply.setCookie(sessionCookieName, guard.issueSession(expiresAtMs), {
+        reply.setCookie(sessionCookieName, sessions.issue(expiresAtMs, now), {
           httpOnly: true,
           sameSite: 'strict',
           secure: request.protocol === 'https',
@@ -58,8 +65,10 @@ export const authPlugin = fp<AuthOptions>(
         });
         return expiresAtMs;
       },
-      endSession(reply) {
-        reply.clearCookie(sessionCookieName, { path: '/', httpOnly: true, sameSite: 'strict' });
+      endSession(request, reply) {
+        const session = request.cookies[sessionCookieName];
+        if (session !== undefined) sessions.revoke(session);
+        reply.clearCookie(sessionCookieName, { path: '/', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
       },
     };
     app.decorate('auth', service);
@@ -73,10 +82,10 @@ export const authPlugin = fp<AuthOptions>(
         throw new ApiError('UNAUTHORIZED', 'wrong token', 401);
       }
       const session = request.cookies[sessionCookieName];
-      if (session !== undefined && guard.verifySession(session, Date.now())) return;
+      if (session !== undefined && sessions.isValid(session, Date.now())) return;
       throw new ApiError(
         'UNAUTHORIZED',
-        session === undefined ? 'missing token: send "Authorization: Bearer <COURIER_TOKEN>"' : 'session expired or invalid: POST /v1/session again',
+        session === undefined ? 'missing token: send "Authorization: Bearer <COURIER_TOKEN>"' : 'session expired, ended or invalid: POST /v1/session again',
         401,
       );
     });

@@ -61,6 +61,8 @@ export const eventStreamsPlugin = fp<EventStreamsOptions>(
           connection: 'keep-alive',
           // nginx buffers responses unless told not to; events would arrive in bursts.
           'x-accel-buffering': 'no',
+          // Events carry upstream headers and error text: never let a browser take them for another type.
+          'x-content-type-options': 'nosniff',
         });
         res.write('retry: 3000\n\n');
         const listeners: Array<() => void> = [];

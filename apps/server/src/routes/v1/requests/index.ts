@@ -1,7 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
-import type { EnqueueOptions, JobInput, JobRecord, QueueEvent } from '@courier/queue';
+import { openResultBody, type EnqueueOptions, type JobInput, type JobRecord, type QueueEvent } from '@courier/queue';
+import { isCourierError } from '@courier/origin';
 import type { FastifyPluginAsync } from 'fastify';
 import { ApiError } from '../../../http/api-error.ts';
 import { isTerminalEvent, presentJob, terminalStates } from '../../../http/present-job.ts';
@@ -11,6 +9,7 @@ import type { ApiRequestJob } from '../../../schemas/request-job.ts';
 import { cancelResponse, retryResponse } from '../../../schemas/responses.ts';
 import { enqueueBodySchema, enqueueResponse, getRequestQuery, jobIdParams, listRequestsQuery } from '../../../schemas/requests.ts';
 import { splitEnqueueOptions } from '../../../http/enqueue-options.ts';
+import { bodyQuery, sendInert } from './inert-body.ts';
 
 export interface RequestsRoutesOptions {
   maxBatch: number;
@@ -30,6 +29,10 @@ function toQueueJob(job: ApiRequestJob): { input: JobInput; options: EnqueueOpti
 /** Request jobs: enqueue (one or a batch), read, wait, cancel, list and retry failures, follow events. */
 export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (plain, options) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
+  // Records carry upstream headers and bodies: no route here is ever sniffed into another type.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
 
   async function getOr404(id: string): Promise<JobRecord> {
     const record = await app.queue.get(id);
@@ -101,8 +104,9 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (
     return reply.code(202).send({ id, retried: true });
   });
 
-  // The response body of a completed request job, as bytes: inline ones decoded, large ones from the results directory.
-  app.get('/:id/body', { schema: { params: jobIdParams } }, async (request, reply) => {
+  // The response body of a completed request job, as bytes: inline ones decoded, large ones from
+  // the results directory. Always inert (see sendInert): it is upstream content on our origin.
+  app.get('/:id/body', { schema: { params: jobIdParams, querystring: bodyQuery } }, async (request, reply) => {
     const { id } = request.params;
     const record = await getOr404(id);
     const result = record.result;
@@ -110,15 +114,22 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (
       throw new ApiError('NOT_FOUND', `job ${id} has no response body (state ${record.state})`, 404);
     }
     const contentType = result.headers['content-type'];
-    reply.header('content-type', (Array.isArray(contentType) ? contentType[0] : contentType) ?? 'application/octet-stream');
-    if (result.bodyBase64 !== undefined) return reply.send(Buffer.from(result.bodyBase64, 'base64'));
-    if (result.bodyFile === undefined) return reply.send(Buffer.alloc(0));
-    const file = confinedResultFile(options.resultsDir, result.bodyFile);
-    const { size } = await stat(file).catch(() => {
-      throw new ApiError('NOT_FOUND', `the body file of job ${id} is not on this machine (share COURIER_RESULTS_DIR)`, 404);
+    const inline = request.query.inline === '1' || request.query.inline === 'true';
+    const upstreamType = Array.isArray(contentType) ? contentType[0] : contentType;
+    if (result.bodyFile === undefined) {
+      sendInert(reply, id, upstreamType, inline);
+      return reply.send(result.bodyBase64 === undefined ? Buffer.alloc(0) : Buffer.from(result.bodyBase64, 'base64'));
+    }
+    // Opened before any header is set: a refusal is a plain JSON error, not a download.
+    const file = await openResultBody(options.resultsDir, result.bodyFile).catch((error: unknown) => {
+      if (isCourierError(error) && error.code === 'NOT_FOUND') {
+        throw new ApiError('NOT_FOUND', `the body file of job ${id} is not on this machine (share COURIER_RESULTS_DIR)`, 404);
+      }
+      throw error;
     });
-    reply.header('content-length', size);
-    return reply.send(createReadStream(file));
+    sendInert(reply, id, upstreamType, inline);
+    reply.header('content-length', file.size);
+    return reply.send(file.stream);
   });
 
   app.get('/:id/events', { schema: { params: jobIdParams } }, async (request, reply) => {
@@ -159,12 +170,3 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (
     return reply;
   });
 };
-
-/** The results directory is the only place a body file may be read from (a record is data, not a path to trust). */
-function confinedResultFile(resultsDir: string, bodyFile: string): string {
-  const root = resolve(resultsDir);
-  const file = resolve(root, bodyFile);
-  const rel = relative(root, file);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new ApiError('BAD_PATH', 'body file outside the results directory', 400);
-  return file;
-}

@@ -8,8 +8,9 @@ import { sessionEndResponse, sessionResponse } from '../../../schemas/responses.
 const sessionBody = z.strictObject({ token: z.string({ error: 'must be a string' }).max(4096).optional() }).nullable();
 
 /**
- * Exchanges the token for an HttpOnly, SameSite=Strict cookie: browsers' EventSource and the
- * dashboard can't send an Authorization header. Public, since it checks the token itself.
+ * Exchanges the token for an HttpOnly, SameSite=Strict cookie naming a server-side session
+ * (browsers' EventSource and the dashboard can't send an Authorization header); `DELETE` ends
+ * that session for good. Public, since it checks the token itself.
  */
 export const sessionRoutes: FastifyPluginAsync = async (plain) => {
   const app = plain.withTypeProvider<ZodTypeProvider>();
@@ -23,8 +24,8 @@ export const sessionRoutes: FastifyPluginAsync = async (plain) => {
     return { auth: true as const, expiresAt: new Date(expiresAt).toISOString() };
   });
 
-  app.delete('/', { config: { public: true }, schema: { response: { 200: sessionEndResponse } } }, async (_request, reply) => {
-    app.auth.endSession(reply);
+  app.delete('/', { config: { public: true }, schema: { response: { 200: sessionEndResponse } } }, async (request, reply) => {
+    app.auth.endSession(request, reply);
     return { auth: app.auth.enabled, ended: true as const };
   });
 };
