@@ -165,6 +165,25 @@ describe('fuzzing every API route with bad input (fast-check, fixed seed)', () =
     await expectHealthy(app);
   });
 
+  it('answers a body over the limit with 413 and a lying Content-Length with 400, on every route that takes a body', async () => {
+    const { app, queue } = await startFuzzApp();
+    const tooLarge = `{"url":"${'a'.repeat(serverDefaults.bodyLimitBytes)}"}`;
+    for (const route of routesOf(app).filter((r) => r.startsWith('POST '))) {
+      const url = route.slice('POST '.length).replace(':id', 'some-id');
+      await runCase(app, { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: tooLarge, expect: { status: 413, codes: ['BODY_TOO_LARGE'] } });
+      await runCase(app, {
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', 'content-length': '5' },
+        payload: '{}',
+        expect: { status: 400, codes: ['BAD_BODY'], field: 'body' },
+      });
+      total += 2;
+    }
+    expect(await queue.counts()).toMatchObject({ waiting: 0, delayed: 0, active: 0 });
+    await expectHealthy(app);
+  });
+
   it('ran at least 10,000 generated cases in all', () => {
     console.info(`fuzz: ${total} generated cases`);
     expect(total).toBeGreaterThanOrEqual(10_000);
