@@ -1,6 +1,6 @@
 import type { Client } from '@courier/origin';
 import type { QueueDriver } from '@courier/queue';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { campaignsPlugin } from './campaigns/campaigns-plugin.ts';
 import type { CampaignStore } from './campaigns/campaign-store.ts';
 import { defaults } from './config/defaults.ts';
@@ -74,6 +74,14 @@ export function loggerOptions(
   return { level, redact: { paths: logRedactPathsFor(sensitiveHeaders), censor: '[redacted]' }, hooks: logHooks };
 }
 
+/** Every error, from a route, a hook, the body parser or the router, as the stable body. */
+function sendApiError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { statusCode, body, headers } = toApiError(error);
+  if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: body.error.code, field: body.error.field }, body.error.message);
+  return reply.code(statusCode).headers(headers).send(body);
+}
+
 /**
  * The HTTP API as a Fastify instance, not listening (fastify/demo's habit: the app is a plugin,
  * `server.ts` only launches it; tests call `app.inject` with no port). Other features add their
@@ -94,20 +102,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: true,
     // Every socket left once the shutdown plugin has let responses under way finish (see there why).
     forceCloseConnections: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    // Above the 200 characters of every id schema, so a long id is refused by its schema, naming `params.id`.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
     trustProxy: config.trustProxy ?? false,
+    // Errors of the router itself (bad percent-encoding, a longer parameter) get the same stable body as every other.
+    frameworkErrors: (error, request, reply) => sendApiError(error, request, reply),
   });
   // The API speaks JSON only: a text/plain body is a 415, not a string the schemas have to refuse.
   app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(zodSerializerCompiler);
 
-  app.setErrorHandler((error, request, reply) => {
-    const { statusCode, body, headers } = toApiError(error);
-    if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: body.error.code, field: body.error.field }, body.error.message);
-    return reply.code(statusCode).headers(headers).send(body);
-  });
+  app.setErrorHandler(sendApiError);
   app.setNotFoundHandler((request, reply) => {
     return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
   });

@@ -85,6 +85,10 @@ export function toApiError(error: unknown): { statusCode: number; body: ApiError
       return respond(415, 'BAD_BODY', 'unsupported content type: send application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return respond(400, 'BAD_BODY', 'body: empty body with content-type application/json', { field: 'body' });
+    case 'FST_ERR_BAD_URL':
+      return respond(400, 'BAD_OPTION', 'path: malformed percent-encoding in the URL path', { field: 'path' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return respond(414, 'BAD_OPTION', 'path: a path parameter is longer than the server accepts', { field: 'path' });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       // Unparsable JSON, and JSON with a `__proto__` / `constructor.prototype` key (refused by the parser).

@@ -175,3 +175,24 @@ describe('bad input to POST /v1/requests (generated)', () => {
     expect((await app.inject('/healthz')).statusCode).toBe(200);
   });
 });
+
+describe('ids and paths the router itself looks at', () => {
+  it('lets an id of up to 200 characters reach its schema, and answers longer ones and bad percent-encoding with the stable body', async () => {
+    const { app } = await buildTestApp({ worker: false });
+    // 101–200 characters: valid by the schema, once cut off by the router's default 100 (a 414 in Fastify's own shape).
+    for (const url of [`/v1/requests/${'a'.repeat(150)}`, `/v1/campaigns/${'a'.repeat(200)}`, `/v1/downloads/${'a'.repeat(101)}`]) {
+      const response = await app.inject(url);
+      expect(response.statusCode, url).toBe(404);
+      expect(json<ErrorAnswer>(response).error.code).toBe('NOT_FOUND');
+    }
+    expectNamedError(await app.inject(`/v1/requests/${'a'.repeat(201)}`), 'params.id');
+    const tooLong = await app.inject(`/v1/requests/${'a'.repeat(300)}/body`);
+    expect(tooLong.statusCode, tooLong.body).toBe(414);
+    expect(json<ErrorAnswer>(tooLong).error).toMatchObject({ code: 'BAD_OPTION', field: 'path' });
+    for (const url of ['/v1/requests/%zz', '/v1/campaigns/a%', '/v1/requests/%E0%A4%A/events']) {
+      const response = await app.inject(url);
+      expect(response.statusCode, url).toBe(400);
+      expect(json<ErrorAnswer>(response), url).toEqual({ error: { code: 'BAD_OPTION', message: expect.stringMatching(/^path: /), field: 'path' } });
+    }
+  });
+});
