@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createFleetTransport, setDefaultTransport, type FleetTransport } from '@courier/scheduler';
 import type { Command } from 'commander';
+import { exitCodes } from '../exit-codes.ts';
 import { CliError, processIo, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
 
@@ -27,12 +28,12 @@ function shown(url: string): string {
 async function fleetFor(flags: RunFlags, io: CliIo): Promise<FleetTransport | null> {
   const redisUrl = flags.local ? undefined : (flags.redis ?? io.env['REDIS_URL']);
   if (!redisUrl) return null;
-  if (!/^rediss?:\/\/./.test(redisUrl)) throw new CliError(`--redis: expected a redis:// or rediss:// URL, got ${shown(redisUrl)}`, 2);
+  if (!/^rediss?:\/\/./.test(redisUrl)) throw new CliError(`--redis: expected a redis:// or rediss:// URL, got ${shown(redisUrl)}`, exitCodes.usage);
   let transport: FleetTransport;
   try {
     transport = createFleetTransport({ redisUrl, ...(flags.prefix ? { prefix: flags.prefix } : {}), ...(flags.queue ? { queueName: flags.queue } : {}) });
   } catch (error) {
-    throw new CliError(`--prefix/--queue: ${(error as Error).message}`, 2);
+    throw new CliError(`--prefix/--queue: ${(error as Error).message}`, exitCodes.usage);
   }
   try {
     await transport.ready();
@@ -52,7 +53,7 @@ async function fleetFor(flags: RunFlags, io: CliIo): Promise<FleetTransport | nu
 export async function runScript(script: string, flags: RunFlags, io: CliIo): Promise<void> {
   const path = resolve(script);
   const info = await stat(path).catch(() => null);
-  if (!info?.isFile()) throw new CliError(`${script}: no such file`, 2);
+  if (!info?.isFile()) throw new CliError(`${script}: no such file`, exitCodes.usage);
   const transport = await fleetFor(flags, io);
   // Must be the `@courier/scheduler` the script imports: the workspace's (or the same installation's).
   const previous = setDefaultTransport(transport);
