@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
+import { waitForRedis } from './wait-for-redis.ts';
 
 interface ServeFlags {
   worker: boolean;
@@ -36,6 +37,7 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
     if (error instanceof ConfigError || error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
     throw error;
   }
+  if (config.redisUrl !== undefined) await waitForRedis(config.redisUrl, io);
   const logger = createLogger(config.logLevel);
   const queue = await createQueue({
     ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
+import { waitForRedis } from './wait-for-redis.ts';
 
 interface WorkerFlags {
   aliveFile?: string;
@@ -37,6 +38,7 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   if (config.redisUrl === undefined) {
     throw new CliError('REDIS_URL: required for a worker of its own (without Redis, `courier serve` runs the worker in its process)', exitCodes.usage);
   }
+  await waitForRedis(config.redisUrl, io);
   const logger = createLogger(config.logLevel).child({ service: 'courier-worker' });
   const worker = await startWorkerProcess(config, { logger });
   const stopAlive = flags.aliveFile === undefined ? () => {} : await keepAlive(flags.aliveFile);
