@@ -21,8 +21,8 @@ beforeAll(async () => {
   origin.route('/', (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, items: [] }));
   });
-  // Inside the checkout, as a reader's example.ts next to the README is.
-  dir = await mkdtemp(join(repoRoot, 'test', 'newcomer', '.examples-'));
+  // In the repository root, as a reader's example.ts next to the README is.
+  dir = await mkdtemp(join(repoRoot, '.newcomer-'));
 });
 
 afterAll(async () => {
