@@ -72,8 +72,9 @@ describe('courier campaign (processes)', () => {
     expect(abort.code).toBe(1);
     expect(abort.stderr).toContain(`CONFLICT: campaign ${id} is already completed`);
     const bad = await courierRun(['campaign', 'create', '--url', `${origin.url}/fw.bin`, '--sha256', sha256, '--size', '10', '--devices', '5', '--waves', '0.5,0.2,1', '--server', server], {});
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('waves[1]: must be greater than waves[0]');
+    // Checked by the CLI before it asks the server: a bad command line, exit 2 (exit-codes.ts).
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('waves[1] = 0.2: must be greater than waves[0] = 0.5');
   }, 120_000);
 });
 

@@ -81,7 +81,7 @@ export class WorkerConfigError extends Error {
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 const int = (min: number, max: number, fallback: number) =>
-  z.preprocess(emptyAsUnset, z.coerce.number({ error: 'must be a number' }).int('must be an integer').min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`).default(fallback));
+  z.preprocess(emptyAsUnset, z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`).default(fallback));
 const optionalPath = z.preprocess(emptyAsUnset, z.string().refine((s) => !s.includes('\0'), "can't contain NUL").optional());
 const name = (fallback: string) => z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only').default(fallback));
 
@@ -144,7 +144,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new WorkerConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+    const variable = String(issue.path[0] ?? 'environment');
+    // The value as the server's config shows it (never a secret), so `serve` and `worker` say the same.
+    const given = env[variable];
+    const shown = variable === 'COURIER_TOKEN' || variable === 'REDIS_URL' || given === undefined ? '' : ` (got ${JSON.stringify(given.slice(0, 100))})`;
+    throw new WorkerConfigError(variable, `${issue.message}${shown}`);
   }
   const e = parsed.data;
   if (e.COURIER_LEASE_RENEW_MS * 2 > e.COURIER_LEASE_TTL_MS) {

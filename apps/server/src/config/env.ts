@@ -65,8 +65,9 @@ export class ConfigError extends Error {
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
+// The worker's config (apps/worker) words the same checks the same way: one variable, one message.
 const integer = (min: number, max: number, fallback: number) =>
-  z.preprocess(emptyAsUnset, z.coerce.number().int(`must be an integer`).min(min).max(max).default(fallback));
+  z.preprocess(emptyAsUnset, z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`).default(fallback));
 
 // Host patterns as the origin policy matches them: `example.com`, `*.example.com`, optional `:port` or `:*`.
 const hostPattern = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:(\d{1,5}|\*))?$/i;
