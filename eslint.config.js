@@ -1,5 +1,8 @@
 // Flat config: typescript-eslint's recommended rules plus Nx's module boundaries, which encode
-// DESIGN.md's one-way dependency rule (apps → libs → origin, never back).
+// DESIGN.md's one-way dependency rule (apps → libs → origin, never back). Each library has its
+// own scope tag (package.json "nx"), and each scope may depend on exactly the edges DESIGN
+// allows. The rule needs Nx's project graph: `npm run lint` computes it before eslint runs
+// (without it the rule skips itself).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
@@ -10,7 +13,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: globals.node } },
-  { files: ['apps/server/src/dashboard/public/**/*.js'], languageOptions: { globals: globals.browser } },
+  { files: ['libs/server/src/dashboard/public/**/*.js'], languageOptions: { globals: globals.browser } },
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
@@ -23,19 +26,28 @@ export default tseslint.config(
         {
           allow: [],
           depConstraints: [
-            { sourceTag: 'scope:core', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
-            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib', 'type:app', 'type:test'] },
+            { sourceTag: 'scope:origin', notDependOnLibsWithTags: ['*'] },
+            { sourceTag: 'scope:queue', onlyDependOnLibsWithTags: ['scope:origin'] },
+            { sourceTag: 'scope:download', onlyDependOnLibsWithTags: ['scope:origin'] },
+            { sourceTag: 'scope:scheduler', onlyDependOnLibsWithTags: ['scope:origin', 'scope:queue'] },
+            { sourceTag: 'scope:compat', onlyDependOnLibsWithTags: ['scope:origin', 'scope:download'] },
+            // The service libraries sit above the core libs: the HTTP API enqueues and reads jobs;
+            // the worker runs them and registers the download job handler.
+            { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:origin', 'scope:queue'] },
+            { sourceTag: 'scope:worker', onlyDependOnLibsWithTags: ['scope:origin', 'scope:queue', 'scope:download'] },
+            // Apps are launchers over libraries; no app imports another app.
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib'] },
           ],
         },
       ],
     },
   },
   {
-    // Build/test configuration and tests may reach shared test fixtures by path; the boundary
-    // rule guards the shipped sources.
-    files: ['**/vitest.config.ts', '*.config.ts', '**/*.spec.ts', '**/*.test.ts'],
+    // Build/test configuration, specs and the test support beside them (src/testing/, excluded
+    // from every build) may reach the shared test fixtures by path; the boundary rule guards the
+    // shipped sources.
+    files: ['**/vitest.config.ts', '*.config.ts', '**/*.spec.ts', '**/*.test.ts', '*/*/src/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },
   },
   {

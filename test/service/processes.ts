@@ -1,5 +1,5 @@
 /**
- * Child processes for the service tests: workers running apps/worker's main as users do
+ * Child processes for the service tests: workers running `courier worker` as users do
  * (`node --conditions=@courier/source --import tsx`), and producers (producer.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -50,7 +50,7 @@ function track(child: ChildProcess): { exited: Promise<ChildExit>; lines: string
 }
 
 export function startWorkerChild(id: string, env: Record<string, string>): WorkerChild {
-  const child = spawn(process.execPath, [...nodeArgs, 'apps/worker/src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'apps/cli/src/main.ts', 'worker'], {
     cwd: repoRoot,
     env: baseEnv({ COURIER_WORKER_ID: id, LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,9 +1,10 @@
-// Runs `courier run …` (support/run-cli.ts) in a process of its own and collects its output.
+// Runs the `courier` command (apps/cli's main, as `npm run courier` does) in a process of its own
+// and collects its output.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
-const entry = fileURLToPath(new URL('./run-cli.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../../apps/cli/src/main.ts', import.meta.url));
 const workspace = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface CliRun {

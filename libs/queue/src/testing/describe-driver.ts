@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CourierError, createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-// Test-only relative import of the shared fixtures (allowed for tests by the project brief).
-// eslint-disable-next-line @nx/enforce-module-boundaries
+// Test support (excluded from the build) reaches the shared fixtures by path, as specs do.
 import { patternBytes, startHttpFixture, type HttpFixture } from '../../../../test/fixtures/index.ts';
 import type { JobHandler, JobRecord, QueueDriver, QueueEvent, QueueWorker, WorkerOptions } from '../lib/driver.ts';
 import type { CreateQueueOptions } from '../lib/queue-options.ts';

@@ -9,8 +9,7 @@ import { createClient, type Client, type ClientOptions } from '@courier/origin';
 import { createQueue, queueDefaults, startWorker, type QueueDriver, type QueueWorker } from '@courier/queue';
 import type { FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
-// Test helpers may reach the shared fixtures by path (the brief's rule: tests only).
-// eslint-disable-next-line @nx/enforce-module-boundaries
+// Test support (excluded from the build) reaches the shared fixtures by path, as specs do.
 import { startHttpFixture, type HttpFixture, type HttpFixtureOptions } from '../../../../test/fixtures/index.ts';
 import { buildApp, type AppConfig } from '../app.ts';
 import { defaults } from '../config/defaults.ts';
