@@ -3,8 +3,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
+import { courierCommand } from '../../harness/index.ts';
 
-const entry = fileURLToPath(new URL('../../../apps/cli/src/main.ts', import.meta.url));
 const workspace = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface CliRun {
@@ -17,7 +17,7 @@ export interface CliRun {
 export function runCourier(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliRun> {
   const base = { ...process.env };
   delete base['REDIS_URL'];
-  const child = spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, [...courierCommand, ...args], {
     cwd: workspace,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...base, ...env },
