@@ -3,7 +3,8 @@
 import { once } from 'node:events';
 import { onTestFinished } from 'vitest';
 import { createClient, type Client, type ClientOptions } from '@courier/origin';
-// Test support only (excluded from the build): the shared fixtures are reached by path.
+// Test support only (excluded from the build): the shared fixtures by path, through their index
+// file (the one path eslint.config.js allows src/testing/ to reach outside its library).
 import {
   startHttpFixture,
   startRawFixture,

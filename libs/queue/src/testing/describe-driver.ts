@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CourierError, createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-// Test support (excluded from the build) reaches the shared fixtures by path, as specs do.
+// Test support (excluded from the build): the shared fixtures by path, through their index file
+// (the one path eslint.config.js allows src/testing/ to reach outside its library).
 import { patternBytes, startHttpFixture, type HttpFixture } from '../../../../test/fixtures/index.ts';
 import type { JobHandler, JobRecord, QueueDriver, QueueEvent, QueueWorker, WorkerOptions } from '../lib/driver.ts';
 import type { CreateQueueOptions } from '../lib/queue-options.ts';

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-// Test support (excluded from the build) reaches the shared harness by path, as specs do.
+// Test support (excluded from the build): the shared harness by path, through its index file
+// (the one path eslint.config.js allows src/testing/ to reach outside its library).
 import { startRedis, type RedisHandle } from '../../../../test/harness/index.ts';
 export { until } from '../../../../test/harness/index.ts';
 import { deletePrefix } from './redis-dump.ts';
