@@ -4,7 +4,7 @@
 // an edge DESIGN allows (scheduler → queue) passes. Without the graph the rule would skip itself
 // and every probe would pass.
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,7 +26,12 @@ interface EslintResult {
   messages: EslintMessage[];
 }
 
-/** Every file a clone would have (tracked, plus new files not ignored), node_modules linked in. */
+/**
+ * Every file a clone would have (tracked, plus new files not ignored) and a node_modules as `npm
+ * ci` would lay it out: the installed packages linked from this checkout, but the workspace's own
+ * `@courier/*` links pointing into the copy (through this checkout's links, a package would
+ * resolve to a built dist/ outside the copy, which Nx takes for an external package).
+ */
 async function copyWorkspace(into: string): Promise<void> {
   const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, maxBuffer: 16 << 20 });
   for (const file of stdout.split('\0')) {
@@ -34,7 +39,15 @@ async function copyWorkspace(into: string): Promise<void> {
     await mkdir(dirname(join(into, file)), { recursive: true });
     await cp(join(root, file), join(into, file));
   }
-  await symlink(join(root, 'node_modules'), join(into, 'node_modules'), 'dir');
+  const modules = join(root, 'node_modules');
+  await mkdir(join(into, 'node_modules', '@courier'), { recursive: true });
+  for (const entry of await readdir(modules)) {
+    if (entry !== '@courier') await symlink(join(modules, entry), join(into, 'node_modules', entry));
+  }
+  // npm's workspace links are relative (`../../libs/queue`), so the same link lands in the copy.
+  for (const name of await readdir(join(modules, '@courier'))) {
+    await symlink(await readlink(join(modules, '@courier', name)), join(into, 'node_modules', '@courier', name));
+  }
 }
 
 const probes = {
