@@ -1,4 +1,5 @@
 export { allFinished } from './all-finished.ts';
+export { courierCommand } from './courier-command.ts';
 export { ensureDebianPackage, findBinary } from './debian-package.ts';
 export { freePort } from './free-port.ts';
 export { startRedis, type RedisHandle, type RedisOptions } from './redis.ts';

@@ -54,7 +54,7 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   else io.out(`courier worker ${worker.workerId} taking jobs (${config.concurrency} in flight)`);
 }
 
-/** `courier worker`: a queue consumer alone (apps/worker's `startWorkerProcess`), for Redis. */
+/** `courier worker`: a queue consumer alone (@courier/worker's `startWorkerProcess`), for Redis. */
 export const workerCommand: CliCommand = {
   name: 'worker',
   register(program: Command, io: CliIo) {

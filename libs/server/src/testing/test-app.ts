@@ -9,8 +9,8 @@ import { createClient, type Client, type ClientOptions } from '@courier/origin';
 import { createQueue, queueDefaults, startWorker, type QueueDriver, type QueueWorker } from '@courier/queue';
 import type { FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
-// Test helpers may reach the shared fixtures by path (the brief's rule: tests only).
-// eslint-disable-next-line @nx/enforce-module-boundaries
+// Test support (excluded from the build): the shared fixtures by path, through their index file
+// (the one path eslint.config.js allows src/testing/ to reach outside its library).
 import { startHttpFixture, type HttpFixture, type HttpFixtureOptions } from '../../../../test/fixtures/index.ts';
 import { buildApp, type AppConfig } from '../app.ts';
 import { defaults } from '../config/defaults.ts';

@@ -1,5 +1,5 @@
 // POST /v1/downloads and GET /v1/downloads/:id through app.inject, on the in-memory queue with a
-// real worker running @courier/download's job handler (as apps/worker registers it) against a
+// real worker running @courier/download's job handler (as @courier/worker registers it) against a
 // loopback fixture origin; progress read from the existing SSE route of the job.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -8,9 +8,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { devicesFrom, renderProgressLine, wavesFrom, type CampaignAnswer } from '../../apps/cli/src/commands/campaign.ts';
-import { runCourier, serveCourier, type CourierRun } from '../../apps/cli/src/testing/courier-process.ts';
-import { startHttpFixture } from '../fixtures/index.ts';
+import { devicesFrom, renderProgressLine, wavesFrom, type CampaignAnswer } from './campaign.ts';
+import { runCourier, serveCourier, type CourierRun } from '../testing/courier-process.ts';
+import { startHttpFixture } from '../../../../test/fixtures/index.ts';
 
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, NODE_OPTIONS: '', LOG_LEVEL: 'warn', ...extra };

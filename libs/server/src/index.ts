@@ -4,3 +4,5 @@ export { ConfigError, isLoopbackHost, loadConfig, type CourierConfig } from './c
 export { defaults as serverDefaults } from './config/defaults.ts';
 export { fleetOriginsView, localOriginsView, type CloseConnectionsOutcome, type OriginsView, type OriginView } from './origins/origins-view.ts';
 export { type ApiErrorBody, type ApiErrorCode } from './http/api-error.ts';
+export { deviceJobId } from './campaigns/campaign-engine.ts';
+export { type CampaignView } from './campaigns/campaign-view.ts';
