@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { spawnCourier } from '../../apps/cli/src/testing/courier-process.ts';
+import { spawnCourier } from '../harness/courier-process.ts';
 import { freePort, until } from '../harness/index.ts';
 import { lineLog } from './support/lines.ts';
 import { cleanEnv, repoRoot } from './support/repo.ts';

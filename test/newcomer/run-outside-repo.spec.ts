@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCourier, spawnCourier } from '../../apps/cli/src/testing/courier-process.ts';
+import { runCourier, spawnCourier } from '../harness/courier-process.ts';
 import { startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
 import { startRedis, type RedisHandle } from '../harness/index.ts';
 import { lineLog } from './support/lines.ts';

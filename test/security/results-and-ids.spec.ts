@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { JobRecord } from '@courier/queue';
 import { queueDefaults } from '@courier/queue';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { buildTestApp, json, startOrigin } from '../../apps/server/src/testing/test-app.ts';
+import { buildTestApp, json, startOrigin } from '@courier/server/testing';
 import { redisCommand, startRedis } from '../harness/index.ts';
 
 interface ErrorAnswer {

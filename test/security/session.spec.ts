@@ -1,9 +1,8 @@
 // The session cookie plays the attacker's game: a cookie copied before logout, a cookie kept past
 // its expiry, and an https proxy in front of the server (issue 13, "also found").
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../apps/server/src/config/env.ts';
-import { defaults } from '../../apps/server/src/config/defaults.ts';
-import { buildTestApp, json } from '../../apps/server/src/testing/test-app.ts';
+import { loadConfig, serverDefaults as defaults } from '@courier/server';
+import { buildTestApp, json } from '@courier/server/testing';
 
 const token = 'security-token-0123456789';
 

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { JobRecord } from '@courier/queue';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { buildTestApp, json, startOrigin } from '../../apps/server/src/testing/test-app.ts';
+import { buildTestApp, json, startOrigin } from '@courier/server/testing';
 import { launchBrowser } from '../dashboard/support/browser.ts';
 
 const token = 'xss-test-token-0123456789';

@@ -9,7 +9,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startHttpFixture } from '../../../test/fixtures/index.ts';
 import { startRedis } from '../../../test/harness/index.ts';
-import { runCourier, serveCourier, spawnCourier, type CourierRun, type ServedCourier } from './testing/courier-process.ts';
+import { runCourier, serveCourier, spawnCourier, type CourierRun, type ServedCourier } from '../../../test/harness/courier-process.ts';
 
 /** A clean environment: no Redis, no token, no server from the caller's shell. */
 function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

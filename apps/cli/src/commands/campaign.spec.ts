@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { devicesFrom, renderProgressLine, wavesFrom, type CampaignAnswer } from './campaign.ts';
-import { runCourier, serveCourier, type CourierRun } from '../testing/courier-process.ts';
+import { runCourier, serveCourier, type CourierRun } from '../../../../test/harness/courier-process.ts';
 import { startHttpFixture } from '../../../../test/fixtures/index.ts';
 
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {

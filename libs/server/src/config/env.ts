@@ -65,7 +65,7 @@ export class ConfigError extends Error {
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
-// The worker's config (apps/worker) words the same checks the same way: one variable, one message.
+// The worker's config (libs/worker) words the same checks the same way: one variable, one message.
 const integer = (min: number, max: number, fallback: number) =>
   z.preprocess(emptyAsUnset, z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`).default(fallback));
 

@@ -1,17 +1,16 @@
 // Test helper: the `courier` command as separate processes, exactly as `npm start` runs it
-// (a fresh Node compiling TypeScript with tsx). Shared by the CLI's own spec and the e2e
-// campaign spec; each passes the whole environment it wants the child to see.
+// (a fresh Node compiling TypeScript with tsx, `courierCommand`). Shared by the CLI's own specs
+// and the e2e suites; each passes the whole environment it wants the child to see.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { onTestFinished } from 'vitest';
+import { courierCommand } from './courier-command.ts';
 
 /** The repository root: the working directory of every `courier` child. */
-export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-/** Exactly the root `start` script's command line, minus the subcommand. */
-export const courierArgs = ['--conditions=@courier/source', '--import', 'tsx', 'apps/cli/src/main.ts'];
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface ServedCourier {
   child: ChildProcess;
@@ -21,7 +20,7 @@ export interface ServedCourier {
 
 /** Starts a long-running `courier` command (stdout and stderr piped); killed when the test finishes. */
 export function spawnCourier(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [...courierArgs, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...courierCommand, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -66,7 +65,7 @@ export interface CourierRun {
  */
 export async function runCourier(args: string[], env: NodeJS.ProcessEnv, options: { timeoutMs?: number; noExitCode?: number } = {}): Promise<CourierRun> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...courierArgs, ...args], { cwd: repoRoot, env, timeout: options.timeoutMs ?? 0 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...courierCommand, ...args], { cwd: repoRoot, env, timeout: options.timeoutMs ?? 0 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
