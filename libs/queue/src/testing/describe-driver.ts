@@ -12,7 +12,6 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 // Test support (excluded from the build): the shared fixtures by path, through their index file
 // (the one path eslint.config.js allows src/testing/ to reach outside its library).
 import { patternBytes, startHttpFixture, type HttpFixture } from '../../../../test/fixtures/index.ts';
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { until } from '../../../../test/harness/index.ts';
 import type { JobHandler, JobRecord, QueueDriver, QueueEvent, QueueWorker, WorkerOptions } from '../lib/driver.ts';
 import type { CreateQueueOptions } from '../lib/queue-options.ts';
