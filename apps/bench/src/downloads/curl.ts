@@ -63,3 +63,16 @@ export async function curlVerifiedDownload(url: string, file: string, timeoutMs:
   await run('sync', [file], timeoutMs);
   return { elapsedMs: performance.now() - started, sha256: sum.split(/\s/, 1)[0] ?? '' };
 }
+
+/**
+ * The same work as a pipeline, as a shell user would write it: `curl -s -S -f URL | tee FILE |
+ * sha256sum` (the digest computed while the file is written, as Courier does), then `sync FILE`.
+ * bash's `pipefail` makes a failing curl fail the whole. Timed from bash's spawn to sync's exit,
+ * in milliseconds; the digest is returned so the caller can check it.
+ */
+export async function curlPipelineDownload(url: string, file: string, timeoutMs: number): Promise<{ elapsedMs: number; sha256: string }> {
+  const started = performance.now();
+  const sum = await run('bash', ['-c', 'set -o pipefail; curl -s -S -f "$1" | tee "$2" | sha256sum', 'curl-pipeline', url, file], timeoutMs);
+  await run('sync', [file], timeoutMs);
+  return { elapsedMs: performance.now() - started, sha256: sum.split(/\s/, 1)[0] ?? '' };
+}

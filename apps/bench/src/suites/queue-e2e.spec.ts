@@ -24,6 +24,10 @@ describe('queue-e2e bench suite', () => {
     // Every job needs BullMQ's scripts: evalsha calls were counted for each system.
     const evalsha = rows.find((r) => r.table.startsWith('Redis commands') && r.label === 'evalsha')!;
     expect(evalsha.value).toBeGreaterThanOrEqual(1);
+    // The fleet limit's own script calls are measured, not assumed to be one per job.
+    const limitScripts = rows.find((r) => r.table.startsWith('Redis commands') && r.label.startsWith('fleet-limit scripts'))!;
+    expect(Number.isFinite(limitScripts.value)).toBe(true);
+    expect(limitScripts.value).toBeLessThan(evalsha.value);
     const profile = rows.filter((r) => r.table.startsWith('where the worker'));
     const sampled = profile.find((r) => r.label === 'total sampled while not idle')!;
     expect(sampled.value).toBeGreaterThan(0);
