@@ -1,6 +1,10 @@
+import diagnostics_channel from 'node:diagnostics_channel';
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { patternBytes, startHttpFixture } from '../fixtures/index.ts';
+import { until } from '../harness/index.ts';
 
 async function setup() {
   const f = await startHttpFixture();
@@ -50,12 +54,39 @@ describe('streaming bodies', () => {
 
   it('an unread body does not buffer without bound: the socket pauses', async () => {
     const { f, c } = await setup();
-    const res = await c.request(`${f.url}/bytes/${8 * 1024 * 1024}`);
-    await f.until((x) => x.requests === 1);
-    // nobody reads: what the client took off the socket stays near the unclaimed high-water mark
-    await new Promise((r) => setTimeout(r, 100));
+    // The client's socket, from undici's own diagnostics channel: once undici stops pulling from
+    // it, Node's buffer fills to its high-water mark and stops reading the descriptor.
+    const sockets: Socket[] = [];
+    const onConnected = (message: unknown) => sockets.push((message as { socket: Socket }).socket);
+    diagnostics_channel.subscribe('undici:client:connected', onConnected);
+    onTestFinished(() => diagnostics_channel.unsubscribe('undici:client:connected', onConnected));
+    // An origin that writes 8 MiB honouring backpressure, and says when it is blocked on 'drain'.
+    const size = 8 * 1024 * 1024;
+    const server = { written: 0, blocked: false, finished: false };
+    f.route('/flood', async (_req, res) => {
+      res.writeHead(200, { 'content-length': size });
+      while (server.written < size) {
+        const chunk = patternBytes(Math.min(64 * 1024, size - server.written), server.written);
+        server.written += chunk.length;
+        if (res.write(chunk)) continue;
+        server.blocked = true;
+        await once(res, 'drain');
+        server.blocked = false;
+      }
+      res.end();
+      server.finished = true;
+    });
+    const res = await c.request(`${f.url}/flood`);
+    // Nobody reads the body. Wait until the pause shows on both ends — the origin cannot hand the
+    // kernel more and the client's socket buffer is full — or until the whole body went through,
+    // which only a client buffering without bound allows.
+    const clientSocketFull = () => sockets.some((s) => s.readableLength >= s.readableHighWaterMark);
+    await until(() => server.finished || (server.blocked && clientSocketFull()), 'the origin blocked on drain and the client socket full, or the whole body sent');
+    expect(server.finished).toBe(false);
+    // What the client took off the socket stays near the unclaimed high-water mark (64 KiB).
     expect(res.body.bytesReceived).toBeLessThan(1024 * 1024);
-    expect((await res.bytes()).length).toBe(8 * 1024 * 1024);
+    expect((await res.bytes()).equals(patternBytes(size))).toBe(true);
+    expect(server.finished).toBe(true);
   });
 
   it('a body is read once: BODY_USED', async () => {
