@@ -59,7 +59,9 @@ describe('streaming bodies', () => {
     const sockets: Socket[] = [];
     const onConnected = (message: unknown) => sockets.push((message as { socket: Socket }).socket);
     diagnostics_channel.subscribe('undici:client:connected', onConnected);
-    onTestFinished(() => diagnostics_channel.unsubscribe('undici:client:connected', onConnected));
+    onTestFinished(() => {
+      diagnostics_channel.unsubscribe('undici:client:connected', onConnected);
+    });
     // An origin that writes 8 MiB honouring backpressure, and says when it is blocked on 'drain'.
     const size = 8 * 1024 * 1024;
     const server = { written: 0, blocked: false, finished: false };
