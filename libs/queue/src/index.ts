@@ -35,6 +35,7 @@ export {
   type RequestJob,
 } from './lib/job-schema.ts';
 export { queueDefaults } from './lib/defaults.ts';
+export { ConfigError, emptyAsUnset, integerSetting, logLevelSetting, nameSetting, optionalNameSetting, parseEnv, type LogLevel } from './lib/config-settings.ts';
 export { createQueue, type CreateQueueExtraOptions } from './lib/create-queue.ts';
 export type { CreateQueueOptions, RetentionOptions } from './lib/queue-options.ts';
 export { MemoryDriver } from './lib/memory/memory-driver.ts';

@@ -1,3 +1,4 @@
+import { ConfigError } from '@courier/queue';
 import { describe, expect, it } from 'vitest';
 import { loadWorkerConfig } from './config.ts';
 
@@ -46,6 +47,8 @@ describe('worker configuration', () => {
     expect(errorOf({ COURIER_ALLOW_DESTINATIONS: '10.0.0.0/99' })).toMatch(/^COURIER_ALLOW_DESTINATIONS: /);
     expect(errorOf({ COURIER_ALLOW_DESTINATIONS: 'not a host!' })).toMatch(/^COURIER_ALLOW_DESTINATIONS: /);
     expect(errorOf({ LOG_LEVEL: 'loud' })).toMatch(/^LOG_LEVEL: /);
+    // The server's error class too: the CLI reports both processes' bad settings alike.
+    expect(() => loadWorkerConfig({ LOG_LEVEL: 'loud' })).toThrow(ConfigError);
     expect(errorOf({ COURIER_ORIGIN_LIMITS: '{nope' })).toMatch(/^COURIER_ORIGIN_LIMITS: /);
     expect(errorOf({ COURIER_ORIGIN_LIMITS: '[{"match":"x","concurrency":-1}]' })).toMatch(/^COURIER_ORIGIN_LIMITS/);
     expect(errorOf({ COURIER_LEASE_TTL_MS: '2000', COURIER_LEASE_RENEW_MS: '1500' })).toMatch(/^COURIER_LEASE_RENEW_MS: /);
@@ -81,6 +84,6 @@ describe('COURIER_SENSITIVE_HEADERS', () => {
   it('reads the server’s list of sensitive header names, and names a bad one', () => {
     expect(loadWorkerConfig({}).sensitiveHeaders).toEqual([]);
     expect(loadWorkerConfig({ COURIER_SENSITIVE_HEADERS: 'X-Tenant-Key' }).sensitiveHeaders).toEqual(['x-tenant-key']);
-    expect(errorOf({ COURIER_SENSITIVE_HEADERS: 'a:b' })).toBe('COURIER_SENSITIVE_HEADERS: sensitive header "a:b" is not a header name');
+    expect(errorOf({ COURIER_SENSITIVE_HEADERS: 'a:b' })).toBe('COURIER_SENSITIVE_HEADERS: sensitive header "a:b" is not a header name (got "a:b")');
   });
 });

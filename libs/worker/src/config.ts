@@ -6,7 +6,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downloadDefaults } from '@courier/download';
-import { queueDefaults, sensitiveHeadersSetting, type OriginLimitOverride } from '@courier/queue';
+import { ConfigError, emptyAsUnset, integerSetting as int, logLevelSetting, nameSetting, optionalNameSetting, parseEnv, queueDefaults, sensitiveHeadersSetting, type LogLevel, type OriginLimitOverride } from '@courier/queue';
 import { z } from 'zod';
 import { parseDestinationRule } from './destination-policy.ts';
 import { readOriginPolicyFile, type OriginPolicyFile } from './origin-policy-file.ts';
@@ -63,27 +63,12 @@ export interface WorkerConfig {
   resultsMaxAgeMs: number;
   resultsMaxBytes: number;
   /** `LOG_LEVEL`: pino level or `silent`. */
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
   /** `COURIER_SENSITIVE_HEADERS`: header names redacted in logs, beside the built-in credential headers (the server's setting). */
   sensitiveHeaders: string[];
 }
 
-/** A configuration error: `variable` names what to fix. */
-export class WorkerConfigError extends Error {
-  override readonly name = 'WorkerConfigError';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-  }
-}
-
-const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
-const int = (min: number, max: number, fallback: number) =>
-  z.preprocess(emptyAsUnset, z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`).default(fallback));
 const optionalPath = z.preprocess(emptyAsUnset, z.string().refine((s) => !s.includes('\0'), "can't contain NUL").optional());
-const name = (fallback: string) => z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only').default(fallback));
 
 const overrideSchema = z.array(
   z.strictObject({
@@ -96,9 +81,9 @@ const overrideSchema = z.array(
 
 const envSchema = z.object({
   REDIS_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
-  COURIER_QUEUE_PREFIX: name(queueDefaults.prefix),
-  COURIER_QUEUE_NAME: name(queueDefaults.queueName),
-  COURIER_WORKER_ID: z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only').optional()),
+  COURIER_QUEUE_PREFIX: nameSetting(queueDefaults.prefix),
+  COURIER_QUEUE_NAME: nameSetting(queueDefaults.queueName),
+  COURIER_WORKER_ID: optionalNameSetting,
   COURIER_CONCURRENCY: int(1, 10_000, 16),
   COURIER_RESULTS_DIR: optionalPath,
   COURIER_DOWNLOAD_ROOT: optionalPath,
@@ -135,24 +120,15 @@ const envSchema = z.object({
   COURIER_DOWNLOAD_PART_MAX_AGE_MS: int(0, 30 * 24 * 3_600_000, downloadDefaults.stalePartMaxAgeMs),
   COURIER_RESULTS_MAX_AGE_MS: int(0, 30 * 24 * 3_600_000, queueDefaults.retention.completedAgeMs),
   COURIER_RESULTS_MAX_BYTES: int(0, Number.MAX_SAFE_INTEGER, queueDefaults.resultsMaxBytes),
-  LOG_LEVEL: z.preprocess(emptyAsUnset, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be fatal, error, warn, info, debug, trace or silent' }).default('info')),
+  LOG_LEVEL: logLevelSetting('info'),
   COURIER_SENSITIVE_HEADERS: sensitiveHeadersSetting,
 });
 
-/** Reads and validates the configuration; throws a `WorkerConfigError` naming the first bad variable. */
+/** Reads and validates the configuration; throws a `ConfigError` (@courier/queue) naming the first bad variable. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    // The value as the server's config shows it (never a secret), so `serve` and `worker` say the same.
-    const given = env[variable];
-    const shown = variable === 'COURIER_TOKEN' || variable === 'REDIS_URL' || given === undefined ? '' : ` (got ${JSON.stringify(given.slice(0, 100))})`;
-    throw new WorkerConfigError(variable, `${issue.message}${shown}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   if (e.COURIER_LEASE_RENEW_MS * 2 > e.COURIER_LEASE_TTL_MS) {
-    throw new WorkerConfigError('COURIER_LEASE_RENEW_MS', `must be at most half of COURIER_LEASE_TTL_MS (${e.COURIER_LEASE_TTL_MS})`);
+    throw new ConfigError('COURIER_LEASE_RENEW_MS', `must be at most half of COURIER_LEASE_TTL_MS (${e.COURIER_LEASE_TTL_MS})`);
   }
   let originPolicy: OriginPolicyFile | undefined;
   const policyPath = env.COURIER_CONFIG?.trim();
@@ -160,7 +136,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     try {
       originPolicy = readOriginPolicyFile(policyPath);
     } catch (error) {
-      throw new WorkerConfigError('COURIER_CONFIG', (error as Error).message);
+      throw new ConfigError('COURIER_CONFIG', (error as Error).message);
     }
   }
   return {

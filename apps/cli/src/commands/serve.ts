@@ -1,7 +1,7 @@
 import { createClient } from '@courier/origin';
-import { createQueue } from '@courier/queue';
-import { closeOnSignals, ConfigError, createLogger, loadConfig, startServer, type ShutdownStep } from '@courier/server';
-import { loadWorkerConfig, startWorkerProcess, WorkerConfigError, type WorkerProcess } from '@courier/worker';
+import { ConfigError, createQueue } from '@courier/queue';
+import { closeOnSignals, createLogger, loadConfig, startServer, type ShutdownStep } from '@courier/server';
+import { loadWorkerConfig, startWorkerProcess, type WorkerProcess } from '@courier/worker';
 import type { Command } from 'commander';
 import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
@@ -34,7 +34,7 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
     config = loadConfig(env);
     workerConfig = flags.worker ? loadWorkerConfig(env) : undefined;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
+    if (error instanceof ConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
     throw error;
   }
   if (config.redisUrl !== undefined) await waitForRedis(config.redisUrl, io);

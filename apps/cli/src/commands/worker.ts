@@ -1,6 +1,7 @@
 import { utimes, writeFile } from 'node:fs/promises';
 import { closeOnSignals, createLogger } from '@courier/server';
-import { loadWorkerConfig, startWorkerProcess, WorkerConfigError } from '@courier/worker';
+import { ConfigError } from '@courier/queue';
+import { loadWorkerConfig, startWorkerProcess } from '@courier/worker';
 import type { Command } from 'commander';
 import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
@@ -32,7 +33,7 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   try {
     config = loadWorkerConfig(io.env);
   } catch (error) {
-    if (error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
+    if (error instanceof ConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
     throw error;
   }
   if (config.redisUrl === undefined) {

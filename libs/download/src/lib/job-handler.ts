@@ -6,11 +6,11 @@ import type { DownloadCache } from './cache/download-cache.ts';
 import { downloadDefaults } from './defaults.ts';
 import { relativeToRoot } from './confine.ts';
 import { download } from './download.ts';
-import type { DownloadOptions } from './types.ts';
+import type { DownloadOptions, DownloadResult } from './types.ts';
 
 // These shapes mirror `JobHandler`, `JobProgress` and `DownloadResult` in libs/queue's driver.ts
 // structurally: download never imports queue (DESIGN's one-way rule), and @courier/worker registers
-// this handler with the queue. Keep them in step with driver.ts.
+// this handler with the queue (its job-result-contract type test fails when they drift apart).
 
 /** Progress as the queue stores it. */
 export interface DownloadJobProgress {
@@ -29,16 +29,16 @@ export interface QueuedDownloadJob {
   signal: AbortSignal;
 }
 
-export interface DownloadJobResult {
+/**
+ * What a download job returns: this library's `DownloadResult` as the queue stores it — the queue's
+ * own `DownloadResult` (libs/queue driver.ts), which declares the fields. Derived, not restated:
+ * `dst` relative to the download root, plus the job's kind and worker.
+ */
+export type DownloadJobResult = Pick<DownloadResult, 'bytes' | 'sha256' | 'fetchedBytes'> & {
   kind: 'download';
-  /** `dst` relative to the download root, with `/` separators (never a worker's absolute path). */
   dst: string;
-  bytes: number;
-  sha256: string;
-  /** Bytes fetched from upstream by this job (0 when served from the shared cache or another job's transfer). */
-  fetchedBytes: number;
   workerId: string;
-}
+};
 
 export type DownloadJobHandler = (job: QueuedDownloadJob) => Promise<DownloadJobResult>;
 

@@ -36,13 +36,19 @@ export interface RequestResult {
   workerId: string;
 }
 
-/** A finished download (libs/download fills it through the job handler registered by libs/worker). */
+/**
+ * A finished download: the one declaration of this shape. libs/download, which may not import the
+ * queue, returns a structurally equal `DownloadJobResult` from its job handler; libs/worker's type
+ * test holds the two together.
+ */
 export interface DownloadResult {
   kind: 'download';
+  /** `dst` relative to the download root, with `/` separators (never a worker's absolute path). */
   dst: string;
   bytes: number;
+  /** SHA-256 of the file, lower-case hex. */
   sha256: string;
-  /** Bytes fetched from upstream by this job (0 when served from the shared cache). */
+  /** Bytes fetched from upstream by this job (0 when served from the shared cache or another job's transfer). */
   fetchedBytes: number;
   workerId: string;
 }

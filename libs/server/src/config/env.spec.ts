@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, isLoopbackHost, loadConfig } from './env.ts';
+import { ConfigError } from '@courier/queue';
+import { isLoopbackHost, loadConfig } from './env.ts';
 
 function configError(env: NodeJS.ProcessEnv): ConfigError {
   try {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { defaultResultsDir, queueDefaults, sensitiveHeadersSetting } from '@courier/queue';
+import { defaultResultsDir, emptyAsUnset, integerSetting as integer, logLevelSetting, nameSetting, parseEnv, queueDefaults, sensitiveHeadersSetting, type LogLevel } from '@courier/queue';
 import { z } from 'zod';
 import { defaults } from './defaults.ts';
 
@@ -29,7 +29,7 @@ export interface CourierConfig {
   /** `COURIER_ALLOW_DESTINATIONS`: CIDRs, addresses, `loopback` / `private` / `link-local`, or host patterns exempt from the destination policy. */
   allowDestinations: string[];
   /** `LOG_LEVEL` (pino level or `silent`). */
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
   /** `COURIER_BODY_LIMIT`: largest API request body, in bytes. */
   bodyLimitBytes: number;
   /** `COURIER_MAX_BATCH`: most jobs in one batch. */
@@ -52,22 +52,7 @@ export interface CourierConfig {
   trustProxy: boolean | string[];
 }
 
-/** A configuration error: `variable` names what to fix. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-  }
-}
-
-const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUnset, z.string().optional());
-// The worker's config (libs/worker) words the same checks the same way: one variable, one message.
-const integer = (min: number, max: number, fallback: number) =>
-  z.preprocess(emptyAsUnset, z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`).default(fallback));
 
 // Host patterns as the origin policy matches them: `example.com`, `*.example.com`, optional `:port` or `:*`.
 const hostPattern = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:(\d{1,5}|\*))?$/i;
@@ -108,9 +93,6 @@ const trustProxySetting = z.preprocess(
     }),
 );
 
-const queueNamePart = (fallback: string) =>
-  z.preprocess(emptyAsUnset, z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only (1 to 100)').default(fallback));
-
 const envSchema = z.object({
   PORT: integer(0, 65_535, defaults.port),
   HOST: z.preprocess(emptyAsUnset, z.string().regex(/^[^\s/]+$/, 'must be an address or a host name').default(defaults.host)),
@@ -120,8 +102,8 @@ const envSchema = z.object({
       .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
       .optional(),
   ),
-  COURIER_QUEUE_PREFIX: queueNamePart(queueDefaults.prefix),
-  COURIER_QUEUE_NAME: queueNamePart(queueDefaults.queueName),
+  COURIER_QUEUE_PREFIX: nameSetting(queueDefaults.prefix),
+  COURIER_QUEUE_NAME: nameSetting(queueDefaults.queueName),
   COURIER_TOKEN: z.preprocess(
     emptyAsUnset,
     z.string().min(8, 'must be at least 8 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
@@ -130,10 +112,7 @@ const envSchema = z.object({
   COURIER_RESULTS_DIR: optionalString,
   COURIER_DOWNLOAD_ROOT: optionalString,
   COURIER_ALLOW_DESTINATIONS: destinationList,
-  LOG_LEVEL: z.preprocess(
-    emptyAsUnset,
-    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(defaults.logLevel),
-  ),
+  LOG_LEVEL: logLevelSetting(defaults.logLevel),
   COURIER_BODY_LIMIT: integer(1024, 1024 * 1024 * 1024, defaults.bodyLimitBytes),
   COURIER_MAX_BATCH: integer(1, 100_000, defaults.maxBatch),
   COURIER_MAX_WAIT_MS: integer(0, 15 * 60_000, defaults.maxWaitMs),
@@ -144,17 +123,9 @@ const envSchema = z.object({
   COURIER_TRUST_PROXY: trustProxySetting,
 });
 
-/** Reads and validates the configuration; throws a `ConfigError` naming the first bad variable. */
+/** Reads and validates the configuration; throws a `ConfigError` (@courier/queue) naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    const given = env[variable];
-    const shown = variable === 'COURIER_TOKEN' || variable === 'REDIS_URL' ? '' : given === undefined ? '' : ` (got ${JSON.stringify(given.slice(0, 100))})`;
-    throw new ConfigError(variable, `${issue.message}${shown}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(envSchema, env);
   return {
     port: e.PORT,
     host: e.HOST,
