@@ -11,6 +11,7 @@ export { proxyFromEnv, type ProxyOptions } from './lib/proxy.ts';
 export { originMachine } from './lib/origin-machine.ts';
 export { channels, type OriginStateMessage, type RequestEndMessage } from './lib/diagnostics.ts';
 export { signalInUse } from './lib/request-control.ts';
+export { stripUndefined } from './lib/strip-undefined.ts';
 export type {
   BodyInit,
   ClientOptions,

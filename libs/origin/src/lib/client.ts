@@ -8,6 +8,7 @@ import { originIdOf, remoteToUrl } from './origin-key.ts';
 import { PolicyResolver, type OriginPolicy } from './policy.ts';
 import { isRedirect, nextHop, type Hop } from './redirect.ts';
 import { OriginRegistry } from './registry.ts';
+import { isReplayable } from './replayable-body.ts';
 import { RequestControl, publishRequestEnd } from './request-control.ts';
 import type { CourierResponse } from './response.ts';
 import type { BodyInit, ClientOptions, OriginSnapshot, OriginTransition, RedirectHop, RequestInit, Timings, TlsOptions } from './types.ts';
@@ -18,10 +19,6 @@ function checkBody(body: unknown): BodyInit {
   if (typeof body === 'string' || body instanceof Uint8Array || body instanceof Readable) return body;
   if (typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function') return body as AsyncIterable<Uint8Array>;
   throw new CourierError('BAD_BODY', `body must be a string, a Uint8Array, a Readable or an async iterable, got ${typeof body}`);
-}
-
-function isReplayable(body: BodyInit): boolean {
-  return body === null || typeof body === 'string' || body instanceof Uint8Array;
 }
 
 /** userinfo in a URL becomes Basic credentials for its own origin, never part of the target. */

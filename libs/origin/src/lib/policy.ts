@@ -1,4 +1,5 @@
 import { CourierError } from './errors.ts';
+import { stripUndefined } from './strip-undefined.ts';
 
 /**
  * Per-origin policy. Every field has a default (`defaultPolicy`) and can be overridden for all
@@ -123,12 +124,6 @@ export class PolicyResolver {
     if (policy !== this.#base) validatePolicy(policy);
     return policy;
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
 
 export function validatePolicy(p: OriginPolicy): void {

@@ -1,4 +1,5 @@
 import { CourierError } from './errors.ts';
+import { isReplayable } from './replayable-body.ts';
 import { withoutHeaders } from './validate.ts';
 import type { BodyInit } from './types.ts';
 
@@ -17,10 +18,6 @@ const bodyHeaders = new Set(['content-length', 'content-type', 'content-encoding
 
 export function isRedirect(status: number, location: string | string[] | undefined): location is string {
   return redirectStatuses.has(status) && typeof location === 'string' && location.length > 0;
-}
-
-function isReplayable(body: BodyInit): boolean {
-  return body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array;
 }
 
 /**
@@ -47,7 +44,7 @@ export function nextHop(status: number, location: string, current: Hop, allowIns
     method = 'GET';
     body = null;
     headers = withoutHeaders(headers, bodyHeaders);
-  } else if (body !== null && body !== undefined && !isReplayable(body)) {
+  } else if (!isReplayable(body)) {
     // RFC 9110 §15.4.8/§15.4.9: 307/308 resend method and body; a consumed stream can't be.
     return null;
   }

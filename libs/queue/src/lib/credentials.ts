@@ -101,11 +101,6 @@ export function restoreCredentials(job: JobInput, secrets: readonly HeaderPair[]
   return { ...job, headers: [...headers, ...secrets] };
 }
 
-/** True when the stored job had credentials split off (so the worker must fetch them). */
-export function hasRedactedCredentials(job: JobInput, sensitive: ReadonlySet<string> = credentialHeaderNames): boolean {
-  return (job.headers ?? []).some(([name, value]) => value === REDACTED && sensitive.has(name.toLowerCase()));
-}
-
 /** Response headers for a stored result: cookies and echoed credentials redacted. */
 export function redactResponseHeaders(headers: ResponseHeaders): ResponseHeaders {
   let out: ResponseHeaders | null = null;

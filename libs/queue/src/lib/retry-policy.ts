@@ -4,7 +4,7 @@
  * `Retry-After` honoured for 429 and 503, transient codes and 5xx retried, everything else
  * (bad input, 4xx, checksum…) failed at once.
  */
-import { CourierError, isCourierError, isTransientCode, type ErrorCode } from '@courier/origin';
+import { isCourierError, isTransientCode, type ErrorCode } from '@courier/origin';
 import { redactUserinfo } from './credentials.ts';
 import type { JobError } from './driver.ts';
 
@@ -93,9 +93,4 @@ export function toJobError(error: unknown): JobError {
     return typeof status === 'number' ? { code: error.code, message, status } : { code: error.code, message };
   }
   return { code: 'INTERNAL', message: redactUserinfo(error instanceof Error ? error.message : String(error)) };
-}
-
-/** Back from a stored `JobError` to a throwable CourierError. */
-export function fromJobError(error: JobError): CourierError {
-  return new CourierError(error.code, error.message, error.status === undefined ? {} : { status: error.status });
 }

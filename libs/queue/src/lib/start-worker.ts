@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@courier/origin';
+import { stripUndefined, type Client } from '@courier/origin';
 import { queueDefaults } from './defaults.ts';
 import type { QueueDriver, QueueWorker, WorkerOptions } from './driver.ts';
 import { defaultJobHandlers, type JobContext, type JobHandlerRegistry } from './job-handlers.ts';
@@ -60,8 +60,4 @@ export function startWorker(options: StartWorkerOptions): QueueWorker {
       return worker.close(graceMs);
     },
   };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

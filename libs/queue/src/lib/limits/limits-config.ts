@@ -1,4 +1,4 @@
-import { CourierError } from '@courier/origin';
+import { CourierError, stripUndefined } from '@courier/origin';
 import { queueDefaults } from '../defaults.ts';
 
 /** Limits for one origin, held fleet-wide (Redis) or process-wide (memory driver). */
@@ -125,8 +125,3 @@ export class OriginLimitResolver {
   }
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
-}
