@@ -11,8 +11,8 @@ function hasCurl(): boolean {
 }
 
 /**
- * Debian's curl, installed with apt when missing and we are root (the issue asks the bench to
- * install it); otherwise an error saying how to install it.
+ * Debian's curl, installed with apt when missing and we are root (so the suite runs on a fresh
+ * Debian machine or container); otherwise an error saying how to install it.
  */
 export function ensureCurl(log: (line: string) => void): void {
   if (hasCurl()) return;

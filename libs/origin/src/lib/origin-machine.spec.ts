@@ -1,12 +1,13 @@
-import { createActor, getInitialSnapshot, getNextSnapshot, SimulatedClock } from 'xstate';
+import { createActor, initialTransition, SimulatedClock, transition, type EventFromLogic } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { originMachine } from './origin-machine.ts';
 
 const input = { circuitThreshold: 3, circuitCooldownMs: 1_000, idleEvictionMs: 30_000 };
 
-function walk(...events: Parameters<typeof getNextSnapshot<typeof originMachine>>[2][]) {
-  let snap = getInitialSnapshot(originMachine, input);
-  for (const e of events) snap = getNextSnapshot(originMachine, snap, e);
+/** The snapshot after `events` from the initial state: pure transitions, actions not run. */
+function walk(...events: EventFromLogic<typeof originMachine>[]) {
+  let [snap] = initialTransition(originMachine, input);
+  for (const e of events) [snap] = transition(originMachine, snap, e);
   return snap;
 }
 

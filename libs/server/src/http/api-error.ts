@@ -1,10 +1,7 @@
 import { isCourierError, type ErrorCode } from '@courier/origin';
 
-/**
- * Codes the API answers with: every `CourierError` code, plus `UNAUTHORIZED`, which the origin
- * taxonomy does not have yet (requested from the lead; until then it lives here).
- */
-export type ApiErrorCode = ErrorCode | 'UNAUTHORIZED';
+/** Codes the API answers with: the `CourierError` codes (`UNAUTHORIZED` among them), one taxonomy for jobs and the API. */
+export type ApiErrorCode = ErrorCode;
 
 /** The one error body every route answers with: `{ error: { code, message, field? } }`. */
 export interface ApiErrorBody {

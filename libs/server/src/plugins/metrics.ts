@@ -19,8 +19,8 @@ export interface MetricsOptions {
 }
 
 /**
- * A bounded label: the error code, the status class, or `response` when the origin lib reports
- * no status (it publishes 0 for now; requested from the lead).
+ * A bounded label: the error code of a failed request, else the status class of its response;
+ * `response` when the status is missing or outside 100–599, so no value can add a series.
  */
 function outcomeOf(m: RequestEndMessage): string {
   if (m.error !== null) return m.error;

@@ -117,8 +117,8 @@ describe('Eryx sockets are the origin actor’s', () => {
     onTestFinished(() => held.release());
     await conn.request('GET', '/held');
     await held.waitForArrivals(1);
-    // Not awaited: origin does not yet count an adopted socket's busy → idle towards the drain
-    // that closeConnections waits for (reported to the lead); destroy() at the end settles it.
+    // Not awaited: origin does not count an adopted socket's busy → idle towards the drain that
+    // closeConnections waits for; destroy() at the end settles it.
     client.closeConnections(origin.url).catch(() => {});
     expect(client.hasConnection(origin.url)).toBe(false);
     expect(snapshotOf(client, origin.origin)).toMatchObject({ inFlight: 1, sockets: { connected: 1, busy: 1, reusable: 0 } });

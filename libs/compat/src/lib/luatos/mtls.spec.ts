@@ -25,8 +25,8 @@ describe('LuatOS mutual TLS (C.2: ca, client_ca, client_key, client_password)', 
     expect(result[0]).toBe(200);
   });
 
-  // Over TLS 1.3 the refusal is an alert after the client's side of the handshake; origin must
-  // report it as TLS_ERROR (-4), not as an early close (-5): see the report to the lead.
+  // Over TLS 1.3 the refusal is an alert after the client's side of the handshake; origin
+  // reports it as TLS_ERROR (-4), not as an early close (-5).
   it('without a client certificate the origin refuses the handshake: -4', async () => {
     const origin = await httpOrigin({ tls: { requestCert: true } });
     const http = createLuatosHttp(testClient());
