@@ -1,6 +1,7 @@
 import { createClient, type Client } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { dualStackLookup, startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
+import { until } from '../harness/index.ts';
 
 async function fixture(options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> {
   const f = await startHttpFixture(options);
@@ -86,7 +87,7 @@ describe('hasConnection', () => {
     await (await c.request(`${f.url}/hello`)).text();
     expect(c.hasConnection(f.url)).toBe(true);
     await f.closeAllConnections();
-    await vi_waitFor(() => c.hasConnection(f.url) === false);
+    await until(() => c.hasConnection(f.url) === false, 'the socket no longer reusable', 10_000, 10);
     expect(c.origins()[0]!.sockets.connected).toBe(0);
   });
 
@@ -95,7 +96,7 @@ describe('hasConnection', () => {
     const c = client({ policy: { keepAliveTimeoutMs: 50, idleEvictionMs: 50 } });
     await (await c.request(`${f.url}/hello`)).text();
     expect(c.size).toBe(1);
-    await vi_waitFor(() => c.size === 0);
+    await until(() => c.size === 0, 'no origin left', 10_000, 10);
     expect(c.hasConnection(f.url)).toBe(false);
     expect(c.origins()).toEqual([]);
   });
@@ -197,15 +198,6 @@ describe('closeConnections', () => {
   });
 });
 
-/** Polls a condition driven by socket events we cannot await directly (a watchdog bounds it). */
-async function vi_waitFor(ready: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error('condition not reached within the watchdog');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('watchOrigin (the inspector)', () => {
   it('reports transitions while watched, and nothing after unsubscribing', async () => {
     const f = await fixture();
@@ -214,7 +206,7 @@ describe('watchOrigin (the inspector)', () => {
     const seen: string[] = [];
     const off = c.watchOrigin(f.url, (t) => seen.push(`${t.from}→${t.to}`));
     await f.closeAllConnections();
-    await vi_waitFor(() => seen.includes('available→idle'));
+    await until(() => seen.includes('available→idle'), 'the available→idle transition', 10_000, 10);
     off();
     const before = seen.length;
     await (await c.request(`${f.url}/hello`)).text();

@@ -418,19 +418,15 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       expect(mine).toBeDefined();
       expect(mine!.pid).toBe(process.pid);
       // The heartbeat publishes every second; the origin shows up after the next one at the latest.
-      await untilTrue(async () => (await driver.fleet.workers()).some((w) => w.workerId === worker.id && w.origins.some((o) => o.origin === fixture.url)));
+      await until(
+        async () => (await driver.fleet.workers()).some((w) => w.workerId === worker.id && w.origins.some((o) => o.origin === fixture.url)),
+        "the worker's origin in the fleet view",
+        WAIT_MS,
+        100,
+      );
       const report = await driver.fleet.closeConnections(undefined, { timeoutMs: WAIT_MS });
       expect(report.drained.map((d) => d.workerId)).toContain(worker.id);
       expect(report.missing).toEqual([]);
     });
   });
-}
-
-/** Re-checks an async condition on a timer until true (for state published on a heartbeat). */
-async function untilTrue(check: () => Promise<boolean>, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met before the watchdog');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

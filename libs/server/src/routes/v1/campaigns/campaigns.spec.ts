@@ -15,6 +15,7 @@ import { deviceJobId } from '../../../campaigns/campaign-engine.ts';
 import type { CampaignView } from '../../../campaigns/campaign-view.ts';
 import { normaliseCampaign } from '../../../dashboard/campaigns.ts';
 import { startFirmwareOrigin } from '../../../../../../test/fixtures/index.ts';
+import { until } from '../../../../../../test/harness/index.ts';
 import { json } from '../../../testing/test-app.ts';
 
 interface ErrorAnswer {
@@ -67,13 +68,9 @@ async function getCampaign(app: FastifyInstance, id: string, query = ''): Promis
 
 /** Polls the campaign (the API has no event for it) until `done` holds, within the watchdog. */
 async function waitForCampaign(app: FastifyInstance, id: string, done: (c: CampaignDetail) => boolean, query = ''): Promise<CampaignDetail> {
-  const deadline = Date.now() + WATCHDOG_MS;
-  for (;;) {
-    const campaign = await getCampaign(app, id, query);
-    if (done(campaign)) return campaign;
-    if (Date.now() > deadline) throw new Error(`campaign ${id} did not get there within ${WATCHDOG_MS} ms: ${JSON.stringify({ ...campaign, devicePage: undefined })}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  let campaign: CampaignDetail | undefined;
+  await until(async () => done((campaign = await getCampaign(app, id, query))), `campaign ${id} to get there`, WATCHDOG_MS);
+  return campaign!;
 }
 
 const devices = (n: number) => Array.from({ length: n }, (_, i) => `dev-${String(i).padStart(4, '0')}`);
