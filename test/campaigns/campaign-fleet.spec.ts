@@ -11,8 +11,8 @@ import { createQueue } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { deviceJobId, type CampaignView } from '@courier/server';
 import { startFirmwareOrigin } from '../fixtures/index.ts';
-import { startRedis, type RedisHandle } from '../harness/index.ts';
-import { pollUntil, startApi, startFleet, type Api } from './support/fleet.ts';
+import { startRedis, until, type RedisHandle } from '../harness/index.ts';
+import { startApi, startFleet, type Api } from './support/fleet.ts';
 
 /** Watchdog for one campaign to get somewhere on a loaded 2-core machine. */
 const WATCHDOG_MS = 60_000;
@@ -34,7 +34,9 @@ async function firmwareOrigin(fails?: (device: string) => boolean) {
   return fw;
 }
 
-async function campaign(api: Api, id: string, query = ''): Promise<CampaignView & { devicePage: { total: number; items: Array<{ id: string; state: string; dst: string }> } }> {
+type CampaignAnswer = CampaignView & { devicePage: { total: number; items: Array<{ id: string; state: string; dst: string }> } };
+
+async function campaign(api: Api, id: string, query = ''): Promise<CampaignAnswer> {
   const answer = await api.app.inject(`/v1/campaigns/${id}${query}`);
   expect(answer.statusCode, answer.body).toBe(200);
   return JSON.parse(answer.body);
@@ -55,11 +57,16 @@ describe('campaigns on Redis with worker processes', () => {
     expect(waves.map((w) => w.devices)).toEqual([10, 90, 900]);
 
     // Halted, and every job it released has finished.
-    const halted = await pollUntil(
-      () => campaign(api, id, '?deviceState=failed&deviceLimit=100'),
-      (c) => c.state !== 'running' && c.counts.waiting === 0 && c.counts.active === 0,
+    // Campaigns have no event stream: their API answer is polled.
+    let halted!: CampaignAnswer;
+    await until(
+      async () => {
+        halted = await campaign(api, id, '?deviceState=failed&deviceLimit=100');
+        return halted.state !== 'running' && halted.counts.waiting === 0 && halted.counts.active === 0;
+      },
+      () => `campaign halted and settled; last ${JSON.stringify(halted).slice(0, 2000)}`,
       WATCHDOG_MS,
-      'campaign halted and settled',
+      100,
     );
     expect(halted.state).toBe('halted');
     expect(halted.halt).toMatchObject({ wave: 1 });
@@ -94,7 +101,7 @@ describe('campaigns on Redis with worker processes', () => {
     const { id } = JSON.parse(created.body) as CampaignView;
     // Wave 0 (10 devices) is enqueued and its downloads are held by the origin.
     await held.waitForArrivals(10);
-    await pollUntil(() => campaign(first, id), (c) => c.waves[0]!.released === 10, WATCHDOG_MS, 'wave 0 released');
+    await until(async () => (await campaign(first, id)).waves[0]!.released === 10, 'wave 0 released', WATCHDOG_MS, 100);
 
     // The server goes away; wave 0 finishes while no server watches (its events are missed).
     await first.close();
@@ -102,12 +109,13 @@ describe('campaigns on Redis with worker processes', () => {
     // Read with a queue of the test's own: no API server is involved.
     const observer = await createQueue({ redisUrl: redis.url, prefix: fleet.prefix, events: false });
     onTestFinished(() => observer.close());
-    await pollUntil(async () => (await observer.counts()).completed, (n) => n >= 10, WATCHDOG_MS, 'wave 0 finished');
+    await until(async () => (await observer.counts()).completed >= 10, 'wave 0 finished', WATCHDOG_MS, 100);
 
     const second = await startApi(redis, fleet);
     const before = await campaign(second, id);
     expect(before).toMatchObject({ id, state: 'running', devices: 40 });
-    const done = await pollUntil(() => campaign(second, id, '?deviceLimit=40'), (c) => c.state !== 'running', WATCHDOG_MS, 'campaign completed');
+    let done!: CampaignAnswer;
+    await until(async () => (done = await campaign(second, id, '?deviceLimit=40')).state !== 'running', 'campaign completed', WATCHDOG_MS, 100);
     expect(done.state).toBe('completed');
     expect(done.waves.map((w) => [w.state, w.counts.completed])).toEqual([
       ['passed', 10],

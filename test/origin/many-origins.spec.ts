@@ -4,6 +4,7 @@ import vm from 'node:vm';
 import { createClient } from '@courier/origin';
 import { expect, it, onTestFinished } from 'vitest';
 import { startHttpFixture } from '../fixtures/index.ts';
+import { until } from '../harness/index.ts';
 
 // Distinct origins by name: every `oN.courier.test` resolves to the loopback fixture, so each
 // is its own origin key (and actor) while all traffic stays on 127.0.0.1.
@@ -51,9 +52,7 @@ it('10,000 distinct origins get an actor each; after idle eviction the registry 
   expect(new Set(client.origins().map((o) => o.key)).size).toBe(client.size);
 
   // Sockets idle out, then actors are evicted; poll the registry (no event to await).
-  const deadline = Date.now() + 60_000;
-  while (client.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  expect(client.size).toBe(0);
+  await until(() => client.size === 0, () => `every actor evicted (${client.size} left)`, 60_000);
   expect(sampled.length).toBe(N / 100);
 
   // deref() keeps its target alive until the end of the current job, so every gc() runs in a

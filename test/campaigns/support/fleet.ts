@@ -89,13 +89,3 @@ export async function startApi(redis: RedisHandle, fleet: Fleet): Promise<Api> {
   return { app, queue, close };
 }
 
-/** Polls an API answer (campaigns have no event stream) until `done` holds, within a watchdog. */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, watchdogMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + watchdogMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${watchdogMs} ms; last ${JSON.stringify(value).slice(0, 2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

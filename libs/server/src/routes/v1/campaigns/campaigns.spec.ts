@@ -69,7 +69,11 @@ async function getCampaign(app: FastifyInstance, id: string, query = ''): Promis
 /** Polls the campaign (the API has no event for it) until `done` holds, within the watchdog. */
 async function waitForCampaign(app: FastifyInstance, id: string, done: (c: CampaignDetail) => boolean, query = ''): Promise<CampaignDetail> {
   let campaign: CampaignDetail | undefined;
-  await until(async () => done((campaign = await getCampaign(app, id, query))), `campaign ${id} to get there`, WATCHDOG_MS);
+  await until(
+    async () => done((campaign = await getCampaign(app, id, query))),
+    () => `campaign ${id} to get there; last ${JSON.stringify({ ...campaign, devicePage: undefined })}`,
+    WATCHDOG_MS,
+  );
   return campaign!;
 }
 
