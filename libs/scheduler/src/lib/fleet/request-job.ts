@@ -28,5 +28,6 @@ export function requestJobFor(spec: PlutoRequestSpec): RequestJob {
   if (init.dontReuse === true) job.dontReuse = true;
   if (init.dontMakeReusable === true) job.dontMakeReusable = true;
   if (init.preferIpv6 === true) job.preferIpv6 = true;
+  if (init.verbatimMethod === true) job.verbatimMethod = true;
   return job;
 }
