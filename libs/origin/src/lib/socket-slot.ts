@@ -1,6 +1,7 @@
 import { Client } from 'undici';
 import type { Connector } from './connector.ts';
 import { isTlsCode } from './map-error.ts';
+import { writePlutoHeads } from './pluto-head.ts';
 import type { OriginPolicy } from './policy.ts';
 
 export interface SocketEvents {
@@ -59,6 +60,7 @@ export class SocketSlot {
           socket?.on('error', (e: NodeJS.ErrnoException) => {
             if (typeof e.code === 'string' && isTlsCode(e.code)) this.tlsError = e;
           });
+          if (socket && policy.plutoRequestHead) writePlutoHeads(socket);
           callback(err, socket as never);
         }),
       pipelining: policy.pipelining,

@@ -4,7 +4,7 @@
 // order); `|` marks a yieldfunc call, i.e. the end of a pass that resumed something. The same
 // scripts run on a real Lua 5.5.0 with the §5 source printed the same transcripts.
 import { describe, expect, it } from 'vitest';
-import { Scheduler, type Coroutine } from './scheduler.ts';
+import { Scheduler } from './scheduler.ts';
 
 function transcribed(): { s: Scheduler; log: string[]; line: () => string } {
   const s = new Scheduler();
@@ -27,7 +27,7 @@ describe('pass order on a Lua table (issue 15 point 1)', () => {
     // pass 4: Z3 (dies), Y5 (dies).                                |
     // pass 5: both slots set to nil, nothing resumed: run() returns.
     const { s, log, line } = transcribed();
-    const Z = function* (): Coroutine {
+    const Z = function* () {
       log.push('Z1');
       yield;
       log.push('Z2');

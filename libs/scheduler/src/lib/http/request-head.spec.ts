@@ -1,26 +1,70 @@
-// Issue 15 point 2 (the part done): the method goes on the wire exactly as given, as Pluto
-// sends it (reference §1.2: `method = "get"` is sent as `get`) — in-process and in the job the
-// fleet transport builds.
+// Issue 15 point 2: the request head is Pluto's byte for byte (reference §1.3, §9 "Copy"):
+// `Host`, `User-Agent`, `Connection`, `Accept-Encoding`, the user's headers, `Content-Length`,
+// with those capitals; the method exactly as given (`get` is sent as `get`) — in-process and
+// in the job the fleet transport builds.
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startRawFixture } from '../../../../../test/fixtures/index.ts';
+import { startRawFixture, type RawFixture } from '../../../../../test/fixtures/index.ts';
 import { requestJobFor } from '../fleet/request-job.ts';
 import { buildRequest } from './build-request.ts';
 import { createPlutoHttp } from './pluto-http.ts';
 
+/** A server that answers every request with the request head it received, byte for byte. */
+async function echoHeads(): Promise<RawFixture> {
+  const f = await startRawFixture(async (socket, ctx) => {
+    for (;;) {
+      const req = await ctx.readRequest();
+      const head = req.raw.subarray(0, req.raw.indexOf('\r\n\r\n') + 4);
+      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${head.length}\r\n\r\n`);
+      socket.write(head);
+    }
+  });
+  onTestFinished(() => f.close());
+  return f;
+}
+
+function plutoHttp(): ReturnType<typeof createPlutoHttp> {
+  const h = createPlutoHttp();
+  onTestFinished(() => h.client.destroy());
+  return h;
+}
+
+const ua = 'User-Agent: Mozilla/5.0 (compatible; calamity-inc/Soup)';
+const ae = 'Accept-Encoding: deflate, gzip';
+
+describe('the request head', () => {
+  it('is Pluto\'s: Host, User-Agent, Connection, Accept-Encoding, user headers, Content-Length', async () => {
+    const f = await echoHeads();
+    const h = plutoHttp();
+    const host = `Host: 127.0.0.1:${f.port}`;
+    const [plain] = await h.request(`${f.url}/echo`);
+    expect(plain).toBe(`GET /echo HTTP/1.1\r\n${host}\r\n${ua}\r\nConnection: keep-alive\r\n${ae}\r\n\r\n`);
+    const [post] = await h.request(`${f.url}/echo?x=1`, {
+      method: 'POST',
+      headers: { 'x-first': 'a', 'USER-AGENT': 'mine', 'x-second': 2, connection: 'close', 'content-length': '99' },
+      body: 'hello',
+    });
+    // The user's User-Agent replaces the default in its place; a user Connection or
+    // Content-Length is overwritten.
+    expect(post).toBe(
+      `POST /echo?x=1 HTTP/1.1\r\n${host}\r\nUser-Agent: mine\r\nConnection: keep-alive\r\n${ae}\r\nX-First: a\r\nX-Second: 2\r\nContent-Length: 5\r\n\r\n`,
+    );
+    // A one-off socket says close, in the same place.
+    const [oneOff] = await h.request(`${f.url}/echo`, { dont_reuse: true });
+    expect(oneOff).toBe(`GET /echo HTTP/1.1\r\n${host}\r\n${ua}\r\nConnection: close\r\n${ae}\r\n\r\n`);
+  });
+
+  it('lets a script read the echo as in Pluto: body:match("\\nConnection: ([^\\r]*)")', async () => {
+    const f = await echoHeads();
+    const h = plutoHttp();
+    const [body] = await h.request(`${f.url}/echo`);
+    expect(/\nConnection: ([^\r]*)/.exec(body ?? '')?.[1]).toBe('keep-alive');
+  });
+});
+
 describe('the request line', () => {
   it('sends method = "get" as get, and "Post" as Post', async () => {
-    // The server answers with the request head it received, byte for byte.
-    const f = await startRawFixture(async (socket, ctx) => {
-      for (;;) {
-        const req = await ctx.readRequest();
-        const head = req.raw.subarray(0, req.raw.indexOf('\r\n\r\n') + 4);
-        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${head.length}\r\n\r\n`);
-        socket.write(head);
-      }
-    });
-    onTestFinished(() => f.close());
-    const h = createPlutoHttp();
-    onTestFinished(() => h.client.destroy());
+    const f = await echoHeads();
+    const h = plutoHttp();
     const [lower] = await h.request(`${f.url}/echo`, { method: 'get' });
     expect(lower?.split('\r\n')[0]).toBe('get /echo HTTP/1.1');
     const [mixed] = await h.request(`${f.url}/echo`, { method: 'Post', body: 'x' });
