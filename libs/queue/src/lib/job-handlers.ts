@@ -11,6 +11,8 @@ import { runRequestJob } from './request-job.ts';
 /** What a handler gets besides the job: the worker's client and settings. */
 export interface JobContext {
   client: Client;
+  /** The client for `plutoPool` request jobs (Pluto's pool); without it they use `client`. */
+  plutoClient?: Client;
   workerId: string;
   /** Where large results (and anything a handler writes per job) go. */
   resultsDir: string;
@@ -46,7 +48,8 @@ export class JobHandlerRegistry {
 }
 
 /** The built-in handler of `request` jobs. */
-export const requestJobHandler: KindHandler<RequestJob> = (job, context) => runRequestJob(context.client, job, context);
+export const requestJobHandler: KindHandler<RequestJob> = (job, context) =>
+  runRequestJob(job.input.plutoPool === true && context.plutoClient ? context.plutoClient : context.client, job, context);
 
 /** A registry with the built-in handlers (`request`), for a worker that adds its own. */
 export function createJobHandlers(): JobHandlerRegistry {
