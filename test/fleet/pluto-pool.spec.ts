@@ -47,4 +47,28 @@ describe('Pluto pool semantics in the worker', () => {
     // The one-off socket is closed after its request; the keep-alive one stays.
     await f.until(() => f.openConnections === 1);
   }, 180_000);
+
+  it('hasconnection is false right after the server closed the socket, and true again after the next request', async () => {
+    const f = await origin();
+    f.route('/close', (_req, res) => {
+      res.setHeader('Connection', 'close');
+      res.end('bye');
+    });
+    const fleet = await startFleet({ workers: 1 });
+    const { http } = await fleetHttp(fleet);
+    const seen: boolean[] = [];
+    const s = new Scheduler();
+    s.add(function* () {
+      yield* http.request(`${f.url}/hello`);
+      seen.push(http.hasconnection(f.url));
+      yield* http.request(`${f.url}/close`);
+      // Asked at once, before the worker's next heartbeat: the transport knows from the result.
+      seen.push(http.hasconnection(f.url));
+      yield* http.request(`${f.url}/hello`);
+      seen.push(http.hasconnection(f.url));
+    });
+    await s.run();
+    expect(seen).toEqual([true, false, true]);
+    expect(f.requestLog.map((r) => r.headers['connection'])).toEqual(['keep-alive', 'keep-alive', 'keep-alive']);
+  }, 180_000);
 });

@@ -12,6 +12,8 @@ interface Overlay {
   ref: number | null;
   drained: boolean;
   predicted: Set<string>;
+  /** Origins whose reusable socket on this worker the server closed (a job of ours got `Connection: close`). */
+  closed: Set<string>;
 }
 
 /**
@@ -72,7 +74,7 @@ export class FleetMirror {
   #overlay(workerId: string): Overlay {
     let overlay = this.#overlays.get(workerId);
     if (!overlay) {
-      overlay = { since: 0, ref: null, drained: false, predicted: new Set() };
+      overlay = { since: 0, ref: null, drained: false, predicted: new Set(), closed: new Set() };
       this.#overlays.set(workerId, overlay);
     }
     overlay.since = this.#readsStarted;
@@ -80,9 +82,39 @@ export class FleetMirror {
     return overlay;
   }
 
+  /** Origins with a job of ours running now that may leave a reusable socket (a count per origin). */
+  readonly #running = new Map<string, number>();
+
   /** A job of ours finished on `workerId` and left its socket to `origin` reusable. */
   noteReusable(workerId: string, origin: string): void {
-    this.#overlay(workerId).predicted.add(origin);
+    const overlay = this.#overlay(workerId);
+    overlay.predicted.add(origin);
+    overlay.closed.delete(origin);
+  }
+
+  /**
+   * A job of ours on `workerId` got `Connection: close` from `origin`: under Pluto's pool the
+   * worker's one reusable socket there is gone (Pluto: false once the close is noticed).
+   */
+  noteClosed(workerId: string, origin: string): void {
+    const overlay = this.#overlay(workerId);
+    overlay.predicted.delete(origin);
+    overlay.closed.add(origin);
+  }
+
+  /**
+   * A job of ours that may make its socket reusable became active on a worker: Pluto says true
+   * from the connect of such a request on, so this says true while it runs (from the moment a
+   * worker took it, a connect earlier). `noteJobEnded` undoes it; the job's outcome then speaks.
+   */
+  noteJobActive(origin: string): void {
+    this.#running.set(origin, (this.#running.get(origin) ?? 0) + 1);
+  }
+
+  noteJobEnded(origin: string): void {
+    const n = this.#running.get(origin) ?? 0;
+    if (n <= 1) this.#running.delete(origin);
+    else this.#running.set(origin, n - 1);
   }
 
   /** `closeconnections` reported these workers drained: none of their sockets is reusable now. */
@@ -96,9 +128,11 @@ export class FleetMirror {
 
   /** Whether a live worker holds a reusable socket for `origin` (`scheme://host:port`). */
   hasConnection(origin: string): boolean {
+    if (this.#running.has(origin)) return true;
     for (const overlay of this.#overlays.values()) if (overlay.predicted.has(origin)) return true;
     for (const [workerId, worker] of this.#workers) {
-      if (this.#overlays.get(workerId)?.drained) continue;
+      const overlay = this.#overlays.get(workerId);
+      if (overlay?.drained || overlay?.closed.has(origin)) continue;
       if (worker.reusable.has(origin)) return true;
     }
     return false;
