@@ -56,17 +56,16 @@ function captureWarnings(): { messages: string[]; flush: () => Promise<void> } {
 }
 
 describe('request headers (§1.3, §8.2)', () => {
-  it('sends Host, Connection, User-Agent and Accept-Encoding by default, and no Content-Length on a plain GET', async () => {
+  it('sends Host, User-Agent, Connection and Accept-Encoding by default, in that order and case, and no Content-Length on a plain GET', async () => {
     const f = await fixture();
     const h = plutoHttp();
     const pairs = await headersSeen(h, `${f.url}/headers`);
-    expect(pairs.map(([n]) => n.toLowerCase())).toEqual(['host', 'connection', 'user-agent', 'accept-encoding']);
-    expect(Object.fromEntries(pairs)).toMatchObject({
-      'User-Agent': 'Mozilla/5.0 (compatible; calamity-inc/Soup)',
-      'Accept-Encoding': 'deflate, gzip',
-      connection: 'keep-alive',
-      host: `127.0.0.1:${f.port}`,
-    });
+    expect(pairs).toEqual([
+      ['Host', `127.0.0.1:${f.port}`],
+      ['User-Agent', 'Mozilla/5.0 (compatible; calamity-inc/Soup)'],
+      ['Connection', 'keep-alive'],
+      ['Accept-Encoding', 'deflate, gzip'],
+    ]);
   });
 
   it('Title-Cases user header names, replaces a default in place, appends the rest in order, and sends numbers as text', async () => {
@@ -75,8 +74,9 @@ describe('request headers (§1.3, §8.2)', () => {
     const pairs = await headersSeen(h, `${f.url}/headers`, {
       headers: { 'x-multi-WORD-header': 'a', 'user-agent': 'mine/1.0', 'X-NUMBER': 42 },
     });
-    expect(pairs.slice(2)).toEqual([
+    expect(pairs.slice(1)).toEqual([
       ['User-Agent', 'mine/1.0'],
+      ['Connection', 'keep-alive'],
       ['Accept-Encoding', 'deflate, gzip'],
       ['X-Multi-Word-Header', 'a'],
       ['X-Number', '42'],
