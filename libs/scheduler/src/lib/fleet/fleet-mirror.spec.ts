@@ -117,4 +117,19 @@ describe('FleetMirror', () => {
     mirror.noteJobEnded(A);
     expect(mirror.hasConnection(A)).toBe(false);
   });
+
+  it('lets the view speak once every worker published after a job became active: a dead worker\'s job no longer counts', () => {
+    const mirror = new FleetMirror();
+    read(mirror, [worker('w1', 100, {}), worker('w2', 100, {})]);
+    mirror.noteJobActive(A);
+    read(mirror, [worker('w1', 100, {}), worker('w2', 100, {})]); // the first read after: its heartbeats are the reference
+    expect(mirror.hasConnection(A)).toBe(true);
+    read(mirror, [worker('w1', 1100, {}), worker('w2', 100, {})]);
+    expect(mirror.hasConnection(A)).toBe(true); // w2 has not published since
+    // w2 died (its hash expired), w1 published again: the view speaks, and shows no socket.
+    read(mirror, [worker('w1', 2100, {})]);
+    expect(mirror.hasConnection(A)).toBe(false);
+    mirror.noteJobEnded(A); // harmless once dropped
+    expect(mirror.hasConnection(A)).toBe(false);
+  });
 });

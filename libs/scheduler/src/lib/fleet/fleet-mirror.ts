@@ -62,6 +62,11 @@ export class FleetMirror {
     if (ticket < this.#readsApplied) return;
     this.#workers = workers;
     this.#readsApplied = ticket;
+    for (const [origin, note] of this.#running) {
+      if (ticket <= note.since) continue;
+      if (note.refs === null) note.refs = new Map([...workers].map(([id, w]) => [id, w.heartbeatAt]));
+      else if ([...note.refs].every(([id, at]) => (workers.get(id)?.heartbeatAt ?? Infinity) > at)) this.#running.delete(origin);
+    }
     for (const [workerId, overlay] of this.#overlays) {
       if (ticket <= overlay.since) continue;
       const worker = workers.get(workerId);
@@ -82,8 +87,12 @@ export class FleetMirror {
     return overlay;
   }
 
-  /** Origins with a job of ours running now that may leave a reusable socket (a count per origin). */
-  readonly #running = new Map<string, number>();
+  /**
+   * Origins with jobs of ours running that may leave a reusable socket. A bridge until the view
+   * can speak: dropped once every worker has published a heartbeat taken after the note (the
+   * view then shows the busy socket, or no socket if its worker died).
+   */
+  readonly #running = new Map<string, { count: number; since: number; refs: Map<string, number> | null }>();
 
   /** A job of ours finished on `workerId` and left its socket to `origin` reusable. */
   noteReusable(workerId: string, origin: string): void {
@@ -105,16 +114,24 @@ export class FleetMirror {
   /**
    * A job of ours that may make its socket reusable became active on a worker: Pluto says true
    * from the connect of such a request on, so this says true while it runs (from the moment a
-   * worker took it, a connect earlier). `noteJobEnded` undoes it; the job's outcome then speaks.
+   * worker took it, a connect earlier). `noteJobEnded` undoes it (the job's outcome then
+   * speaks), and so do the workers' next heartbeats (the view then speaks).
    */
   noteJobActive(origin: string): void {
-    this.#running.set(origin, (this.#running.get(origin) ?? 0) + 1);
+    const note = this.#running.get(origin);
+    if (note) {
+      note.count++;
+      note.since = this.#readsStarted;
+      note.refs = null;
+    } else {
+      this.#running.set(origin, { count: 1, since: this.#readsStarted, refs: null });
+    }
   }
 
   noteJobEnded(origin: string): void {
-    const n = this.#running.get(origin) ?? 0;
-    if (n <= 1) this.#running.delete(origin);
-    else this.#running.set(origin, n - 1);
+    const note = this.#running.get(origin);
+    if (!note) return;
+    if (--note.count === 0) this.#running.delete(origin);
   }
 
   /** `closeconnections` reported these workers drained: none of their sockets is reusable now. */
