@@ -3,8 +3,9 @@
 // queue on its one keep-alive socket, one after another in start order (Pluto, reference §4
 // and §9: "served one after another on its single keep-alive socket, in start order"), and a
 // dont_reuse request goes out on a one-off `Connection: close` socket that is closed after it.
-import { Scheduler } from '@courier/scheduler';
-import { describe, expect, it } from 'vitest';
+import { Scheduler, type PlutoRequestOptions } from '@courier/scheduler';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { headScriptLine, headScriptSteps, headScriptTranscript, startHeadEcho } from '../fixtures/pluto-head-script.ts';
 import { fleetHttp, origin } from './support/fleet-http.ts';
 import { startFleet } from './support/fleet.ts';
 
@@ -70,5 +71,22 @@ describe('Pluto pool semantics in the worker', () => {
     await s.run();
     expect(seen).toEqual([true, false, true]);
     expect(f.requestLog.map((r) => r.headers['connection'])).toEqual(['keep-alive', 'keep-alive', 'keep-alive']);
+  }, 180_000);
+
+  it('gives the transcript the script gives in-process (libs/scheduler both-ways.spec.ts), with one worker', async () => {
+    const f = await startHeadEcho();
+    onTestFinished(() => f.close());
+    const fleet = await startFleet({ workers: 1 });
+    const { http } = await fleetHttp(fleet);
+    const out: string[] = [];
+    const s = new Scheduler();
+    s.add(function* () {
+      for (const step of headScriptSteps) {
+        if (step[0] === 'has') out.push(`has ${http.hasconnection(f.url)}`);
+        else out.push(headScriptLine(yield* http.request(f.url + step[1], (step[2] ?? {}) as PlutoRequestOptions)));
+      }
+    });
+    await s.run();
+    expect(out).toEqual(headScriptTranscript);
   }, 180_000);
 });

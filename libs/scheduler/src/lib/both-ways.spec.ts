@@ -1,41 +1,25 @@
 // Issue 15: the same script gives the same transcript however it is driven — `yield*` inside a
 // scheduler coroutine, `await` outside one, and the blocking `@courier/scheduler/sync` form (in
-// a child process, since it blocks its thread). The expected transcript is Pluto's, from the
-// reference: hasconnection false before any request (§2), the head as Soup writes it (§1.3),
-// the method verbatim (§1.2), a dont_reuse request beside a keep-alive socket on a new
-// `Connection: close` socket (§4), the keep-alive socket still there afterwards.
+// a child process, since it blocks its thread); test/fleet/pluto-pool.spec.ts runs it through
+// the fleet with one worker. The script and Pluto's transcript: test/fixtures/pluto-head-script.ts.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startRawFixture, type RawFixture } from '../../../../test/fixtures/index.ts';
+import {
+  headScriptLine as line,
+  headScriptSteps as steps,
+  headScriptTranscript as expected,
+  startHeadEcho,
+} from '../../../../test/fixtures/pluto-head-script.ts';
+import type { RawFixture } from '../../../../test/fixtures/index.ts';
 import { createPlutoHttp } from './fleet/create-pluto-http.ts';
 import { Scheduler } from './scheduler.ts';
-import type { PlutoRequestOptions, PlutoResult } from './http/types.ts';
+import type { PlutoResult } from './http/types.ts';
 
 const run = promisify(execFile);
 
-type Step = ['has'] | ['request', string, PlutoRequestOptions?];
-
-const steps: Step[] = [['has'], ['request', '/a'], ['has'], ['request', '/b', { method: 'get' }], ['request', '/c', { dont_reuse: true }], ['has']];
-
-const expected = ['has false', 'GET /a HTTP/1.1 | keep-alive', 'has true', 'get /b HTTP/1.1 | keep-alive', 'GET /c HTTP/1.1 | close', 'has true'];
-
-/** A line of the transcript for a request: its request line and its Connection, as echoed. */
-function line(result: PlutoResult): string {
-  const body = result[0];
-  if (body === null) return `failed ${result[1]}`;
-  return `${body.split('\r\n')[0]} | ${/\nConnection: ([^\r]*)/.exec(body)?.[1]}`;
-}
-
 async function echoHeads(): Promise<RawFixture> {
-  const f = await startRawFixture(async (socket, ctx) => {
-    for (;;) {
-      const req = await ctx.readRequest();
-      const head = req.raw.subarray(0, req.raw.indexOf('\r\n\r\n') + 4);
-      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${head.length}\r\n\r\n`);
-      socket.write(head);
-    }
-  });
+  const f = await startHeadEcho();
   onTestFinished(() => f.close());
   return f;
 }
