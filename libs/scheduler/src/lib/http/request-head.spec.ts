@@ -77,3 +77,28 @@ describe('the request line', () => {
     expect(job.verbatimMethod).toBe(true);
   });
 });
+
+describe('README deviations in the request head', () => {
+  it('a Host header changes only the header, not where the client connects', async () => {
+    const f = await echoHeads();
+    const h = plutoHttp();
+    const [body] = await h.request(`${f.url}/echo`, { headers: { host: 'example.test:1' } });
+    // Answered by the fixture (the URL's host and port), with the user's Host in Pluto's place.
+    expect(body?.split('\r\n').slice(0, 3)).toEqual(['GET /echo HTTP/1.1', 'Host: example.test:1', ua]);
+  });
+
+  it('percent-encodes a space in the path (Pluto sends it raw)', async () => {
+    const f = await echoHeads();
+    const h = plutoHttp();
+    const [body] = await h.request(`${f.url}/a b`);
+    expect(body?.split('\r\n')[0]).toBe('GET /a%20b HTTP/1.1');
+  });
+
+  it('without a body sends Content-Length: 0 for POST, PUT and PATCH, none for DELETE and OPTIONS (undici declines)', async () => {
+    const f = await echoHeads();
+    const h = plutoHttp();
+    const length = async (method: string) => /\nContent-Length: ([^\r]*)/.exec((await h.request(`${f.url}/echo`, { method }))[0] ?? '')?.[1] ?? null;
+    expect([await length('POST'), await length('PUT'), await length('PATCH')]).toEqual(['0', '0', '0']);
+    expect([await length('DELETE'), await length('OPTIONS')]).toEqual([null, null]);
+  });
+});

@@ -136,6 +136,27 @@ describe('options (§1.2, §8.1)', () => {
     expect(w.messages).toEqual(['unrecognized http request option: timeout']);
   });
 
+  it('README deviations: a symbol option key warns and is ignored; require_ecdhe is accepted without a warning', async () => {
+    const f = await fixture();
+    const h = plutoHttp();
+    const w = captureWarnings();
+    const options = { require_ecdhe: true, [Symbol('odd')]: 1 } as PlutoRequestOptions;
+    const [body] = ok(await h.request(`${f.url}/hello`, options));
+    await w.flush();
+    expect(body).toBe('hello world');
+    expect(w.messages).toEqual(['unrecognized http request option: Symbol(odd)']);
+  });
+
+  it('README deviation: a response header line without a space after the colon is kept (Pluto drops it)', async () => {
+    const f = await raw(async (socket, ctx) => {
+      await ctx.readRequest();
+      socket.end('HTTP/1.1 200 OK\r\nX-NoSpace:value\r\nContent-Length: 2\r\n\r\nok');
+    });
+    const h = plutoHttp();
+    const [, , headers] = ok(await h.request(`${f.url}/`));
+    expect(headers['X-Nospace']).toBe('value');
+  });
+
   it('counts a boolean option only when it is exactly true: dont_reuse = 1 reuses the socket', async () => {
     const f = await fixture();
     const h = plutoHttp();
