@@ -164,3 +164,30 @@ describe('pass order on a Lua table (issue 15 point 1)', () => {
     expect(line()).toBe('X1 Y1 | Y3 L1 | L2 Y4 | L3 Y5 |');
   });
 });
+
+describe('a coroutine that removes itself', () => {
+  it('is neither dropped twice nor kept waiting for: run() ends, and the next pass order is plain', async () => {
+    // Pluto: remove(self) is table.remove at its key; the coroutine goes on to its end, but is
+    // no longer listed, so no pass sees it dead. The others run as usual.
+    const { s, log, line } = transcribed();
+    const self = s.add(function* () {
+      log.push('S1');
+      yield;
+      s.remove(self);
+      log.push('S2');
+    });
+    s.add(function* () {
+      log.push('T1');
+      yield;
+      log.push('T2');
+      yield;
+      log.push('T3');
+    });
+    await s.run();
+    // pass 1: S removes itself (coros {T} shifted to key 1; next(coros, 1) is nil: nothing
+    // after it this pass, T skipped — as (b)); pass 2: T2; pass 3: T3; pass 4: nothing.
+    expect(line()).toBe('S1 T1 S2 | T2 | T3 |');
+    expect(s.size).toBe(0);
+    expect(s.waiting).toBe(0);
+  });
+});

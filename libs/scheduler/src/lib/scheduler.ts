@@ -365,9 +365,7 @@ export class Scheduler {
     try {
       result = entry.co.next();
     } catch (error) {
-      entry.done = true;
-      this.#live--;
-      this.#dead++;
+      this.#finished(entry);
       entry.running = false;
       leaveCoroutine();
       this.#failed(entry, error);
@@ -377,17 +375,24 @@ export class Scheduler {
     leaveCoroutine();
     const value = result.value;
     if (result.done) {
-      entry.done = true;
-      this.#live--;
-      this.#dead++;
+      this.#finished(entry);
       // A function added while errorfunc was set runs inside Pluto's xpcall wrapper, which
       // returns nothing: its return values never reach the scheduler.
       if (entry.handler === null) this.#checkValues(value);
     } else if (value instanceof Wait) {
-      if (!value.ready) this.#park(entry, value);
+      // A coroutine that removed itself is no longer the scheduler's to wake.
+      if (!value.ready && !entry.removed) this.#park(entry, value);
     } else {
       this.#checkValues(value);
     }
+  }
+
+  /** The coroutine ended; it counts as dead (to be dropped) only while it is still in `coros`. */
+  #finished(entry: Entry): void {
+    entry.done = true;
+    if (entry.removed) return;
+    this.#live--;
+    this.#dead++;
   }
 
   /**
