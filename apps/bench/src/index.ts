@@ -6,4 +6,4 @@ export { replaceSection, writeSection } from './report/docs-file.ts';
 export { renderSection, renderText } from './report/render.ts';
 export { runClosedLoop, type ClosedLoopOptions, type ClosedLoopResult } from './http/closed-loop.ts';
 export { startTarget, type TargetProcess } from './target/target-process.ts';
-export { median, pairedRatio } from './stats.ts';
+export { lowerRatio, median, pairedRatio, ratio, showRatio, type Ratio } from './stats.ts';

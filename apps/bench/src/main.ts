@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { writeSection } from './report/docs-file.ts';
 import { machineInfo } from './report/machine.ts';
+import { rawSuiteData, writeRawData } from './report/raw-data.ts';
 import { describeSettings, renderSection, renderText } from './report/render.ts';
 import { runSuite } from './runner.ts';
 import { readSettings } from './settings.ts';
@@ -12,6 +13,7 @@ import { exposeGc } from './system/gc.ts';
 import { pinCores } from './system/pinning.ts';
 
 const DOCS_FILE = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
+const RAW_DATA_DIR = fileURLToPath(new URL('../../../docs/bench-data/', import.meta.url));
 /** After the last suite, the process should end by itself; if a handle leaks, end it anyway. */
 const EXIT_GRACE_MS = 5_000;
 
@@ -44,7 +46,8 @@ async function main(): Promise<number> {
     console.log(`\n${renderText(outcome.rows, outcome.verdicts)}`);
     if (settings.write) {
       await writeSection(DOCS_FILE, suite.name, renderSection(suite, outcome.rows, outcome.verdicts, machine, settingsLine));
-      console.log(`\nwrote the ${suite.name} section of ${DOCS_FILE}`);
+      const raw = await writeRawData(RAW_DATA_DIR, rawSuiteData(suite.name, machine, settingsLine, outcome.rows, outcome.verdicts));
+      console.log(`\nwrote the ${suite.name} section of ${DOCS_FILE} and every round's figures to ${raw}`);
     }
   }
   return 0;

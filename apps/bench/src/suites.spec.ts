@@ -18,7 +18,7 @@ describe('bench suites', () => {
       expect(row.unit).toBe('req/s');
       expect(row.rounds).toHaveLength(1);
       expect(row.value).toBeGreaterThan(0);
-      expect(row.columns['× undici.request']).toMatch(/^\d+\.\d\d$/);
+      expect(row.columns['× undici.request']).toMatch(/^\d+\.\d\d \(\d+\.\d\d\)$/);
     }
     expect(verdicts).toHaveLength(6);
     for (const v of verdicts) expect(v.met).not.toBeNull();

@@ -24,3 +24,4 @@ export {
 } from './lib/job-handler.ts';
 export { downloadChannels, type DownloadEndMessage } from './lib/diagnostics.ts';
 export { cacheDefaults, downloadDefaults } from './lib/defaults.ts';
+export { startStalePartSweeper, sweepStaleParts } from './lib/stale-parts.ts';

@@ -39,7 +39,8 @@ export { createQueue, type CreateQueueExtraOptions } from './lib/create-queue.ts
 export type { CreateQueueOptions, RetentionOptions } from './lib/queue-options.ts';
 export { MemoryDriver } from './lib/memory/memory-driver.ts';
 export { BullmqDriver, type BullmqDriverOptions } from './lib/bullmq/bullmq-driver.ts';
-export { REDACTED, credentialHeaderNames, redactResponseHeaders } from './lib/credentials.ts';
+export { depthLedgerKeys, type DepthLedgerKeys } from './lib/bullmq/depth-ledger.ts';
+export { REDACTED, credentialHeaderNames, parseSensitiveHeaders, redactRedirects, redactResponseHeaders, redactUserinfo, sensitiveHeaderNames, sensitiveHeadersSetting } from './lib/credentials.ts';
 export { jobIdForKey } from './lib/job-ids.ts';
 export {
   backoffDelay,
@@ -53,7 +54,9 @@ export {
 } from './lib/retry-policy.ts';
 export { runRequestJob, type RequestJobRun, type RunRequestOptions } from './lib/request-job.ts';
 export { bodyFileName } from './lib/result-body.ts';
-export { sweepResults } from './lib/results-sweeper.ts';
+export { sweepResults, sweepResultsBySize, sweepResultsOnce, type SweepLimits } from './lib/results-sweeper.ts';
+export { clampLimit, defaultUpstreamLimits, effectiveRequestLimits, type UpstreamLimits } from './lib/upstream-limits.ts';
+export { openResultBody, type ResultBodyFile } from './lib/result-body.ts';
 export {
   createJobHandlers,
   requestJobHandler,

@@ -79,7 +79,8 @@ async function timed(op: () => Promise<void>): Promise<number> {
 
 /** Courier's producer: `@courier/queue` `createQueue({ redisUrl })` and `enqueue(batch)` (validation, credentials split, ids …). */
 export async function courierBenchQueue(redisUrl: string, prefix: string, name: string, job: RequestJob): Promise<BenchQueue & { driver: QueueDriver }> {
-  const driver = await createQueue({ redisUrl, prefix, queueName: name, retention: benchRetention, events: false });
+  // The bench fills a paused queue past the service's default depth bound on purpose (long BENCH_DURATION_MS).
+  const driver = await createQueue({ redisUrl, prefix, queueName: name, retention: benchRetention, events: false, maxDepth: 1_000_000_000, maxQueuedBytes: 2 ** 50 });
   const c = control(redisUrl, prefix, name);
   await c.queue.pause();
   return {

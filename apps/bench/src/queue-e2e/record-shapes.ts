@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import type { JobResult } from '@courier/queue';
 import { processCpuMicros } from './process-cpu.ts';
 import type { BenchQueue } from './queues.ts';
-import { median, pairedRatio } from '../stats.ts';
+import { median, ratio, showRatio } from '../stats.ts';
 import type { BenchRow } from '../suite.ts';
 
 export interface RecordSide {
@@ -80,7 +80,7 @@ export async function measureRecordShapes(
         rounds: f.workerCpu,
         columns: {
           'µs/job over the plain records (BullMQ worker)': (median(f.workerCpu) - median(base.workerCpu)).toFixed(1),
-          '× plain records by BullMQ worker CPU': pairedRatio(base.workerCpu, f.workerCpu).toFixed(2),
+          '× plain records by BullMQ worker CPU': showRatio(ratio(base.workerCpu, f.workerCpu)),
           'Redis CPU µs/job': f.redisCpu.length > 0 ? median(f.redisCpu).toFixed(1) : '–',
           'result bytes (JSON)': String(Buffer.byteLength(JSON.stringify(side.result))),
         },

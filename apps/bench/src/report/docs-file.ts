@@ -15,8 +15,10 @@ export const DOCS_HEADER = [
   '`BENCH_ONLY=<terms>` (measure only rows whose table or name contains a term; does not write this file',
   'unless `BENCH_WRITE=1`), `BENCH_PIN=0` (no `taskset`), `BENCH_WRITE=0` (print only).',
   '',
-  'The reference machine has 2 cores shared with other work: read the ratios, which are taken within',
-  'one round, rather than the absolute figures.',
+  'The reference machine has 2 cores shared with other work: read the ratios rather than the absolute',
+  'figures. A ratio is printed as `A (B)`: A is the median of the per-round ratios (both sides measured',
+  'in the same interleaved round), B the ratio of the two printed medians. A target counts as met only',
+  'when both meet it. Every round\'s raw figures are in `docs/bench-data/<suite>.json`.',
 ].join('\n');
 
 const begin = (name: string): string => `<!-- bench:begin ${name} -->`;

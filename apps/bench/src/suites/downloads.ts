@@ -6,7 +6,7 @@ import { bundleCourierChild } from '../downloads/child-bundle.ts';
 import { courierDownload } from '../downloads/courier-child.ts';
 import { curlDownload, curlVerifiedDownload, ensureCurl } from '../downloads/curl.ts';
 import { downloadTimeoutMs, formatSize, readDownloadSettings } from '../downloads/settings.ts';
-import { median, pairedRatio } from '../stats.ts';
+import { lowerRatio, median, ratio, showRatio } from '../stats.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 
 const MiB = 1024 * 1024;
@@ -85,8 +85,8 @@ function toRows(table: string, courier: Side, curl: Side, verified: Side): Bench
     rounds: side.mibPerSec,
     columns: {
       'min–max': `${Math.round(Math.min(...side.mibPerSec))}–${Math.round(Math.max(...side.mibPerSec))}`,
-      '× curl': pairedRatio(side.mibPerSec, curl.mibPerSec).toFixed(2),
-      '× curl + sha256sum + sync': pairedRatio(side.mibPerSec, verified.mibPerSec).toFixed(2),
+      '× curl': showRatio(ratio(side.mibPerSec, curl.mibPerSec)),
+      '× curl + sha256sum + sync': showRatio(ratio(side.mibPerSec, verified.mibPerSec)),
       'GETs/download': String(Math.max(...side.requests)),
       ...extra,
     },
@@ -177,8 +177,8 @@ export const downloadsSuite: Suite = {
     const rssTarget = `courier peak RSS ≤ ${MAX_RSS_MIB} MiB`;
     const ratioVerdict = (target: string, base: BenchRow | undefined): Verdict => {
       if (!courier || !base) return { target, measured: 'not measured', met: null };
-      const ratio = pairedRatio(courier.rounds, base.rounds);
-      return { target, measured: `${ratio.toFixed(2)}×`, met: ratio >= MIN_RATIO };
+      const x = ratio(courier.rounds, base.rounds);
+      return { target, measured: `${showRatio(x)}×`, met: lowerRatio(x) >= MIN_RATIO };
     };
     const peak = courier ? Math.max(...(courier.series?.['maxRss'] ?? [Number.NaN])) : Number.NaN;
     return [

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createQueue, type QueueDriver, type RequestJob } from '@courier/queue';
 import { createFleetTransport, createPlutoHttp, defaultAcceptEncoding, defaultUserAgent, Scheduler, type FleetTransport, type PlutoHttp } from '@courier/scheduler';
-import { median, pairedRatio } from '../stats.ts';
+import { lowerRatio, median, ratio, showRatio } from '../stats.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 import { startTarget } from '../target/target-process.ts';
 import { repoRoot, stopChild } from '../processes.ts';
@@ -21,7 +21,8 @@ const BODY_BYTES = 64;
 /** Bounds on setting things up, in milliseconds (tsx compiles each worker on start). */
 const START_TIMEOUT_MS = 60_000;
 
-const workerMain = fileURLToPath(new URL('../../../worker/src/main.ts', import.meta.url));
+/** The `courier` command; its workers run as `courier worker`. */
+const courierMain = fileURLToPath(new URL('../../../cli/src/main.ts', import.meta.url));
 
 interface Round {
   requests: number;
@@ -35,7 +36,7 @@ const CPU_SERIES = 'cpuMicrosPerRequest';
 
 function startWorkers(redisUrl: string, queueName: string, resultsDir: string, concurrency: number): ChildProcess[] {
   return Array.from({ length: WORKERS }, (_, i) =>
-    spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', workerMain], {
+    spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', courierMain, 'worker'], {
       cwd: repoRoot,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
@@ -172,7 +173,7 @@ export const fleetSchedulerSuite: Suite = {
   name: 'fleet-scheduler',
   title: 'Pluto facade over the worker fleet',
   method: [
-    `${WORKERS} worker processes (\`apps/worker\`, concurrency \`BENCH_INFLIGHT\` each, no per-origin cap) consume a`,
+    `${WORKERS} worker processes (\`courier worker\`, concurrency \`BENCH_INFLIGHT\` each, no per-origin cap) consume a`,
     'Redis queue (a private `redis-server`, or `REDIS_URL`) and request `/bytes/64` from the canned target server',
     '(its own process). Both rows keep `BENCH_INFLIGHT` requests in flight from the bench process for',
     '`BENCH_DURATION_MS` (at most `BENCH_MAX_REQUESTS`) per round:',
@@ -247,10 +248,10 @@ export const fleetSchedulerSuite: Suite = {
           ctx.log(`${label.padEnd(36)} ${Math.round(perSec).toLocaleString('en-US').padStart(7)} req/s (${round.requests} in ${Math.round(round.elapsedMs)} ms, ${Math.round(cpu[label]!.at(-1)!)} µs CPU/req here)`);
         }
       }
-      const ratio = pairedRatio(figures[SCRIPT]!, figures[DIRECT]!);
+      const x = ratio(figures[SCRIPT]!, figures[DIRECT]!);
       const columns = (label: string, times: string): Record<string, string> => ({ '× queue API': times, 'CPU µs/req (bench process)': `${Math.round(median(cpu[label]!))}` });
       const rows: BenchRow[] = [];
-      if (labels.includes(SCRIPT)) rows.push(row(SCRIPT, figures[SCRIPT]!, columns(SCRIPT, Number.isNaN(ratio) ? '–' : ratio.toFixed(2)), cpu[SCRIPT]!));
+      if (labels.includes(SCRIPT)) rows.push(row(SCRIPT, figures[SCRIPT]!, columns(SCRIPT, showRatio(x)), cpu[SCRIPT]!));
       if (labels.includes(DIRECT)) rows.push(row(DIRECT, figures[DIRECT]!, columns(DIRECT, '1.00'), cpu[DIRECT]!));
       return rows;
     } finally {
@@ -263,7 +264,7 @@ export const fleetSchedulerSuite: Suite = {
     const direct = rows.find((r) => r.table === TABLE && r.label === DIRECT);
     const target = 'scheduler script through the fleet transport ≥ 0.90× the queue API';
     if (!script || !direct) return [{ target, measured: 'not measured', met: null }];
-    const ratio = pairedRatio(script.rounds, direct.rounds);
-    return [{ target, measured: `${ratio.toFixed(2)}×`, met: ratio >= 0.9 }];
+    const x = ratio(script.rounds, direct.rounds);
+    return [{ target, measured: `${showRatio(x)}×`, met: lowerRatio(x) >= 0.9 }];
   },
 };

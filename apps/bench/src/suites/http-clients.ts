@@ -1,6 +1,6 @@
 import { clientNames, createClientUnderTest, type ClientName } from '../http/clients.ts';
 import { runClosedLoop } from '../http/closed-loop.ts';
-import { median, pairedRatio } from '../stats.ts';
+import { lowerRatio, median, ratio, showRatio } from '../stats.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 import { startTarget, type TargetProcess } from '../target/target-process.ts';
 
@@ -56,9 +56,9 @@ async function measure(ctx: BenchContext, target: TargetProcess, origin: string,
 function toRows(variants: Variant[]): BenchRow[] {
   return variants.map((v) => {
     const baseline = variants.find((b) => b.table === v.table && b.client === BASELINE);
-    const ratio = baseline ? pairedRatio(v.reqPerSec, baseline.reqPerSec) : Number.NaN;
+    const x = baseline ? ratio(v.reqPerSec, baseline.reqPerSec) : null;
     // Cost ratio the other way round (baseline cost / this cost), so > 1 means cheaper than the baseline, like req/s.
-    const costRatio = baseline ? pairedRatio(baseline.cpuMicrosPerRequest, v.cpuMicrosPerRequest) : Number.NaN;
+    const costRatio = baseline ? ratio(baseline.cpuMicrosPerRequest, v.cpuMicrosPerRequest) : null;
     return {
       table: v.table,
       label: v.client,
@@ -67,9 +67,9 @@ function toRows(variants: Variant[]): BenchRow[] {
       rounds: v.reqPerSec,
       columns: {
         'min–max': `${Math.round(Math.min(...v.reqPerSec)).toLocaleString('en-US')}–${Math.round(Math.max(...v.reqPerSec)).toLocaleString('en-US')}`,
-        [`× ${BASELINE}`]: Number.isNaN(ratio) ? '–' : ratio.toFixed(2),
+        [`× ${BASELINE}`]: showRatio(x),
         'CPU µs/req': median(v.cpuMicrosPerRequest).toFixed(1),
-        [`× ${BASELINE} by CPU`]: Number.isNaN(costRatio) ? '–' : costRatio.toFixed(2),
+        [`× ${BASELINE} by CPU`]: showRatio(costRatio),
         'client CPU': pct(median(v.clientCpu)),
         'server CPU': pct(median(v.serverCpu)),
         'new sockets': String(Math.max(...v.opened)),
@@ -85,10 +85,10 @@ function ratioVerdict(rows: readonly BenchRow[], table: string, rival: ClientNam
   const other = rows.find((r) => r.table === table && r.label === rival);
   const target = `courier ≥ ${min.toFixed(2)}× ${rival} (${table})`;
   if (!courier || !other) return { target, measured: 'not measured', met: null };
-  const ratio = pairedRatio(courier.rounds, other.rounds);
-  const byCpu = pairedRatio(other.series?.[CPU_SERIES] ?? [], courier.series?.[CPU_SERIES] ?? []);
-  const cpuNote = Number.isFinite(byCpu) ? ` (by CPU cost ${byCpu.toFixed(2)}×)` : '';
-  return { target, measured: `${ratio.toFixed(2)}×${cpuNote}`, met: ratio >= min };
+  const x = ratio(courier.rounds, other.rounds);
+  const byCpu = ratio(other.series?.[CPU_SERIES] ?? [], courier.series?.[CPU_SERIES] ?? []);
+  const cpuNote = Number.isFinite(byCpu.perRound) ? ` (by CPU cost ${showRatio(byCpu)}×)` : '';
+  return { target, measured: `${showRatio(x)}×${cpuNote}`, met: lowerRatio(x) >= min };
 }
 
 export const httpClientsSuite: Suite = {

@@ -15,7 +15,7 @@ import { measureRecordShapes } from '../queue-e2e/record-shapes.ts';
 import { profiled } from '../queue-e2e/self-profile.ts';
 import { compileWorkerEntry, startWorkerChild, type WorkerChild } from '../queue-e2e/worker-process.ts';
 import type { WorkerKind } from '../queue-e2e/worker-protocol.ts';
-import { median, pairedRatio } from '../stats.ts';
+import { lowerRatio, median, ratio as ratioOf, showRatio, type Ratio } from '../stats.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 import { startTarget, type TargetProcess } from '../target/target-process.ts';
 
@@ -77,7 +77,6 @@ interface Running {
 
 const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const range = (xs: number[]): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
-const ratio = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
 
 /** Where a Courier worker writes results, and its client's per-origin policy file (`COURIER_CONFIG`). */
 interface CourierFiles {
@@ -366,8 +365,8 @@ function commandRows(running: Running[]): BenchRow[] {
 function runRows(running: Running[]): BenchRow[] {
   const plain = running.find((r) => r.system.label === PLAIN);
   return running.map(({ system, figures: f }) => {
-    const x = plain ? pairedRatio(f.jobsPerSec, plain.figures.jobsPerSec) : Number.NaN;
-    const byCpu = plain ? pairedRatio(plain.figures.workerCpuPerJob, f.workerCpuPerJob) : Number.NaN;
+    const x = plain ? ratioOf(f.jobsPerSec, plain.figures.jobsPerSec) : null;
+    const byCpu = plain ? ratioOf(plain.figures.workerCpuPerJob, f.workerCpuPerJob) : null;
     return {
       table: RUN_TABLE,
       label: system.label,
@@ -376,10 +375,10 @@ function runRows(running: Running[]): BenchRow[] {
       rounds: f.jobsPerSec,
       columns: {
         'min–max': range(f.jobsPerSec),
-        '× plain': ratio(x),
+        '× plain': showRatio(x),
         'worker CPU µs/job': fmt(median(f.workerCpuPerJob)),
         'of it kernel': f.workerSysPerJob.length > 0 ? fmt(median(f.workerSysPerJob)) : '–',
-        '× plain by worker CPU': ratio(byCpu),
+        '× plain by worker CPU': showRatio(byCpu),
         'Redis CPU µs/job': f.redisCpuPerJob.length > 0 ? fmt(median(f.redisCpuPerJob)) : '–',
         'Redis calls/job': median(f.redisCallsPerJob).toFixed(1),
         'Redis reads/job': median(f.redisReadsPerJob).toFixed(2),
@@ -396,18 +395,18 @@ function enqueueRows(running: Running[]): BenchRow[] {
   const courier = running.find((r) => r.system.label === LIMIT_ON) ?? running.find((r) => r.system.kind === 'courier');
   const plain = running.find((r) => r.system.label === PLAIN);
   const rows: BenchRow[] = [];
-  const add = (label: string, f: Figures, x: number): void => {
+  const add = (label: string, f: Figures, x: Ratio | null): void => {
     rows.push({
       table: ENQUEUE_TABLE,
       label,
       value: median(f.enqueuePerSec),
       unit: 'jobs/s',
       rounds: f.enqueuePerSec,
-      columns: { 'min–max': range(f.enqueuePerSec), '× addBulk': ratio(x), 'producer CPU µs/job': fmt(median(f.producerCpuPerJob)) },
+      columns: { 'min–max': range(f.enqueuePerSec), '× addBulk': showRatio(x), 'producer CPU µs/job': fmt(median(f.producerCpuPerJob)) },
     });
   };
-  if (courier) add(COURIER_ENQUEUE, courier.figures, plain ? pairedRatio(courier.figures.enqueuePerSec, plain.figures.enqueuePerSec) : Number.NaN);
-  if (plain) add(PLAIN_ENQUEUE, plain.figures, 1);
+  if (courier) add(COURIER_ENQUEUE, courier.figures, plain ? ratioOf(courier.figures.enqueuePerSec, plain.figures.enqueuePerSec) : null);
+  if (plain) add(PLAIN_ENQUEUE, plain.figures, { perRound: 1, ofMedians: 1 });
   return rows;
 }
 
@@ -421,7 +420,7 @@ export const queueE2eSuite: Suite = {
     'producer) on core 0; Redis and the workers get every core (`taskset`), as they would in a deployment. The',
     'workers run as compiled JavaScript, as the Docker image runs them: `npm run build` output, no tsx loader (whose',
     'run-time naming of every closure cost Courier ~8 µs of CPU per job):',
-    `- *${LIMIT_ON}*: \`apps/worker\`'s \`startWorkerProcess\` configured from the environment as \`npm run worker\``,
+    `- *${LIMIT_ON}*: \`@courier/worker\`'s \`startWorkerProcess\` configured from the environment as \`npm run worker\``,
     '  is (destination policy allowing loopback, results dir, pino at `warn`, and a `COURIER_CONFIG` policy file giving',
     '  the client `connections: BENCH_INFLIGHT` per origin — the HTTP concurrency undici\'s global dispatcher has; the',
     '  default is 16), the fleet-wide per-origin limit set to',
@@ -469,7 +468,7 @@ export const queueE2eSuite: Suite = {
     const warmJobs = Math.max(50, Math.min(settings.maxRequests, Math.round(settings.warmupMs * JOBS_PER_MS)));
     const cleanups: Array<() => Promise<unknown>> = [];
     try {
-      ctx.log('compiling the worker children (npm run build of apps/worker, from the Nx cache when unchanged)');
+      ctx.log('compiling the worker children (npm run build of libs/worker, from the Nx cache when unchanged)');
       const workerEntry = await compileWorkerEntry();
       const target = await startTarget({ listeners: 1, core: ctx.serverCore });
       cleanups.push(() => target.stop());
@@ -524,9 +523,9 @@ export const queueE2eSuite: Suite = {
       const courier = rows.find((r) => r.table === RUN_TABLE && r.label === label);
       const target = `${label} ≥ 1.00× ${PLAIN}`;
       if (!courier || !plain) return { target, measured: 'not measured', met: null };
-      const x = pairedRatio(courier.rounds, plain.rounds);
-      const byCpu = pairedRatio(plain.series?.['workerCpuPerJob'] ?? [], courier.series?.['workerCpuPerJob'] ?? []);
-      return { target, measured: `${x.toFixed(2)}× (by worker CPU cost ${byCpu.toFixed(2)}×)`, met: x >= 1 };
+      const x = ratioOf(courier.rounds, plain.rounds);
+      const byCpu = ratioOf(plain.series?.['workerCpuPerJob'] ?? [], courier.series?.['workerCpuPerJob'] ?? []);
+      return { target, measured: `${showRatio(x)}× (by worker CPU cost ${showRatio(byCpu)}×)`, met: lowerRatio(x) >= 1 };
     });
   },
 };

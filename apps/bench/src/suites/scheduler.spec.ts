@@ -18,7 +18,7 @@ describe('scheduler bench suite', () => {
     expect(requests.map((r) => r.label.split(':')[0])).toEqual(['facade', 'direct', 'facade', 'direct']);
     for (const row of requests) {
       expect(row.value).toBeGreaterThan(0);
-      expect(row.columns['× direct']).toMatch(/^\d+\.\d\d$/);
+      expect(row.columns['× direct']).toMatch(/^\d+\.\d\d \(\d+\.\d\d\)$/);
     }
     const idle = rows.find((r) => r.unit === 'µs CPU per window')!;
     expect(idle.series?.['passes']).toEqual([0]);

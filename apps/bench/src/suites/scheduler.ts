@@ -3,7 +3,7 @@ import { createPlutoHttp } from '@courier/scheduler';
 import { directRound, facadeRound, type LoadOptions, type LoadRound } from '../scheduler/request-loops.ts';
 import { measureIdleWait } from '../scheduler/idle-wait.ts';
 import { measureResumeCost } from '../scheduler/resume-cost.ts';
-import { median, pairedRatio } from '../stats.ts';
+import { lowerRatio, median, ratio, showRatio } from '../stats.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 import { startTarget, type TargetProcess } from '../target/target-process.ts';
 
@@ -105,8 +105,8 @@ async function measureFacade(ctx: BenchContext, target: TargetProcess, origins: 
   }
   const direct = variants.find((v) => v.label === DIRECT);
   return variants.map((v) => {
-    const ratio = direct ? pairedRatio(v.perSec, direct.perSec) : Number.NaN;
-    const byCpu = direct ? pairedRatio(direct.cpuPerRequest, v.cpuPerRequest) : Number.NaN;
+    const x = direct ? ratio(v.perSec, direct.perSec) : null;
+    const byCpu = direct ? ratio(direct.cpuPerRequest, v.cpuPerRequest) : null;
     return {
       table,
       label: v.label,
@@ -115,9 +115,9 @@ async function measureFacade(ctx: BenchContext, target: TargetProcess, origins: 
       rounds: v.perSec,
       columns: {
         'min–max': `${fmt(Math.min(...v.perSec))}–${fmt(Math.max(...v.perSec))}`,
-        '× direct': Number.isNaN(ratio) ? '–' : ratio.toFixed(2),
+        '× direct': showRatio(x),
         'CPU µs/req': median(v.cpuPerRequest).toFixed(1),
-        '× direct by CPU': Number.isNaN(byCpu) ? '–' : byCpu.toFixed(2),
+        '× direct by CPU': showRatio(byCpu),
         'new sockets': String(Math.max(...v.opened)),
       },
       series: { [CPU_SERIES]: v.cpuPerRequest },
@@ -224,9 +224,9 @@ export const schedulerSuite: Suite = {
         out.push({ target, measured: 'not measured', met: null });
         continue;
       }
-      const ratio = pairedRatio(facade.rounds, direct.rounds);
-      const byCpu = pairedRatio(direct.series?.[CPU_SERIES] ?? [], facade.series?.[CPU_SERIES] ?? []);
-      out.push({ target, measured: `${ratio.toFixed(2)}× (by CPU cost ${byCpu.toFixed(2)}×)`, met: ratio >= 0.85 });
+      const x = ratio(facade.rounds, direct.rounds);
+      const byCpu = ratio(direct.series?.[CPU_SERIES] ?? [], facade.series?.[CPU_SERIES] ?? []);
+      out.push({ target, measured: `${showRatio(x)}× (by CPU cost ${showRatio(byCpu)}×)`, met: lowerRatio(x) >= 0.85 });
     }
     const idle = rows.find((r) => r.table === IDLE_TABLE);
     const target = 'a run() whose coroutines all wait on I/O uses no CPU while it waits';

@@ -26,6 +26,18 @@ export const downloadDefaults = Object.freeze({
   writePieceBytes: 64 * 1024,
   /** A background fdatasync starts each time this many more bytes are on disk, so the final fsync has little left (0 = off). */
   syncEveryBytes: 64 * 1024 * 1024,
+  /**
+   * Largest download a queued job may fetch when it gives no `size` (one with a larger `size` is
+   * refused), in bytes. 16 GiB: above any firmware or OS image the service is for, below a disk.
+   */
+  maxJobBytes: 16 * 1024 ** 3,
+  /**
+   * Longest single transfer request of a queued job, in milliseconds (a cut one resumes on the next
+   * attempt). 6 h: 16 GiB at 1 MB/s; a stalled body already fails sooner on the idle (body) timeout.
+   */
+  maxJobTransferMs: 6 * 3600_000,
+  /** A `.part` under the download root untouched this long is abandoned and swept by the worker, in milliseconds. */
+  stalePartMaxAgeMs: 24 * 3600_000,
 });
 
 export const cacheDefaults = Object.freeze({

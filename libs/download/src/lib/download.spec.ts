@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CourierError } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { download, downloadWithProgress, type DownloadProgress } from '../index.ts';
 import { generatedBytes, serveGeneratedFile } from '../../../../test/download/support/generated-file.ts';
@@ -164,6 +165,47 @@ describe('download: resume across calls and changed files', () => {
     expect(result).toMatchObject({ resumedFrom: size / 2, fetchedBytes: size / 2, sha256: file.sha256() });
     expect(file.served.at(-1)).toMatchObject({ status: 206, range: `bytes=${size / 2}-`, ifRange: file.etagOf(1) });
     expect(await listDir(root)).toEqual(['fw.bin']);
+  });
+
+  it('an abort whose reason carries discardPartial (a cancelled queue job) deletes the part and its sidecar', async () => {
+    const origin = await fixture();
+    const size = 4 * MiB;
+    const hold = holdAt(size / 2);
+    const file = serveGeneratedFile(origin, '/fw.bin', { size, holdAt: hold.spec });
+    const root = await tempDir();
+    const controller = new AbortController();
+    const started = download(client(), file.url, 'fw.bin', {
+      root,
+      signal: controller.signal,
+      progressIntervalMs: 0,
+      onProgress: (p) => {
+        if (p.bytes >= size / 2) controller.abort(new CourierError('ABORTED', 'job cancelled', { discardPartial: true }));
+      },
+    });
+    await expect(started).rejects.toMatchObject({ code: 'ABORTED' });
+    hold.release();
+    expect(await listDir(root)).toEqual([]);
+  });
+
+  it('request.maxResponseBytes bounds the whole file across a resume: BODY_TOO_LARGE, part deleted', async () => {
+    const origin = await fixture();
+    // No declared length anywhere: the first response is cut after 2 MiB, the resumed one sends
+    // 2 MiB more. Each response stays under the 3 MiB limit the client checks; their sum does not.
+    const piece = Buffer.alloc(2 * MiB, 0x64);
+    origin.route('/endless.bin', (req, res) => {
+      if (req.headers.range === undefined) {
+        res.writeHead(200, { etag: '"v1"' });
+        res.write(piece, () => res.destroy());
+      } else {
+        res.writeHead(206, { etag: '"v1"', 'content-range': `bytes ${2 * MiB}-${4 * MiB - 1}/*` });
+        res.end(piece);
+      }
+    });
+    const root = await tempDir();
+    await expect(download(client(), `${origin.url}/endless.bin`, 'fw.bin', { root, request: { maxResponseBytes: 3 * MiB } })).rejects.toMatchObject({
+      code: 'BODY_TOO_LARGE',
+    });
+    expect(await listDir(root)).toEqual([]);
   });
 
   it('a file changed on the origin (If-Range no longer matches → 200) restarts from zero and ends with the new file', async () => {

@@ -75,7 +75,11 @@ type AttemptResult = 'complete' | 'again' | 'not-modified';
 
 /** Errors that make the bytes in the part worthless: it is deleted, not kept for a resume. */
 function spoilsPart(error: CourierError): boolean {
-  if (error.code === 'CHECKSUM_MISMATCH' || error.code === 'RESOURCE_CHANGED') return true;
+  // Over the size bound: resuming would only reach the same bound again.
+  if (error.code === 'CHECKSUM_MISMATCH' || error.code === 'RESOURCE_CHANGED' || error.code === 'BODY_TOO_LARGE') return true;
+  // A cancelled job (the queue's DELETE) has no next attempt to resume the part; a worker
+  // shutting down hands the job back without this flag, and the part is kept for it.
+  if (error.code === 'ABORTED' && error.details.discardPartial === true) return true;
   const status = error.details.status;
   return error.code === 'HTTP_STATUS' && typeof status === 'number' && status >= 400 && status < 500 && !transientStatuses.has(status);
 }
@@ -297,6 +301,11 @@ async function attempt(o: FetchToFileOptions, part: PartFile, state: AttemptStat
     discardBody(res);
     throw mismatch(`${o.url} is ${total} bytes, expected ${o.size}`, { expectedSize: o.size, actualSize: total });
   }
+  const maxBytes = wholeFileLimit(o);
+  if (maxBytes > 0 && total !== null && total > maxBytes) {
+    discardBody(res);
+    throw tooLarge(o.url, maxBytes, total);
+  }
   state.total = total;
   const validator = seen.etag || seen.lastModified ? seen : (state.sidecar?.validator ?? {});
   const next: PartSidecar = { v: 1, url: o.url, validator, total, sha256: o.sha256 ?? null, durable: part.written };
@@ -320,7 +329,21 @@ async function attempt(o: FetchToFileOptions, part: PartFile, state: AttemptStat
     o.meter.received(chunk.length);
     if (o.size !== undefined && part.size > o.size) throw mismatch(`${o.url} sent more than the expected ${o.size} bytes`, { expectedSize: o.size });
     if (total !== null && part.size > total) throw new CourierError('PROTOCOL_ERROR', `${o.url} sent more bytes than it declared (${total})`, { url: o.url });
+    if (maxBytes > 0 && part.size > maxBytes) throw tooLarge(o.url, maxBytes, null);
   }
   // A 206 may cover less than the rest of the file: ask again for what is missing.
   return total !== null && part.size < total ? 'again' : 'complete';
+}
+
+/**
+ * The request's `maxResponseBytes` bounds the whole file, not only one response: the client
+ * checks each response against it, but a resumed transfer's ranges add up past it.
+ */
+function wholeFileLimit(o: FetchToFileOptions): number {
+  return o.request?.maxResponseBytes ?? 0;
+}
+
+function tooLarge(url: string, maxBytes: number, declared: number | null): CourierError {
+  const what = declared === null ? 'sent more than' : `is ${declared} bytes, over`;
+  return new CourierError('BODY_TOO_LARGE', `${url} ${what} the largest download allowed (${maxBytes} bytes)`, { url, maxBytes });
 }

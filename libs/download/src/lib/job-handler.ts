@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { CourierError, isCourierError, type Client } from '@courier/origin';
 import type { BandwidthLimiter } from './bandwidth.ts';
 import type { DownloadCache } from './cache/download-cache.ts';
+import { downloadDefaults } from './defaults.ts';
 import { relativeToRoot } from './confine.ts';
 import { download } from './download.ts';
 import type { DownloadOptions } from './types.ts';
 
 // These shapes mirror `JobHandler`, `JobProgress` and `DownloadResult` in libs/queue's driver.ts
-// structurally: download never imports queue (DESIGN's one-way rule), and apps/worker registers
+// structurally: download never imports queue (DESIGN's one-way rule), and @courier/worker registers
 // this handler with the queue. Keep them in step with driver.ts.
 
 /** Progress as the queue stores it. */
@@ -53,6 +54,20 @@ export interface DownloadJobHandlerOptions {
   bandwidth?: BandwidthLimiter;
   /** Defaults for every job (retries, timeouts, per-download bandwidth). */
   defaults?: Pick<DownloadOptions, 'maxRetries' | 'retryDelayMs' | 'maxRestarts' | 'bandwidthBytesPerSec' | 'request' | 'progressIntervalMs'>;
+  /** The operator's bounds on every job (defaults `downloadDefaults.maxJobBytes` / `maxJobTransferMs`). */
+  limits?: Partial<DownloadJobLimits>;
+}
+
+export interface DownloadJobLimits {
+  /** Largest file a job may fetch, in bytes: a job's `size` above it is refused, a body past it fails with `BODY_TOO_LARGE`. */
+  maxBytes: number;
+  /** Longest single transfer request, in milliseconds (`TOTAL_TIMEOUT`; the part is kept for the next attempt). */
+  maxTransferMs: number;
+}
+
+/** A configured limit, lowered to `max` (0 and unset mean "no limit", so they become `max` too). */
+function atMost(value: number | undefined, max: number): number {
+  return value === undefined || value <= 0 || value > max ? max : value;
 }
 
 /** The `input` of a download job: what `POST /v1/downloads` and campaigns enqueue. */
@@ -90,15 +105,25 @@ export function createDownloadJobHandler(options: DownloadJobHandlerOptions): Do
     throw new CourierError('BAD_OPTION', 'createDownloadJobHandler needs a client and a download root');
   }
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+  const maxBytes = options.limits?.maxBytes ?? downloadDefaults.maxJobBytes;
+  const maxTransferMs = options.limits?.maxTransferMs ?? downloadDefaults.maxJobTransferMs;
   return async (job) => {
     const parsed = downloadJobInputSchema.safeParse(job.input);
     if (!parsed.success) {
       throw new CourierError('BAD_JOB', `not a download job: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
     }
     const input = parsed.data;
+    if (input.size !== undefined && input.size > maxBytes) {
+      throw new CourierError('BODY_TOO_LARGE', `size: ${input.size} bytes is over this worker's largest download (${maxBytes} bytes, COURIER_MAX_DOWNLOAD_BYTES)`, {
+        field: 'size',
+        maxBytes,
+      });
+    }
     try {
       const result = await download(options.client, input.url, input.dst, {
         ...options.defaults,
+        // Bounded whatever the defaults say: the job's `size` (checked by the engine) or the maximum.
+        request: { ...options.defaults?.request, maxResponseBytes: input.size ? input.size : maxBytes, totalTimeoutMs: atMost(options.defaults?.request?.totalTimeoutMs, maxTransferMs) },
         root: options.root,
         signal: job.signal,
         onProgress: (p) => job.reportProgress({ bytes: p.bytes, total: p.total, rate: p.rate }),

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { AdoptedSocket } from './adopted-socket.ts';
 import { channels } from './diagnostics.ts';
-import { CourierError } from './errors.ts';
+import { CourierError, isCourierError } from './errors.ts';
 import { Exchange } from './exchange.ts';
 import type { OriginActor } from './origin-actor.ts';
 import { originIdOf, remoteToUrl } from './origin-key.ts';
@@ -80,14 +80,28 @@ export class Client {
     let control: RequestControl | null = null;
     let seen: Set<string> | null = null;
     for (;;) {
-      const actor = this.#registry.acquire(originIdOf(hop.url, tls), tls);
+      let actor: OriginActor;
+      try {
+        actor = this.#registry.acquire(originIdOf(hop.url, tls), tls);
+      } catch (err) {
+        // A refused destination (or a full table) ends the request here, on any hop.
+        control?.finish();
+        if (isCourierError(err)) this.#reportEnd(originIdOf(hop.url, undefined).origin, hop.method, startedAtMs, null, err.code);
+        throw err;
+      }
       const policy = actor.policy;
       if (redirects.length === 0) {
         const total = init.totalTimeoutMs ?? policy.totalTimeoutMs;
         if (init.signal || total > 0) control = new RequestControl(init.signal, total);
       }
       const ex = this.#exchange(actor, hop, init, policy, redirects, timings, startedAtMs, control);
-      const res = await ex.promise;
+      let res: CourierResponse;
+      try {
+        res = await ex.promise;
+      } catch (err) {
+        if (isCourierError(err) && err.code === 'BLOCKED_DESTINATION') this.#registry.dropUnused(actor);
+        throw err;
+      }
       const maxRedirects = init.maxRedirects ?? policy.maxRedirects;
       const location = res.headers['location'];
       if (maxRedirects === 0 || !isRedirect(res.status, location)) return this.#final(ex, res, control);
@@ -163,8 +177,8 @@ export class Client {
             control?.settled(ex, error);
             // A request ends once: with an error on any hop it does not redirect away from, or
             // when the final response's body has been read (see `#reportEnd` in the loop).
-            if (error && !out.redirected) this.#reportEnd(actor, hop.method, startedAtMs, null, error.code);
-            else if (!error && out.final) this.#reportEnd(actor, hop.method, startedAtMs, ex.status, null);
+            if (error && !out.redirected) this.#reportEnd(actor.id.origin, hop.method, startedAtMs, null, error.code);
+            else if (!error && out.final) this.#reportEnd(actor.id.origin, hop.method, startedAtMs, ex.status, null);
           },
         },
         resolve,
@@ -186,13 +200,13 @@ export class Client {
   #final(hop: HopHandle, res: CourierResponse, control: RequestControl | null): CourierResponse {
     hop.final = true;
     control?.markFinal(hop.exchange, hop.settled);
-    if (hop.settled) this.#reportEnd(hop.actor, hop.exchange.init.method, hop.startedAtMs, res.status, null);
+    if (hop.settled) this.#reportEnd(hop.actor.id.origin, hop.exchange.init.method, hop.startedAtMs, res.status, null);
     return res;
   }
 
-  #reportEnd(actor: OriginActor, method: string, startedAtMs: number, status: number | null, error: string | null): void {
+  #reportEnd(origin: string, method: string, startedAtMs: number, status: number | null, error: string | null): void {
     if (!channels.requestEnd.hasSubscribers) return;
-    publishRequestEnd({ origin: actor.id.origin, method, status, durationMs: performance.now() - startedAtMs, error });
+    publishRequestEnd({ origin, method, status, durationMs: performance.now() - startedAtMs, error });
   }
 
   /** Pluto's `hasconnection`: a reusable socket, idle or busy, exists for the remote's origin. */
@@ -209,8 +223,16 @@ export class Client {
   adoptSocket(remote: string | URL, options: { tls?: TlsOptions; connectTimeoutMs?: number; preferIpv6?: boolean } = {}): Promise<AdoptedSocket> {
     if (this.#closing) return Promise.reject(new CourierError('CLIENT_CLOSED', 'the client is closed'));
     const tls = options.tls ?? this.#options.tls;
-    const actor = this.#registry.acquire(originIdOf(remoteToUrl(remote), tls), tls);
-    return actor.adoptSocket(options.preferIpv6 ?? actor.policy.preferIpv6, options.connectTimeoutMs ?? actor.policy.connectTimeoutMs);
+    let actor: OriginActor;
+    try {
+      actor = this.#registry.acquire(originIdOf(remoteToUrl(remote), tls), tls);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return actor.adoptSocket(options.preferIpv6 ?? actor.policy.preferIpv6, options.connectTimeoutMs ?? actor.policy.connectTimeoutMs).catch((err: unknown) => {
+      if (isCourierError(err) && err.code === 'BLOCKED_DESTINATION') this.#registry.dropUnused(actor);
+      throw err;
+    });
   }
 
   /** A snapshot per origin actor. */

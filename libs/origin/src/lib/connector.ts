@@ -1,10 +1,10 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { buildConnector } from 'undici';
-import { CourierError } from './errors.ts';
+import { blockedDestination, refusedLiteral, resolveAllowed } from './destination-check.ts';
 import { createProxyConnector } from './proxy.ts';
 import { trustedCa } from './trusted-ca.ts';
-import type { TlsOptions } from './types.ts';
+import type { AllowAddress, TlsOptions } from './types.ts';
 
 export interface ConnectorOptions {
   /** Tunnel through this proxy instead of connecting directly. */
@@ -13,45 +13,35 @@ export interface ConnectorOptions {
   timeoutMs: number;
   preferIpv6: boolean;
   lookup: LookupFunction | undefined;
-  allowAddress: ((address: string, family: 4 | 6, host: string) => boolean) | undefined;
+  allowAddress: AllowAddress | undefined;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /**
- * A lookup that orders addresses by family (IPv4 first unless IPv6 is preferred — node's
- * happy-eyeballs tries the first address's family first) and drops the ones the destination
- * policy refuses. Filtering here, on the very addresses the socket will use, is what makes the
- * policy immune to DNS rebinding: the name is never resolved a second time.
+ * The lookup node's connect uses: the client's lookup, ordered by family and without the
+ * addresses the destination policy refuses (see resolveAllowed) — so a name is checked on the
+ * addresses the socket will really use, once per connect.
  */
-function orderedLookup(opts: ConnectorOptions): LookupFunction {
-  const base = (opts.lookup ?? dnsLookup) as unknown as (host: string, o: object, cb: LookupCallback) => void;
+function checkedLookup(opts: ConnectorOptions): LookupFunction {
   return ((hostname: string, options: { all?: boolean }, callback: LookupCallback) => {
-    base(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, options.all ? [] : '', 0);
-      let list = (Array.isArray(addresses) ? addresses : [{ address: addresses as string, family: isIP(addresses as string) }]) as LookupAddress[];
-      if (opts.allowAddress) {
-        const allow = opts.allowAddress;
-        list = list.filter((a) => allow(a.address, a.family as 4 | 6, hostname));
-        if (list.length === 0) {
-          return callback(new CourierError('BLOCKED_DESTINATION', `${hostname} resolves only to addresses the destination policy refuses`) as unknown as NodeJS.ErrnoException, options.all ? [] : '', 0);
-        }
-      }
-      const first = opts.preferIpv6 ? 6 : 4;
-      list = [...list].sort((a, b) => (a.family === first ? 0 : 1) - (b.family === first ? 0 : 1));
+    resolveAllowed(hostname, { lookup: opts.lookup, allow: opts.allowAddress, preferIpv6: opts.preferIpv6, lookupOptions: options }, (err, list) => {
+      if (err) return callback(err as NodeJS.ErrnoException, options.all ? [] : '', 0);
       if (options.all) return callback(null, list);
-      const one = list[0]!;
-      return callback(null, one.address, one.family);
+      return callback(null, list[0]!.address, list[0]!.family);
     });
   }) as unknown as LookupFunction;
 }
 
 export type Connector = buildConnector.connector;
 
-
-
 export function createConnector(opts: ConnectorOptions): Connector {
-  if (opts.proxy) return guard(createProxyConnector(opts.proxy, opts.tls, opts.timeoutMs), opts.allowAddress, false);
+  if (opts.proxy) {
+    // The proxy's own address is the operator's choice: only the target is checked, before the
+    // CONNECT (proxy.ts resolves a name here and asks the proxy for the checked address).
+    const check = opts.allowAddress ? { allow: opts.allowAddress, lookup: opts.lookup, preferIpv6: opts.preferIpv6 } : undefined;
+    return guard(createProxyConnector(opts.proxy, opts.tls, opts.timeoutMs, check), opts.allowAddress, false);
+  }
   const t = opts.tls ?? {};
   const base = buildConnector({
     timeout: opts.timeoutMs,
@@ -63,20 +53,19 @@ export function createConnector(opts: ConnectorOptions): Connector {
     servername: t.servername,
     // Try both families (happy eyeballs), in the order the lookup gives.
     autoSelectFamily: true,
-    lookup: orderedLookup(opts),
+    lookup: checkedLookup(opts),
   } as buildConnector.BuildOptions);
   return guard(base, opts.allowAddress, true);
 }
 
 /** Applies the destination policy to IP literals and (when direct) to the address connected to. */
-function guard(base: Connector, allow: ConnectorOptions['allowAddress'], checkRemote: boolean): Connector {
+function guard(base: Connector, allow: AllowAddress | undefined, checkRemote: boolean): Connector {
   if (!allow) return base;
   return (options, callback) => {
     // An IP literal skips DNS, so it is checked here; a name is checked by the lookup.
-    const host = options.hostname.replace(/^\[|\]$/g, '');
-    const family = isIP(host);
-    if (family !== 0 && !allow(host, family as 4 | 6, host)) {
-      queueMicrotask(() => callback(new CourierError('BLOCKED_DESTINATION', `destination ${host} is refused by the destination policy`), null));
+    const refused = refusedLiteral(allow, options.hostname);
+    if (refused) {
+      queueMicrotask(() => callback(refused, null));
       return;
     }
     base(options, (err, socket) => {
@@ -84,9 +73,9 @@ function guard(base: Connector, allow: ConnectorOptions['allowAddress'], checkRe
       // Belt and braces: the address really connected to.
       const remote = checkRemote ? (socket as Socket).remoteAddress : undefined;
       const remoteFamily = remote ? isIP(remote) : 0;
-      if (remote && remoteFamily && !allow(remote, remoteFamily as 4 | 6, host)) {
+      if (remote && remoteFamily && !allow(remote, remoteFamily as 4 | 6, options.hostname.replace(/^\[|\]$/g, ''))) {
         socket.destroy();
-        return callback(new CourierError('BLOCKED_DESTINATION', `destination ${remote} is refused by the destination policy`), null);
+        return callback(blockedDestination(allow, remote), null);
       }
       return callback(null, socket);
     });

@@ -71,6 +71,16 @@ export interface Timings {
   totalMs?: number;
 }
 
+/**
+ * A destination policy: whether `address` (what `host` resolved to, or the IP literal itself)
+ * may be connected to.
+ */
+export interface AllowAddress {
+  (address: string, family: 4 | 6, host: string): boolean;
+  /** How an operator lets a refused destination through; the `BLOCKED_DESTINATION` message names it. */
+  readonly howToAllow?: string;
+}
+
 export type ResponseHeaders = Record<string, string | string[]>;
 
 export interface ClientOptions {
@@ -80,19 +90,26 @@ export interface ClientOptions {
   origins?: readonly OriginPolicyOverride[];
   /** TLS settings for every origin of this client. */
   tls?: TlsOptions;
-  /** DNS lookup used for every connect (tests make `localhost` dual-stack with it). */
+  /**
+   * DNS lookup used for every connect, and for names sent through a proxy when `allowAddress`
+   * is set (tests make `localhost` dual-stack with it, or map test names to addresses).
+   */
   lookup?: LookupFunction;
   /**
    * Decides whether an address may be connected to (after DNS, so DNS rebinding cannot get
    * around it). Return false to refuse with `BLOCKED_DESTINATION`.
    */
-  allowAddress?: (address: string, family: 4 | 6, host: string) => boolean;
+  allowAddress?: AllowAddress;
   /**
    * Outbound proxy (CONNECT tunnels); `proxyFromEnv()` reads HTTP_PROXY / HTTPS_PROXY / NO_PROXY.
-   * With a proxy, DNS happens at the proxy: `allowAddress` then sees IP-literal hosts only.
+   * With `allowAddress`, a host name is resolved here (with `lookup`) and the proxy is asked for
+   * a checked address, never for the name; without it, the proxy resolves names itself.
    */
   proxy?: ProxyOptions;
-  /** Most origin actors alive at once; more gives `TOO_MANY_ORIGINS`. Default 100,000. */
+  /**
+   * Most origin actors alive at once (default 100,000). A new origin beyond it evicts the least
+   * recently used idle actor; `TOO_MANY_ORIGINS` only when none is idle.
+   */
   maxOrigins?: number;
   /** xstate inspection hook, given to every origin actor (for the dashboard's inspector). */
   inspect?: (event: unknown) => void;

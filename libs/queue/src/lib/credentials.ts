@@ -6,16 +6,54 @@
  * anyone who can read Redis can read that hash while it lives; it keeps secrets out of job data,
  * dashboards, events and retention, and bounds how long they stay.
  */
-import { userinfoAuthorization, type ResponseHeaders } from '@courier/origin';
+import { CourierError, userinfoAuthorization, withoutUserinfo, type RedirectHop, type ResponseHeaders } from '@courier/origin';
+import { z } from 'zod';
 import type { HeaderPair, JobInput } from './job-schema.ts';
 
 export const REDACTED = '[redacted]';
 
-/** Request headers that carry credentials (DESIGN "Operations users expect"). */
-export const credentialHeaderNames: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization']);
+/** Request headers that carry credentials (DESIGN "Operations users expect"); an operator adds more (`COURIER_SENSITIVE_HEADERS`). */
+export const credentialHeaderNames: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-api-key', 'x-auth-token']);
 
 /** Response headers that carry credentials back (a session cookie is one). */
-const responseSecretNames: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2', 'authorization', 'proxy-authorization', 'cookie']);
+const responseSecretNames: ReadonlySet<string> = new Set(['set-cookie', 'set-cookie2', 'authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token']);
+
+// RFC 9110 §5.6.2: a header name is a token.
+const headerNameRe = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * The built-in credential headers plus the operator's own (names, any case). A name that is not
+ * a header token is a `BAD_OPTION` naming it: a typo must not silently leave a secret unredacted.
+ */
+export function sensitiveHeaderNames(extra: readonly string[] = []): ReadonlySet<string> {
+  if (extra.length === 0) return credentialHeaderNames;
+  const names = new Set(credentialHeaderNames);
+  for (const name of extra) {
+    if (!headerNameRe.test(name)) throw new CourierError('BAD_OPTION', `sensitive header ${JSON.stringify(name.slice(0, 100))} is not a header name`);
+    names.add(name.toLowerCase());
+  }
+  return names;
+}
+
+/** `COURIER_SENSITIVE_HEADERS` as the server and the worker read it: comma-separated header names. */
+export function parseSensitiveHeaders(value: string | undefined): string[] {
+  const names = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  sensitiveHeaderNames(names);
+  return names.map((n) => n.toLowerCase());
+}
+
+/** The environment setting's schema (one for both processes' configs): unset → none. */
+export const sensitiveHeadersSetting = z.preprocess(
+  (value) => (typeof value === 'string' ? value : ''),
+  z.string().transform((value, ctx) => {
+    try {
+      return parseSensitiveHeaders(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  }),
+);
 
 export interface SplitJob {
   /** What may be stored and shown: credentials replaced by `[redacted]`, URL userinfo removed. */
@@ -28,7 +66,7 @@ export interface SplitJob {
  * Splits credentials off a parsed job. URL userinfo becomes an `authorization: Basic` header
  * (what the client would have done) so it is redacted like any other credential.
  */
-export function splitCredentials(job: JobInput): SplitJob {
+export function splitCredentials(job: JobInput, sensitive: ReadonlySet<string> = credentialHeaderNames): SplitJob {
   const url = new URL(job.url);
   const headers: HeaderPair[] = [...(job.headers ?? [])];
   const authorization = userinfoAuthorization(url);
@@ -40,7 +78,7 @@ export function splitCredentials(job: JobInput): SplitJob {
   const secrets: HeaderPair[] = [];
   const kept: HeaderPair[] = [];
   for (const pair of headers) {
-    if (credentialHeaderNames.has(pair[0].toLowerCase())) {
+    if (sensitive.has(pair[0].toLowerCase())) {
       secrets.push(pair);
       kept.push([pair[0], REDACTED]);
     } else {
@@ -53,15 +91,19 @@ export function splitCredentials(job: JobInput): SplitJob {
   return { stored, secrets: secrets.length > 0 ? secrets : null };
 }
 
-/** Puts the real credential headers back in place of the redacted ones, just before sending. */
+/**
+ * Puts the real credential headers back in place of the redacted ones, just before sending. The
+ * names come from the secrets themselves, so a worker needs no copy of the producer's list.
+ */
 export function restoreCredentials(job: JobInput, secrets: readonly HeaderPair[]): JobInput {
-  const headers: HeaderPair[] = (job.headers ?? []).filter(([name]) => !credentialHeaderNames.has(name.toLowerCase()));
+  const names = new Set(secrets.map(([name]) => name.toLowerCase()));
+  const headers: HeaderPair[] = (job.headers ?? []).filter(([name, value]) => !(value === REDACTED && names.has(name.toLowerCase())));
   return { ...job, headers: [...headers, ...secrets] };
 }
 
 /** True when the stored job had credentials split off (so the worker must fetch them). */
-export function hasRedactedCredentials(job: JobInput): boolean {
-  return (job.headers ?? []).some(([name, value]) => value === REDACTED && credentialHeaderNames.has(name.toLowerCase()));
+export function hasRedactedCredentials(job: JobInput, sensitive: ReadonlySet<string> = credentialHeaderNames): boolean {
+  return (job.headers ?? []).some(([name, value]) => value === REDACTED && sensitive.has(name.toLowerCase()));
 }
 
 /** Response headers for a stored result: cookies and echoed credentials redacted. */
@@ -74,4 +116,30 @@ export function redactResponseHeaders(headers: ResponseHeaders): ResponseHeaders
     out[name] = Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
   }
   return out ?? headers;
+}
+
+/** A redirect chain as stored: no hop's URL keeps the `user:password@` a `Location` may carry. */
+export function redactRedirects(hops: readonly RedirectHop[]): RedirectHop[] {
+  return hops.map((hop) => ({ ...hop, url: withoutUserinfo(hop.url), location: withoutUserinfo(hop.location) }));
+}
+
+// `//user:pass@` (also `\\`, and percent-encoded inside a query: `%2F%2Fuser%3Apass%40`), and a bare
+// `user:pass@` (a scheme without slashes, `remote=u:p@host`). Up to the last `@` of the authority,
+// as the URL parser reads it. JSON escapes (`\"`) are stepped over, never out of, so a log line
+// stays valid JSON.
+const slashedUserinfo = /(\/\/|\\\\)(?:[^/\\?#\s"]|\\.)+@/g;
+const encodedUserinfo = /(%2F%2F)(?:(?!%2F|%3F|%23|%40)[^/?#&\s"\\])+%40/gi;
+const bareUserinfo = /(^|[\s"'(=,:;<[{])(?:[^\s"'/?#@:=&]+):(?:[^\s"'/?#@\\]|\\.)*@/g;
+
+/**
+ * `text` with anything that looks like URL userinfo replaced by `[redacted]`: for log lines and
+ * error messages, which may echo a URL the parser refused (and `withoutUserinfo` cannot parse).
+ * Errs on the side of redacting: an e-mail-like `a:b@c` goes too.
+ */
+export function redactUserinfo(text: string): string {
+  if (!text.includes('@') && !/%40/i.test(text)) return text;
+  return text
+    .replace(slashedUserinfo, `$1${REDACTED}@`)
+    .replace(encodedUserinfo, `$1${REDACTED}%40`)
+    .replace(bareUserinfo, `$1${REDACTED}@`);
 }

@@ -64,6 +64,47 @@ export const queueDefaults = {
     maxTimeoutMs: 60 * 60_000,
     maxRedirects: 50,
   },
+  /**
+   * Operator maxima on what an upstream may send a `request` job (service mode, issue 13): a job
+   * may ask for less, never for more; a job asking 0 (or nothing) gets the maximum.
+   * 64 MiB: a result body is served back whole by `GET /v1/requests/:id/body` and 16 jobs in flight
+   * hold at most 1 GiB of disk between them; an API answer larger than that is a download, which
+   * has its own bound. 5 min: a slow API answers in seconds, and a silent upstream must not hold a
+   * worker slot for longer than that (the same bound applies to the headers and body timeouts a
+   * job sets to 0).
+   */
+  upstream: {
+    maxResponseBytes: 64 * 1024 * 1024,
+    maxTotalTimeoutMs: 5 * 60_000,
+  },
+  /**
+   * Result files kept in all, in bytes: past it the sweep deletes the oldest bodies first (their
+   * jobs' records stay, `GET …/body` answers 404). 4 GiB = 64 bodies at the size cap.
+   */
+  resultsMaxBytes: 4 * 1024 ** 3,
+  /**
+   * Depth bound of a queue: unfinished jobs (waiting, delayed, active) and their payload bytes;
+   * past either, `enqueue` answers `QUEUE_FULL`. 100,000 jobs keeps a backlog of small jobs
+   * (about 1 KiB each: ~100 MiB) well inside a 1 GiB server or Redis; 256 MiB of payload is 256
+   * jobs with the largest body (1 MiB), enough for bursts, yet a quarter of such a budget. An
+   * operator with more memory raises both (`COURIER_MAX_QUEUED_JOBS`, `COURIER_MAX_QUEUED_BYTES`).
+   */
+  depth: {
+    maxJobs: 100_000,
+    maxBytes: 256 * 1024 * 1024,
+    /** Counted per job beside its strings (job hash fields, ids, timestamps, the driver's objects). */
+    recordOverheadBytes: 512,
+    /** `Retry-After` sent with `QUEUE_FULL`, in milliseconds. */
+    retryAfterMs: 1_000,
+    /** Redis: ledger entries checked for finished jobs per refused enqueue (the ledger's self-healing sweep). */
+    sweepEntries: 1_000,
+    /** Redis: at most one such sweep per this interval, in milliseconds (refusals stay cheap under a flood). */
+    sweepEveryMs: 250,
+    /** Redis: a reservation whose job does not exist yet is kept this long before the sweep drops it. */
+    reservationGraceMs: 60_000,
+    /** Redis: a worker gives back the room of finished jobs in batches, at most this late, in milliseconds. */
+    releaseEveryMs: 50,
+  },
   /** Producer-side Redis command timeout, in milliseconds: past it, `QUEUE_UNAVAILABLE`. */
   commandTimeoutMs: 5_000,
 } as const;

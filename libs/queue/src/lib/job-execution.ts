@@ -28,7 +28,13 @@ export function newAttemptControl(controller: AbortController = new AbortControl
 export function stopAttempt(control: AttemptControl, reason: StopReason): void {
   if (control.stopReason) return;
   control.stopReason = reason;
-  control.controller.abort(new CourierError('ABORTED', reason === 'cancel' ? 'job cancelled' : 'worker shutting down; job handed back'));
+  // `discardPartial` tells a handler that a cancelled job's partial files (a download's `.part`)
+  // have no future; a job handed back keeps them, its next run resumes from them.
+  const error =
+    reason === 'cancel'
+      ? new CourierError('ABORTED', 'job cancelled', { discardPartial: true })
+      : new CourierError('ABORTED', 'worker shutting down; job handed back');
+  control.controller.abort(error);
 }
 
 export type AttemptOutcome =

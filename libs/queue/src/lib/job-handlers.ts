@@ -7,6 +7,7 @@ import { CourierError, type Client } from '@courier/origin';
 import type { JobHandler, JobResult, QueueLogger } from './driver.ts';
 import type { JobInput, JobKind, RequestJob } from './job-schema.ts';
 import { runRequestJob } from './request-job.ts';
+import type { UpstreamLimits } from './upstream-limits.ts';
 
 /** What a handler gets besides the job: the worker's client and settings. */
 export interface JobContext {
@@ -18,6 +19,8 @@ export interface JobContext {
   resultsDir: string;
   /** Largest body kept inline in a result, in bytes. */
   inlineBodyBytes: number;
+  /** The operator's maxima for request jobs (default `queueDefaults.upstream`). */
+  limits?: UpstreamLimits;
   logger?: QueueLogger;
 }
 
@@ -61,7 +64,7 @@ export function createJobHandlers(): JobHandlerRegistry {
 /** The registry `startWorker` uses unless given another one; `request` is registered. */
 export const defaultJobHandlers = createJobHandlers();
 
-/** Registers a handler in the default registry (apps/worker registers `download` this way). */
+/** Registers a handler in the default registry (@courier/worker registers `download` this way). */
 export function registerJobHandler<K extends JobKind>(kind: K, handler: KindHandler<Extract<JobInput, { kind: K }>>): void {
   defaultJobHandlers.register(kind, handler);
 }

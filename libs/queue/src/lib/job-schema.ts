@@ -98,11 +98,15 @@ export const requestJobSchema = z.strictObject({
   method: method.optional(),
   headers: headers.optional(),
   body: body.optional(),
-  /** Time for the response head, in milliseconds (0 disables; default: origin policy). */
+  /**
+   * Time for the response head, in milliseconds (default: origin policy). The worker bounds this
+   * and the two below by its maximum (`COURIER_MAX_TOTAL_TIMEOUT_MS`, 5 min): 0 (no limit) or more
+   * than the maximum runs with the maximum (clamped, not refused: only the worker knows its maximum).
+   */
   headersTimeoutMs: timeoutMs.optional(),
   /** Longest pause between body chunks, in milliseconds. */
   bodyTimeoutMs: timeoutMs.optional(),
-  /** Whole exchange, in milliseconds. */
+  /** Whole exchange, in milliseconds (unset or 0: the worker's maximum). */
   totalTimeoutMs: timeoutMs.optional(),
   /** Redirects followed (0 = return the 3xx as it is). */
   maxRedirects: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(caps.maxRedirects, `must be at most ${caps.maxRedirects}`).optional(),
@@ -112,7 +116,7 @@ export const requestJobSchema = z.strictObject({
   dontMakeReusable: z.boolean({ error: 'must be a boolean' }).optional(),
   /** Pluto's `prefer_ipv6`: try IPv6 first. */
   preferIpv6: z.boolean({ error: 'must be a boolean' }).optional(),
-  /** Largest response body accepted, in bytes (0 = no limit). */
+  /** Largest response body accepted, in bytes; unset, 0 or more than the worker's `COURIER_MAX_RESPONSE_BYTES` (64 MiB) runs with that maximum. */
   maxResponseBytes: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER).optional(),
   /**
    * Complete the job with whatever status the origin answers (the Pluto fleet transport needs
@@ -144,7 +148,7 @@ export const downloadJobSchema = z.strictObject({
     .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
     .transform((s) => s.toLowerCase())
     .optional(),
-  /** Expected size, in bytes. */
+  /** Expected size, in bytes: bounds the download; above the worker's `COURIER_MAX_DOWNLOAD_BYTES` (16 GiB, also the bound without it) the job fails with `BODY_TOO_LARGE`. */
   size: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER).optional(),
   headers: headers.optional(),
 });

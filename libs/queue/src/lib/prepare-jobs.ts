@@ -57,7 +57,8 @@ function checkOptions(o: EnqueueOptions, where: string): void {
   }
 }
 
-export function prepareJobs(jobs: readonly unknown[], options: EnqueueOptions | EnqueueOptions[] | undefined): PreparedJob[] {
+/** `sensitive`: the header names split off as credentials (default: the built-in ones). */
+export function prepareJobs(jobs: readonly unknown[], options: EnqueueOptions | EnqueueOptions[] | undefined, sensitive?: ReadonlySet<string>): PreparedJob[] {
   if (!Array.isArray(jobs)) throw new CourierError('BAD_JOB', 'jobs: must be an array');
   const seen = new Map<string, string>();
   return jobs.map((raw, index) => {
@@ -65,7 +66,7 @@ export function prepareJobs(jobs: readonly unknown[], options: EnqueueOptions | 
     const input = parseJob(raw, jobs.length > 1 ? [index] : []);
     const o = optionsFor(options, index, jobs.length);
     checkOptions(o, where);
-    const { stored, secrets } = splitCredentials(input);
+    const { stored, secrets } = splitCredentials(input, sensitive);
     const keyed = o.idempotencyKey !== undefined;
     const id = keyed ? jobIdForKey(o.idempotencyKey!) : newJobId();
     let hash: string | undefined;

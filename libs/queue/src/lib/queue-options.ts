@@ -1,4 +1,5 @@
 import { CourierError } from '@courier/origin';
+import { sensitiveHeaderNames } from './credentials.ts';
 import { queueDefaults } from './defaults.ts';
 import type { QueueLogger } from './driver.ts';
 
@@ -22,11 +23,15 @@ export interface CreateQueueOptions {
   /** Queue name. Default `jobs`. */
   queueName?: string;
   retention?: Partial<RetentionOptions>;
-  /** Most jobs waiting, delayed or active at once; more gives `QUEUE_FULL`. Default: no cap. */
+  /** Most jobs waiting, delayed or active at once; more gives `QUEUE_FULL`. Default `queueDefaults.depth.maxJobs`. */
   maxDepth?: number;
+  /** Most payload bytes (`payloadBytes`) of jobs waiting, delayed or active; more gives `QUEUE_FULL`. Default `queueDefaults.depth.maxBytes`. */
+  maxQueuedBytes?: number;
   /** Producer-side Redis command timeout, in milliseconds (then `QUEUE_UNAVAILABLE`). Default 5 s. */
   commandTimeoutMs?: number;
   logger?: QueueLogger;
+  /** Header names redacted in stored jobs (and sent from the secrets store), beside the built-in credential headers. */
+  sensitiveHeaders?: readonly string[];
 }
 
 export interface ResolvedQueueOptions {
@@ -34,9 +39,11 @@ export interface ResolvedQueueOptions {
   prefix: string;
   queueName: string;
   retention: RetentionOptions;
-  maxDepth: number | undefined;
+  maxDepth: number;
+  maxQueuedBytes: number;
   commandTimeoutMs: number;
   logger: QueueLogger | undefined;
+  sensitiveHeaders: ReadonlySet<string>;
 }
 
 const namePattern = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -53,13 +60,18 @@ export function resolveQueueOptions(options: CreateQueueOptions): ResolvedQueueO
   if (options.maxDepth !== undefined && (!Number.isInteger(options.maxDepth) || options.maxDepth < 1)) {
     throw new CourierError('BAD_OPTION', 'maxDepth must be a positive integer');
   }
+  if (options.maxQueuedBytes !== undefined && (!Number.isSafeInteger(options.maxQueuedBytes) || options.maxQueuedBytes < 1)) {
+    throw new CourierError('BAD_OPTION', 'maxQueuedBytes must be a positive integer');
+  }
   return {
     redisUrl: options.redisUrl,
     prefix,
     queueName,
     retention,
-    maxDepth: options.maxDepth,
+    maxDepth: options.maxDepth ?? queueDefaults.depth.maxJobs,
+    maxQueuedBytes: options.maxQueuedBytes ?? queueDefaults.depth.maxBytes,
     commandTimeoutMs: options.commandTimeoutMs ?? queueDefaults.commandTimeoutMs,
     logger: options.logger,
+    sensitiveHeaders: sensitiveHeaderNames(options.sensitiveHeaders),
   };
 }

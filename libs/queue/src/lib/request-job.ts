@@ -3,12 +3,13 @@
  * own retries stay off except `retryStaleSocket` (a socket-level replay of a request that never
  * reached the server); every other retry is decided at the queue level from the error this throws.
  */
-import { CourierError, isCourierError, isTransientCode, normaliseMethod, toCourierError, type Client, type CourierResponse } from '@courier/origin';
-import { redactResponseHeaders } from './credentials.ts';
+import { CourierError, isCourierError, isTransientCode, normaliseMethod, toCourierError, withoutUserinfo, type Client, type CourierResponse } from '@courier/origin';
+import { redactRedirects, redactResponseHeaders } from './credentials.ts';
 import type { RequestResult } from './driver.ts';
 import { requestBodyBytes, type RequestJob } from './job-schema.ts';
 import { storeBody } from './result-body.ts';
 import { isIdempotentMethod, isNothingSentCode, isRetryableStatus, parseRetryAfter } from './retry-policy.ts';
+import { effectiveRequestLimits, type UpstreamLimits } from './upstream-limits.ts';
 
 export interface RunRequestOptions {
   workerId: string;
@@ -16,6 +17,8 @@ export interface RunRequestOptions {
   resultsDir: string;
   /** Largest body kept inline in the result, in bytes. */
   inlineBodyBytes: number;
+  /** The operator's maxima (default `queueDefaults.upstream`): a job may lower them, not raise them. */
+  limits?: UpstreamLimits;
 }
 
 export interface RequestJobRun {
@@ -58,6 +61,7 @@ function toMicros(ms: number): number {
 export async function runRequestJob(client: Client, job: RequestJobRun, options: RunRequestOptions): Promise<RequestResult> {
   const input = job.input;
   const method = normaliseMethod(input.method ?? 'GET', input.verbatimMethod === true);
+  const limits = effectiveRequestLimits(input, options.limits);
   let res: CourierResponse;
   try {
     res = await client.request(input.url, {
@@ -69,10 +73,10 @@ export async function runRequestJob(client: Client, job: RequestJobRun, options:
       dontMakeReusable: input.dontMakeReusable,
       preferIpv6: input.preferIpv6,
       maxRedirects: input.maxRedirects,
-      headersTimeoutMs: input.headersTimeoutMs,
-      bodyTimeoutMs: input.bodyTimeoutMs,
-      totalTimeoutMs: input.totalTimeoutMs,
-      maxResponseBytes: input.maxResponseBytes,
+      headersTimeoutMs: limits.headersTimeoutMs,
+      bodyTimeoutMs: limits.bodyTimeoutMs,
+      totalTimeoutMs: limits.totalTimeoutMs,
+      maxResponseBytes: limits.maxResponseBytes,
       retryStaleSocket: true,
       verbatimMethod: input.verbatimMethod === true,
     });
@@ -94,8 +98,9 @@ export async function runRequestJob(client: Client, job: RequestJobRun, options:
     status: res.status,
     statusText: res.statusText,
     headers: redactResponseHeaders(res.headers),
-    url: res.url,
-    redirects: res.redirects.length === 0 ? [] : res.redirects.map((r) => ({ ...r })),
+    // A `Location` may carry `user:password@`: the stored chain and final URL never do.
+    url: withoutUserinfo(res.url),
+    redirects: res.redirects.length === 0 ? [] : redactRedirects(res.redirects),
     timings: { startedAt: res.timings.startedAt, headersMs: toMicros(res.timings.headersMs), totalMs: toMicros(res.timings.totalMs ?? Date.now() - res.timings.startedAt) },
     ...body,
     workerId: options.workerId,

@@ -5,6 +5,7 @@
  * (bad input, 4xx, checksum…) failed at once.
  */
 import { CourierError, isCourierError, isTransientCode, type ErrorCode } from '@courier/origin';
+import { redactUserinfo } from './credentials.ts';
 import type { JobError } from './driver.ts';
 
 export interface RetryOptions {
@@ -87,9 +88,11 @@ export function retryPlan(error: unknown, attempt: number, options: RetryOptions
 export function toJobError(error: unknown): JobError {
   if (isCourierError(error)) {
     const status = (error.details as { status?: unknown }).status;
-    return typeof status === 'number' ? { code: error.code, message: error.message, status } : { code: error.code, message: error.message };
+    // A message may echo a URL (a malformed `Location`, a redirect target): never its userinfo.
+    const message = redactUserinfo(error.message);
+    return typeof status === 'number' ? { code: error.code, message, status } : { code: error.code, message };
   }
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'INTERNAL', message: redactUserinfo(error instanceof Error ? error.message : String(error)) };
 }
 
 /** Back from a stored `JobError` to a throwable CourierError. */

@@ -11,6 +11,7 @@ import { queueDefaults } from './defaults.ts';
 import type { FleetSource, QueueDriver, QueueWorker, WorkerOptions } from './driver.ts';
 import { defaultJobHandlers, type JobContext, type JobHandlerRegistry } from './job-handlers.ts';
 import { startResultsSweeper } from './results-sweeper.ts';
+import { defaultUpstreamLimits, type UpstreamLimits } from './upstream-limits.ts';
 
 export interface StartWorkerOptions extends WorkerOptions {
   queue: QueueDriver;
@@ -26,6 +27,10 @@ export interface StartWorkerOptions extends WorkerOptions {
   inlineBodyBytes?: number;
   /** Body files older than this are deleted, in milliseconds (0 = never). Default: completed-job retention. */
   resultsMaxAgeMs?: number;
+  /** Body files kept in all, in bytes: the sweep deletes the oldest past it (0 = no cap). Default 4 GiB. */
+  resultsMaxBytes?: number;
+  /** The operator's maxima for request jobs: a job may lower them, not raise them. Default `queueDefaults.upstream`. */
+  upstreamLimits?: Partial<UpstreamLimits>;
   handlers?: JobHandlerRegistry;
 }
 
@@ -51,12 +56,17 @@ export function startWorker(options: StartWorkerOptions): QueueWorker {
     workerId,
     resultsDir: options.resultsDir ?? defaultResultsDir(),
     inlineBodyBytes: options.inlineBodyBytes ?? queueDefaults.inlineBodyBytes,
+    limits: { ...defaultUpstreamLimits, ...stripUndefined(options.upstreamLimits ?? {}) },
     ...(options.logger ? { logger: options.logger } : {}),
   };
   // Made once here so the hot path never has to; a missing directory later is a DISK_ERROR.
   mkdirSync(context.resultsDir, { recursive: true });
   const maxAgeMs = options.resultsMaxAgeMs ?? queueDefaults.retention.completedAgeMs;
-  const stopSweeper = maxAgeMs > 0 ? startResultsSweeper(context.resultsDir, maxAgeMs, Math.min(maxAgeMs, 60_000), options.logger) : () => {};
+  const maxBytes = options.resultsMaxBytes ?? queueDefaults.resultsMaxBytes;
+  const stopSweeper =
+    maxAgeMs > 0 || maxBytes > 0
+      ? startResultsSweeper(context.resultsDir, { maxAgeMs, maxBytes }, Math.min(maxAgeMs > 0 ? maxAgeMs : 60_000, 60_000), options.logger)
+      : () => {};
   const worker = queue.startWorker((job) => handlers.handle(job, context), { ...workerOptions, workerId, fleet: options.fleet ?? fleetSource(client, plutoClient) });
   return {
     id: worker.id,
@@ -65,4 +75,8 @@ export function startWorker(options: StartWorkerOptions): QueueWorker {
       return worker.close(graceMs);
     },
   };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

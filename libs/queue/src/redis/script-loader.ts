@@ -48,7 +48,7 @@ function loadScripts(): ScriptDefinition[] {
 
 export const scripts: readonly ScriptDefinition[] = loadScripts();
 
-export type ScriptName = 'acquireSlot' | 'renewLease' | 'releaseLease' | 'takeToken' | 'storeSecrets';
+export type ScriptName = 'acquireSlot' | 'renewLease' | 'releaseLease' | 'takeToken' | 'storeSecrets' | 'reserveDepth' | 'releaseDepth';
 
 const defined = new WeakSet<Redis>();
 

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CourierError, createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-// Test-only relative import of the shared fixtures (allowed for tests by the project brief).
-// eslint-disable-next-line @nx/enforce-module-boundaries
+// Test support (excluded from the build): the shared fixtures by path, through their index file
+// (the one path eslint.config.js allows src/testing/ to reach outside its library).
 import { patternBytes, startHttpFixture, type HttpFixture } from '../../../../test/fixtures/index.ts';
+import { until } from '../../../../test/harness/index.ts';
 import type { JobHandler, JobRecord, QueueDriver, QueueEvent, QueueWorker, WorkerOptions } from '../lib/driver.ts';
 import type { CreateQueueOptions } from '../lib/queue-options.ts';
 import { startWorker, type StartWorkerOptions } from '../lib/start-worker.ts';
@@ -294,6 +295,39 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       await driver.enqueue([{ url: `${fixture.url}/hello?n=1` }, { url: `${fixture.url}/hello?n=2` }]);
       await expect(driver.enqueue([{ url: `${fixture.url}/hello?n=3` }])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
       expect((await driver.counts()).waiting).toBe(2);
+    });
+
+    it('bounds the payload bytes of unfinished jobs with QUEUE_FULL and a retry hint', async () => {
+      const body = 'x'.repeat(100_000);
+      const { driver, fixture } = await setup({ maxQueuedBytes: 250_000 });
+      const delayed = (n: number) => ({ url: `${fixture.url}/hello?n=${n}`, body });
+      const [first] = await driver.enqueue([delayed(1), delayed(2)], { delayMs: 60_000 });
+      const refused = await driver.enqueue([delayed(3)], { delayMs: 60_000 }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(CourierError);
+      expect(refused).toMatchObject({ code: 'QUEUE_FULL', details: { retryAfterMs: expect.any(Number) } });
+      expect((refused as CourierError).message).toMatch(/bytes/);
+      // Small jobs still fit: the bound is in bytes, not in jobs.
+      await driver.enqueue([{ url: `${fixture.url}/hello?n=4` }], { delayMs: 60_000 });
+      // A cancelled job gives its room back at once.
+      expect(await driver.cancel(first!.id)).toBe(true);
+      await driver.enqueue([delayed(5)], { delayMs: 60_000 });
+      expect((await driver.counts()).delayed).toBe(3);
+    });
+
+    it('gives the room of finished jobs back, and a retried job takes it again', async () => {
+      const { driver, fixture, work, finished } = await setup({ maxDepth: 2 });
+      const [a, b] = await driver.enqueue([{ url: `${fixture.url}/hello?n=1` }, { url: `${fixture.url}/status/404` }]);
+      await expect(driver.enqueue([{ url: `${fixture.url}/hello?n=2` }])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      work();
+      expect(await finished(a!.id)).toMatchObject({ state: 'completed' });
+      expect(await finished(b!.id)).toMatchObject({ state: 'failed' });
+      // Finished jobs hold no room (a Redis worker gives it back in a batch, shortly after).
+      await until(async () => (await driver.enqueue([{ url: `${fixture.url}/hello?n=3` }], { delayMs: 60_000 }).then(() => true, () => false)), 'room back after two jobs finished', WAIT_MS);
+      await driver.enqueue([{ url: `${fixture.url}/hello?n=4` }], { delayMs: 60_000 });
+      await expect(driver.enqueue([{ url: `${fixture.url}/hello?n=5` }])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      // An operator's retry is not refused, but the job is queued again and counts.
+      expect(await driver.retry(b!.id)).toBe(true);
+      await expect(driver.enqueue([{ url: `${fixture.url}/hello?n=6` }], { delayMs: 60_000 })).rejects.toMatchObject({ code: 'QUEUE_FULL' });
     });
 
     it('keeps credentials out of stored jobs and results, yet sends them', async () => {

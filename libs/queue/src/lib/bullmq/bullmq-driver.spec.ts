@@ -6,6 +6,7 @@ import { deletePrefix, dumpRedis } from '../../testing/redis-dump.ts';
 import { useTestRedis } from '../../testing/test-redis.ts';
 import { describeDriver } from '../../testing/describe-driver.ts';
 import { BullmqDriver } from './bullmq-driver.ts';
+import { depthLedgerKeys } from './depth-ledger.ts';
 
 const redis = useTestRedis();
 
@@ -65,5 +66,41 @@ describe('BullMQ driver: a record it did not write', () => {
     expect(handled).toEqual([]);
     const [good] = await driver.enqueue([{ url: 'http://127.0.0.1:9/fine' }]);
     expect((await driver.wait(good!.id, 20_000))?.state).toBe('completed');
+  });
+});
+
+describe('BullMQ driver: the depth ledger', () => {
+  it('drops the entry of a job whose release was lost once the queue is full, but keeps a fresh reservation', async () => {
+    const prefix = `courier-test-${randomUUID()}`;
+    onTestFinished(() => deletePrefix(redis.conn, prefix));
+    const driver = await BullmqDriver.create({ redisUrl: redis.url, prefix, maxDepth: 2 });
+    onTestFinished(() => driver.close());
+    const keys = depthLedgerKeys(prefix, 'jobs');
+    // A job that vanished long ago without a release (its worker died), and one a producer
+    // reserved just now and is about to add.
+    await redis.conn.hset(keys.ledger, 'lost', '5000:1', 'fresh', `7000:${Date.now()}`);
+    await redis.conn.set(keys.bytes, 12_000);
+    const [job] = await driver.enqueue([{ url: 'http://127.0.0.1:9/a' }], { delayMs: 60_000 });
+    expect((await redis.conn.hkeys(keys.ledger)).sort()).toEqual(['fresh', job!.id].sort());
+    expect(Number(await redis.conn.get(keys.bytes))).toBe(7000 + Number((await redis.conn.hget(keys.ledger, job!.id))!.split(':')[0]));
+    await expect(driver.enqueue([{ url: 'http://127.0.0.1:9/b' }])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+  });
+
+  it('sweeps at most once per interval, so a flood of refusals stays cheap for Redis', async () => {
+    const prefix = `courier-test-${randomUUID()}`;
+    onTestFinished(() => deletePrefix(redis.conn, prefix));
+    const driver = await BullmqDriver.create({ redisUrl: redis.url, prefix, maxDepth: 1 });
+    onTestFinished(() => driver.close());
+    const keys = depthLedgerKeys(prefix, 'jobs');
+    await redis.conn.hset(keys.ledger, 'lost', '5000:1');
+    await redis.conn.set(keys.bytes, 5000);
+    // A sweep ran just now: the stale entry is not looked at yet, and the enqueue is refused.
+    await redis.conn.hset(keys.sweep, 'cursor', '0', 'at', Date.now() + 60_000);
+    await expect(driver.enqueue([{ url: 'http://127.0.0.1:9/a' }])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+    expect(await redis.conn.hexists(keys.ledger, 'lost')).toBe(1);
+    // Once the interval has passed, the next refusal-to-be sweeps and the job fits.
+    await redis.conn.hset(keys.sweep, 'at', 0);
+    await driver.enqueue([{ url: 'http://127.0.0.1:9/a' }]);
+    expect(await redis.conn.hexists(keys.ledger, 'lost')).toBe(0);
   });
 });

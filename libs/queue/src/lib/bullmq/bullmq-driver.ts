@@ -34,6 +34,9 @@ import { courierKeys, type CourierKeys } from './queue-keys.ts';
 import { courierBackoff } from './retryable-error.ts';
 import { decodeFailedReason } from './failed-reason.ts';
 import { SecretsStore } from './secrets-store.ts';
+import { depthLedgerKeys, releaseDepth, reserveDepth, type DepthLedgerKeys } from './depth-ledger.ts';
+import { payloadBytes } from '../depth/queue-depth.ts';
+import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
 
 export interface BullmqDriverOptions extends CreateQueueOptions {
   redisUrl: string;
@@ -54,6 +57,7 @@ export class BullmqDriver implements QueueDriver {
   readonly #producer: Redis;
   readonly #queue: Queue<StoredJobData, unknown, JobKind>;
   readonly #keys: CourierKeys;
+  readonly #depthKeys: DepthLedgerKeys;
   readonly #secrets: SecretsStore;
   readonly #workers = new Set<BullmqQueueWorker>();
   #events: Promise<QueueEvents> | null = null;
@@ -63,6 +67,7 @@ export class BullmqDriver implements QueueDriver {
     this.#options = { ...resolveQueueOptions(options), redisUrl: options.redisUrl };
     const { prefix, queueName, retention } = this.#options;
     this.#keys = courierKeys(prefix, queueName);
+    this.#depthKeys = depthLedgerKeys(prefix, queueName);
     this.#secrets = new SecretsStore(this.#keys, Math.max(retention.completedAgeMs, retention.failedAgeMs));
     this.#producer = createRedisConnection(options.redisUrl, 'producer', this.#options.commandTimeoutMs);
     this.#producer.on('error', (error: unknown) => this.#options.logger?.debug({ err: error }, 'producer Redis connection error'));
@@ -96,7 +101,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
-    const prepared = prepareJobs(jobs, options);
+    const prepared = prepareJobs(jobs, options, this.#options.sensitiveHeaders);
     return this.#guard('enqueue', () => this.#enqueue(prepared));
   }
 
@@ -125,15 +130,32 @@ export class BullmqDriver implements QueueDriver {
     });
     const fresh = [...new Map(prepared.filter((p) => !outcome.has(p.id)).map((p) => [p.id, p])).values()];
 
-    // 2. Depth cap. Not atomic with the add (two producers may both pass at the edge): a soft cap.
-    if (this.#options.maxDepth !== undefined && fresh.length > 0) {
-      const c = await this.#queue.getJobCounts('wait', 'prioritized', 'paused', 'waiting-children', 'delayed', 'active');
-      const depth = Object.values(c).reduce((a, b) => a + b, 0);
-      if (depth + fresh.length > this.#options.maxDepth) {
-        throw new CourierError('QUEUE_FULL', `the queue holds at most ${this.#options.maxDepth} unfinished jobs (${depth} now)`);
-      }
+    // 2. Depth bound, in jobs and payload bytes: checked and reserved in one script (exact across
+    //    producers); given back by the workers as jobs finish, or below on a failed add.
+    const limits = { maxJobs: this.#options.maxDepth, maxBytes: this.#options.maxQueuedBytes };
+    await reserveDepth(this.#producer, this.#depthKeys, limits, fresh.map((p) => [p.id, payloadBytes(p.stored)] as const));
+    let token: string;
+    try {
+      token = await this.#add(fresh);
+    } catch (error) {
+      await releaseDepth(this.#producer, this.#depthKeys, fresh.map((p) => p.id), true).catch(() => {});
+      throw error;
     }
 
+    // 5. Keyed jobs: did we add them, or did a racing producer? (Its payload may differ.)
+    const freshKeyed = fresh.filter((p) => p.keyed);
+    const after = await this.#readStored(freshKeyed.map((p) => p.id));
+    freshKeyed.forEach((p, i) => {
+      const stored = after[i];
+      if (!stored || stored.token === token) return;
+      if (stored.payloadHash !== p.payloadHash) throw new CourierError('CONFLICT', `idempotency key already used for another payload (job ${p.id})`);
+      outcome.set(p.id, { id: p.id, duplicate: true });
+    });
+    return prepared.map((p) => outcome.get(p.id) ?? { id: p.id, duplicate: false });
+  }
+
+  /** Steps 3 and 4; resolves with the enqueue's token (tells our keyed jobs from a racing producer's). */
+  async #add(fresh: PreparedJob[]): Promise<string> {
     // 3. Credentials first (the worker may take the job the moment it is added); stale cancel
     //    markers of a removed job with the same key go.
     const withSecrets = fresh.filter((p) => p.secrets);
@@ -162,21 +184,12 @@ export class BullmqDriver implements QueueDriver {
         })),
       );
     }
-
-    // 5. Keyed jobs: did we add them, or did a racing producer? (Its payload may differ.)
-    const freshKeyed = fresh.filter((p) => p.keyed);
-    const after = await this.#readStored(freshKeyed.map((p) => p.id));
-    freshKeyed.forEach((p, i) => {
-      const stored = after[i];
-      if (!stored || stored.token === token) return;
-      if (stored.payloadHash !== p.payloadHash) throw new CourierError('CONFLICT', `idempotency key already used for another payload (job ${p.id})`);
-      outcome.set(p.id, { id: p.id, duplicate: true });
-    });
-    return prepared.map((p) => outcome.get(p.id) ?? { id: p.id, duplicate: false });
+    return token;
   }
 
   async get(id: string): Promise<JobRecord | null> {
-    if (typeof id !== 'string' || id.length === 0 || id.length > 200) return null;
+    // One of BullMQ's own key names is not asked of Redis: it is never a job.
+    if (typeof id !== 'string' || id.length === 0 || id.length > 200 || isReservedJobId(id)) return null;
     return this.#guard('get', () => this.#get(id));
   }
 
@@ -185,13 +198,18 @@ export class BullmqDriver implements QueueDriver {
       Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id) as Promise<CourierJob | undefined>,
       this.#queue.getJobState(id),
       this.#producer.get(this.#keys.cancelled(id)),
-    ]);
+    ]).catch((error: unknown) => {
+      // A key that is not a job hash: no such job (Redis is fine).
+      if (isWrongTypeError(error)) return [undefined, 'unknown', null] as const;
+      throw error;
+    });
     if (!job) return tomb ? (JSON.parse(tomb) as JobRecord) : null;
     const state = stateOf(bullState, tomb !== null);
     return state ? recordOf(job, state) : null;
   }
 
   async wait(id: string, timeoutMs: number): Promise<JobRecord | null> {
+    if (isReservedJobId(id)) return null;
     // Only the Redis calls have the command deadline; the wait itself lasts up to `timeoutMs`.
     const look = () => this.#guard('wait', () => this.#get(id));
     // Per-job event names (`completed:<id>`) are not in QueueEvents' typed listener map.
@@ -226,6 +244,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async cancel(id: string): Promise<boolean> {
+    if (isReservedJobId(id)) return false;
     return this.#guard('cancel', async () => {
       const record = await this.#get(id);
       if (!record || finishedStates.has(record.state)) return false;
@@ -236,6 +255,7 @@ export class BullmqDriver implements QueueDriver {
       // in case the job is between BullMQ's lock and their processor.
       await this.#producer.publish(this.#keys.cancelChannel, id);
       if (record.state !== 'active' && (await this.#queue.remove(id)) === 1) {
+        await releaseDepth(this.#producer, this.#depthKeys, [id], true);
         await this.#secrets.delete(this.#producer, [id]);
         await this.#producer.xadd(this.#keys.events, 'MAXLEN', '~', 10_000, '*', 'event', 'courier:cancelled', 'jobId', id);
       }
@@ -255,11 +275,14 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async retry(id: string): Promise<boolean> {
+    if (isReservedJobId(id)) return false;
     return this.#guard('retry', async () => {
       const job = (await Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id)) as CourierJob | undefined;
       if (!job || (await job.getState()) !== 'failed') return false;
       await this.#producer.del(this.#keys.cancelled(id));
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      // Queued again: it holds its room again (an operator's retry is never refused for a full queue).
+      await reserveDepth(this.#producer, this.#depthKeys, { maxJobs: 0, maxBytes: 0 }, [[id, payloadBytes(job.data.input)]], false);
       return true;
     });
   }
@@ -350,6 +373,7 @@ export class BullmqDriver implements QueueDriver {
       secrets: this.#secrets,
       // Releases pop this queue's parked list in the same script (one round trip per release).
       limitStore: new RedisLimitStore(connection, this.#options.prefix, this.#keys.parked),
+      depthKeys: this.#depthKeys,
       onClosed: (w) => this.#workers.delete(w),
     });
     this.#workers.add(worker);

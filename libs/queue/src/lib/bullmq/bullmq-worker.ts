@@ -22,6 +22,7 @@ import type { CourierKeys } from './queue-keys.ts';
 import { courierBackoffStrategy, RetryableJobError } from './retryable-error.ts';
 import type { SecretsStore } from './secrets-store.ts';
 import { OriginParking } from './origin-parking.ts';
+import { DepthReleaser, type DepthLedgerKeys } from './depth-ledger.ts';
 
 export interface BullmqWorkerContext {
   queueName: string;
@@ -31,6 +32,8 @@ export interface BullmqWorkerContext {
   connection: Redis;
   secrets: SecretsStore;
   limitStore: LimitStore;
+  /** The queue's depth ledger: finished jobs give their room back. */
+  depthKeys: DepthLedgerKeys;
   onClosed(worker: BullmqQueueWorker): void;
 }
 
@@ -50,6 +53,7 @@ export class BullmqQueueWorker implements QueueWorker {
   readonly #subscriber: Redis;
   readonly #limiter: OriginLimiter;
   readonly #parking: OriginParking;
+  readonly #depth: DepthReleaser;
   readonly #deps: AttemptDeps;
   readonly #logger: QueueLogger | undefined;
   #fleet: Promise<FleetPublisher | null> = Promise.resolve(null);
@@ -98,7 +102,13 @@ export class BullmqQueueWorker implements QueueWorker {
     this.#parking = parking;
     // Without a listener an 'error' event would crash the process; Redis blips are expected.
     this.#worker.on('error', (error) => this.#logger?.warn({ err: error }, 'queue worker error'));
+    this.#depth = new DepthReleaser(ctx.connection, ctx.depthKeys, options.logger);
+    // A failed job is released only if it will not run again (the script looks at its state).
+    this.#worker.on('failed', (job) => {
+      if (job?.id) this.#depth.add(job.id);
+    });
     this.#worker.on('completed', (job) => {
+      this.#depth.add(job.id!);
       if (job.data.secrets) {
         ctx.secrets.delete(ctx.connection, [job.id!]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
       }
@@ -214,6 +224,7 @@ export class BullmqQueueWorker implements QueueWorker {
         // Lingering origin leases go back while the connection is still open.
         ['origin leases', () => this.#limiter.close()],
         ['fleet state', async () => (await this.#fleet)?.close()],
+        ['queue room', () => this.#depth.flush()],
         ['cancel subscriber', () => this.#subscriber.quit()],
         ['connection', () => this.#ctx.connection.quit()],
       ];

@@ -3,7 +3,7 @@
  * round trip), on a real redis-server: the fleet-wide count never goes past the limit, a full
  * origin's slots go back at once, and lingering slots go back by themselves and on close.
  */
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RedisLimitStore, limitKeys } from '../../redis/redis-limit-store.ts';
 import { until, useTestRedis } from '../../testing/test-redis.ts';
 import type { Lease } from './limit-store.ts';
@@ -125,9 +125,13 @@ describe('OriginLimiter lease reuse', () => {
 
   it('never keeps a slot for an origin this worker does not start jobs for back to back, with a rate limit, or with leaseLingerMs 0', async () => {
     const lone = setup({ default: { concurrency: 3 }, leaseLingerMs: 20 });
+    // The limiter's clock is performance.now(): step it past the linger time instead of sleeping
+    // (a sleep proves nothing on a machine slow enough to take that long between two acquires anyway).
+    vi.useFakeTimers({ toFake: ['performance'] });
+    onTestFinished(() => void vi.useRealTimers());
     const slot = await lone.limiter.acquire(url);
     if (!slot.ok) throw new Error('expected a lease');
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    vi.advanceTimersByTime(40);
     const later = await lone.limiter.acquire(url);
     if (!later.ok) throw new Error('expected a lease');
     await lone.limiter.release(later.lease);

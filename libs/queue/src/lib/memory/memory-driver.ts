@@ -29,6 +29,7 @@ import { newAttemptControl, runAttempt, stopAttempt, type AttemptControl, type A
 import type { HeaderPair, JobKind } from '../job-schema.ts';
 import { MemoryLimitStore } from '../limits/memory-limit-store.ts';
 import { OriginLimiter } from '../limits/origin-limiter.ts';
+import { payloadBytes, queueFullError } from '../depth/queue-depth.ts';
 import { prepareJobs, storedJobData, type StoredJobData } from '../prepare-jobs.ts';
 import { resolveQueueOptions, type CreateQueueOptions, type ResolvedQueueOptions } from '../queue-options.ts';
 
@@ -48,6 +49,8 @@ interface MemoryJob {
   error?: JobError;
   priority: number | undefined;
   seq: number;
+  /** Its share of the depth bound (`payloadBytes`), held from enqueue until it finishes. */
+  bytes: number;
   timer?: NodeJS.Timeout;
   /** The origin this job is parked on (waiting for a slot), if any. */
   parkedOn?: string;
@@ -111,6 +114,11 @@ export class MemoryDriver implements QueueDriver {
   readonly #parked = new Map<string, MemoryJob[]>();
   readonly #sweepTimer: NodeJS.Timeout;
   #seq = 0;
+  /** Unfinished jobs (waiting, delayed, active) and their payload bytes: the depth bound's measure. */
+  #queuedJobs = 0;
+  #queuedBytes = 0;
+  /** Payload bytes of the finished jobs kept for retention: bounded by the same byte budget. */
+  #retainedBytes = 0;
   #closing: Promise<void> | null = null;
   readonly fleet: FleetView;
 
@@ -147,7 +155,7 @@ export class MemoryDriver implements QueueDriver {
 
   async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
     this.#checkOpen();
-    const prepared = prepareJobs(jobs, options);
+    const prepared = prepareJobs(jobs, options, this.#options.sensitiveHeaders);
     const results: EnqueueResult[] = [];
     // Every conflict is found before anything is stored: a batch is all or nothing.
     const fresh = prepared.filter((p) => {
@@ -159,11 +167,12 @@ export class MemoryDriver implements QueueDriver {
       return false;
     });
     const unique = new Map(fresh.map((p) => [p.id, p]));
-    if (this.#options.maxDepth !== undefined) {
-      const counts = await this.counts();
-      if (counts.waiting + counts.delayed + counts.active + unique.size > this.#options.maxDepth) {
-        throw new CourierError('QUEUE_FULL', `the queue holds at most ${this.#options.maxDepth} unfinished jobs`);
-      }
+    const sizes = new Map([...unique.values()].map((p) => [p.id, payloadBytes(p.stored)]));
+    let addBytes = 0;
+    for (const bytes of sizes.values()) addBytes += bytes;
+    const { maxDepth, maxQueuedBytes } = this.#options;
+    if (this.#queuedJobs + unique.size > maxDepth || this.#queuedBytes + addBytes > maxQueuedBytes) {
+      throw queueFullError({ maxJobs: maxDepth, maxBytes: maxQueuedBytes }, { jobs: this.#queuedJobs, bytes: this.#queuedBytes }, { jobs: unique.size, bytes: addBytes });
     }
     const token = randomUUID();
     const now = Date.now();
@@ -185,7 +194,10 @@ export class MemoryDriver implements QueueDriver {
         createdAt: now,
         priority: p.priority,
         seq: this.#seq++,
+        bytes: sizes.get(p.id)!,
       };
+      this.#queuedJobs += 1;
+      this.#queuedBytes += job.bytes;
       if (p.secrets) {
         const ttl = Math.max(this.#options.retention.completedAgeMs, this.#options.retention.failedAgeMs);
         this.#secrets.set(p.id, { headers: p.secrets, expiresAt: now + ttl });
@@ -243,7 +255,11 @@ export class MemoryDriver implements QueueDriver {
     const job = this.#jobs.get(id);
     if (!job || job.state !== 'failed') return false;
     this.#failed.splice(this.#failed.indexOf(id), 1);
+    this.#retainedBytes -= job.bytes;
     job.attemptsMade = 0;
+    // Queued again: it holds its room again (an operator's retry is not refused for a full queue).
+    this.#queuedJobs += 1;
+    this.#queuedBytes += job.bytes;
     delete job.error;
     delete job.finishedAt;
     this.#makeWaiting(job);
@@ -466,6 +482,9 @@ export class MemoryDriver implements QueueDriver {
   #finish(job: MemoryJob, state: 'completed' | 'failed' | 'cancelled', error?: JobError): void {
     job.state = state;
     job.finishedAt = Date.now();
+    this.#queuedJobs -= 1;
+    this.#queuedBytes -= job.bytes;
+    this.#retainedBytes += job.bytes;
     if (error) job.error = error;
     if (state === 'completed') {
       delete job.error;
@@ -489,10 +508,12 @@ export class MemoryDriver implements QueueDriver {
     const prune = (list: string[], maxAge: number, maxCount: number) => {
       while (list.length > 0) {
         const job = this.#jobs.get(list[0]!);
-        const expired = !job || list.length > maxCount || now - (job.finishedAt ?? now) > maxAge;
+        // Finished records keep their input (bodies included): past the byte budget the oldest go.
+        const expired = !job || list.length > maxCount || now - (job.finishedAt ?? now) > maxAge || this.#retainedBytes > this.#options.maxQueuedBytes;
         if (!expired) break;
         list.shift();
         if (job && finishedStates.has(job.state)) {
+          this.#retainedBytes -= job.bytes;
           this.#jobs.delete(job.id);
           this.#secrets.delete(job.id);
         }
