@@ -280,9 +280,11 @@ export class BullmqDriver implements QueueDriver {
 
   async counts(): Promise<QueueCounts> {
     return this.#guard('counts', async () => {
-      const c = await this.#queue.getJobCounts('wait', 'prioritized', 'paused', 'waiting-children', 'active', 'delayed', 'completed', 'failed');
+      // BullMQ 6 keeps a paused queue's jobs in `wait` (the pause is a flag on the queue's meta):
+      // there is no `paused` list to count any more.
+      const c = await this.#queue.getJobCounts('wait', 'prioritized', 'waiting-children', 'active', 'delayed', 'completed', 'failed');
       return {
-        waiting: (c.wait ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0) + (c['waiting-children'] ?? 0),
+        waiting: (c.wait ?? 0) + (c.prioritized ?? 0) + (c['waiting-children'] ?? 0),
         active: c.active ?? 0,
         delayed: c.delayed ?? 0,
         completed: c.completed ?? 0,
