@@ -1,5 +1,5 @@
 /**
- * The distributed driver: BullMQ 5 on Redis (ioredis). Any number of producers and workers, on any
+ * The distributed driver: BullMQ 6 on Redis (ioredis 6). Any number of producers and workers, on any
  * number of machines, share one queue. Courier keeps beside BullMQ's keys only what BullMQ has no
  * place for: credentials (split off, short-lived), cancel markers, fleet limits and fleet state.
  */
