@@ -1,6 +1,6 @@
 /**
  * Issue 5, campaigns across processes: the API app (this process) on a real Redis with worker
- * processes running apps/worker's main, a loopback fixture origin that serves per-device URLs
+ * processes running `courier worker`, a loopback fixture origin that serves per-device URLs
  * (`/fw.bin?device=<id>`) and counts who fetched. Orders come from a latch and the API's own
  * answers; watchdogs are generous, timings are not asserted.
  */
@@ -9,8 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createQueue } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { deviceJobId } from '../../apps/server/src/campaigns/campaign-engine.ts';
-import type { CampaignView } from '../../apps/server/src/campaigns/campaign-view.ts';
+import { deviceJobId, type CampaignView } from '@courier/server';
 import { startFirmwareOrigin } from '../fixtures/index.ts';
 import { startRedis, type RedisHandle } from '../harness/index.ts';
 import { pollUntil, startApi, startFleet, type Api } from './support/fleet.ts';

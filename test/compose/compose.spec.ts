@@ -126,13 +126,9 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(worker.healthcheck?.test)).toContain(aliveFile!);
   });
 
-  it('passes `docker-compose config` where Debian docker-compose is installed', async (context) => {
-    const tool = await findBinary('docker-compose');
-    if (tool === undefined) {
-      // The schema test above is the check that always runs; this one needs the Debian package.
-      context.annotate('docker-compose not installed: schema and content checks only');
-      return;
-    }
+  it('passes `docker-compose config` where Debian docker-compose is installed (always in CI)', async (context) => {
+    const tool = await composeTool(context);
+    if (tool === undefined) return;
     const { stdout } = await promisify(execFile)(tool, ['-f', composeFile, 'config'], {
       cwd: root,
       env: { ...process.env, COURIER_TOKEN: 'compose-test-token' },
@@ -143,17 +139,44 @@ describe('docker-compose.yml', () => {
   });
 
   it('refuses to start without COURIER_TOKEN (the server listens on 0.0.0.0 in its container)', async (context) => {
-    const tool = await findBinary('docker-compose');
-    if (tool === undefined) {
-      context.annotate('docker-compose not installed');
-      return;
-    }
+    const tool = await composeTool(context);
+    if (tool === undefined) return;
     const env = { ...process.env };
     delete env.COURIER_TOKEN;
     const run = promisify(execFile)(tool, ['-f', composeFile, 'config'], { cwd: root, env });
     await expect(run).rejects.toMatchObject({ stderr: expect.stringContaining('COURIER_TOKEN') });
   });
+
+  it('starts 3 workers from deploy.replicas with Debian docker-compose (v1), not one', async (context) => {
+    const tool = await composeTool(context);
+    if (tool === undefined) return;
+    // v1 is Python; its own project loader says how many containers `up` starts (no daemon needed).
+    const python = readFileSync(tool, 'utf8').match(/^#!\s*(\S+)/)?.[1] ?? 'python3';
+    const script = [
+      'from unittest.mock import MagicMock',
+      'from compose.config.environment import Environment',
+      'from compose.config import config',
+      'from compose.project import Project',
+      "cfg = config.load(config.find('.', ['docker-compose.yml'], Environment.from_env_file('.')))",
+      "p = Project.from_config('courier', cfg, client=MagicMock())",
+      "print(p.get_service('worker').scale_num, p.get_service('server').scale_num)",
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(python, ['-c', script], { cwd: root, env: { ...process.env, COURIER_TOKEN: 'compose-test-token' } });
+    expect(stdout.trim()).toBe(`${worker.deploy?.replicas} 1`);
+  });
 });
+
+/**
+ * Debian's docker-compose, or undefined where it is not installed (the schema and content checks
+ * above always run). In CI (`.ci/run` installs it) a missing tool fails the test instead.
+ */
+async function composeTool(context: { annotate(message: string): unknown }): Promise<string | undefined> {
+  const tool = await findBinary('docker-compose');
+  if (tool !== undefined) return tool;
+  if (process.env.CI) throw new Error('docker-compose is not installed: .ci/run installs it (apt-get install docker-compose)');
+  context.annotate('docker-compose not installed: schema and content checks only (apt-get install docker-compose)');
+  return undefined;
+}
 
 describe('Dockerfile', () => {
   const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');

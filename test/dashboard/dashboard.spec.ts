@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { buildTestApp, startOrigin } from '../../apps/server/src/testing/test-app.ts';
+import { buildTestApp, startOrigin } from '@courier/server/testing';
 import { launchBrowser } from './support/browser.ts';
 import { loopbackLookup } from './support/loopback-lookup.ts';
 

@@ -2,7 +2,7 @@
  * Issue 5: 500 download jobs for one URL, enqueued through `POST /v1/downloads`, run by 3 worker
  * processes sharing a Redis and a download cache directory → exactly one upstream GET carries
  * the body, and all 500 `dst` files are right. Real Redis (harness), real worker processes
- * (apps/worker's main), a loopback fixture origin in this process; orders come from a latch.
+ * (`courier worker`), a loopback fixture origin in this process; orders come from a latch.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';

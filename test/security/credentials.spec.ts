@@ -15,8 +15,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 // The e2e specs drive the CLI's own launcher, as test/campaigns does the server's internals.
 import type { JobRecord, RequestResult } from '@courier/queue';
-import type { CampaignView } from '../../apps/server/src/campaigns/campaign-view.ts';
-import { spawnCourier } from '../../apps/cli/src/testing/courier-process.ts';
+import type { CampaignView } from '@courier/server';
+import { spawnCourier } from '../harness/courier-process.ts';
 import { startFirmwareOrigin, startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
 import { startRedis, until, type RedisHandle } from '../harness/index.ts';
 

@@ -10,9 +10,9 @@
 import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { serveCourier, type ServedCourier } from '../../apps/cli/src/testing/courier-process.ts';
-import { depthLedgerKeys } from '../../libs/queue/src/lib/bullmq/depth-ledger.ts';
-import { useTestRedis } from '../../libs/queue/src/testing/test-redis.ts';
+import { serveCourier, type ServedCourier } from '../harness/courier-process.ts';
+import { depthLedgerKeys } from '@courier/queue';
+import { useTestRedis } from '@courier/queue/testing';
 import { startHttpFixture } from '../fixtures/index.ts';
 import { until } from '../harness/index.ts';
 

@@ -1,6 +1,6 @@
 // Issue 13 item 4, played as an attacker's upstream: an endless body, an endless download, silent
 // upstreams with jobs asking for no timeouts, and jobs asking for more than the operator allows.
-// Everything runs through the real worker process (apps/worker, configured from its environment)
+// Everything runs through the real worker process (@courier/worker, configured from its environment)
 // on the in-memory queue, against loopback servers and the real disk.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * The Redis-fed service across processes (issue 4): worker processes running apps/worker's main,
+ * The Redis-fed service across processes (issue 4): worker processes running `courier worker`,
  * producer processes, a real redis-server from the harness, loopback fixture origins in this
  * process. Orders come from latches and events; watchdogs are generous, timings are not asserted.
  */

@@ -1,10 +1,11 @@
 /**
- * Child processes for the service tests: workers running apps/worker's main as users do
+ * Child processes for the service tests: workers running `courier worker` as users do
  * (`node --conditions=@courier/source --import tsx`), and producers (producer.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
+import { courierCommand } from '../harness/index.ts';
 import type { ProducerMessage } from './producer.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -50,7 +51,7 @@ function track(child: ChildProcess): { exited: Promise<ChildExit>; lines: string
 }
 
 export function startWorkerChild(id: string, env: Record<string, string>): WorkerChild {
-  const child = spawn(process.execPath, [...nodeArgs, 'apps/worker/src/main.ts'], {
+  const child = spawn(process.execPath, [...courierCommand, 'worker'], {
     cwd: repoRoot,
     env: baseEnv({ COURIER_WORKER_ID: id, LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { startHttpFixture } from '../../../test/fixtures/index.ts';
 import { startRedis } from '../../../test/harness/index.ts';
-import { runCourier, serveCourier, spawnCourier, type CourierRun, type ServedCourier } from './testing/courier-process.ts';
+import { runCourier, serveCourier, spawnCourier, type CourierRun, type ServedCourier } from '../../../test/harness/courier-process.ts';
 
 /** A clean environment: no Redis, no token, no server from the caller's shell. */
 function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -126,34 +126,44 @@ describe('courier (the CLI)', { timeout: 120_000 }, () => {
     expect(serverCode, server.stderr()).toBe(0);
   });
 
-  it('takes the token from COURIER_TOKEN, and reports API errors with their code and exit status 1', async () => {
+  it('takes the token from COURIER_TOKEN, and reports API errors with their code and exit status (exit-codes.ts)', async () => {
     const server = await serve({ COURIER_TOKEN: 'cli-token-123456' });
     const refused = await run(['status', 'some-id', '--server', server.url]);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^courier: UNAUTHORIZED: /m);
+    // A missing token is configuration: exit 2, and the way out a CLI user has (not a header).
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^courier: UNAUTHORIZED: .*; set COURIER_TOKEN to the server's token$/m);
     const missing = await run(['status', 'some-id', '--server', server.url], { COURIER_TOKEN: 'cli-token-123456' });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^courier: NOT_FOUND: no job some-id/m);
     const bad = await run(['enqueue', 'ftp://127.0.0.1/x', '--server', server.url], { COURIER_TOKEN: 'cli-token-123456' });
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^courier: UNSUPPORTED_SCHEME: url: /m);
+    // enqueue's BAD_URL is a bad command line, as fetch's is: exit 2 in both.
+    const badUrl = await run(['enqueue', 'http://', '--server', server.url], { COURIER_TOKEN: 'cli-token-123456' });
+    expect(badUrl.code, badUrl.stderr).toBe(2);
+    expect(badUrl.stderr).toMatch(/^courier: BAD_URL: /m);
   });
 
   it('stops at start on a bad configuration, naming the variable (exit 2)', async () => {
     const result = await run(['serve'], { PORT: 'eighty' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^courier: bad configuration: PORT: /m);
+    expect(result.stderr).toMatch(/^courier: bad configuration: PORT: must be an integer \(got "eighty"\)$/m);
+    // One variable, one text: `serve` and `worker` word the same mistake the same way.
+    const [served, worker] = await Promise.all([run(['serve'], { COURIER_CONCURRENCY: 'abc' }), run(['worker'], { COURIER_CONCURRENCY: 'abc', REDIS_URL: 'redis://127.0.0.1:9' })]);
+    expect([served.code, worker.code]).toEqual([2, 2]);
+    expect(served.stderr.trim()).toBe('courier: bad configuration: COURIER_CONCURRENCY: must be an integer (got "abc")');
+    expect(worker.stderr.trim()).toBe(served.stderr.trim());
   });
 
-  it('says when no server answers, and refuses bad flags with exit 2', async () => {
+  it('says when no server answers (exit 3), and refuses bad flags with exit 2', async () => {
     const unreachable = await run(['status', 'x', '--server', 'http://127.0.0.1:9']);
-    expect(unreachable.code).toBe(1);
+    expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toMatch(/can't reach http:\/\/127\.0\.0\.1:9/);
     const badHeader = await run(['enqueue', 'http://127.0.0.1:9/', '-H', 'no-colon-here']);
     expect(badHeader.code).toBe(2);
     expect(badHeader.stderr).toMatch(/-H "no-colon-here": expected "Name: value"/);
     const unknown = await run(['frobnicate']);
-    expect(unknown.code).not.toBe(0);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown command/);
   });
 });

@@ -39,6 +39,7 @@ export { createQueue, type CreateQueueExtraOptions } from './lib/create-queue.ts
 export type { CreateQueueOptions, RetentionOptions } from './lib/queue-options.ts';
 export { MemoryDriver } from './lib/memory/memory-driver.ts';
 export { BullmqDriver, type BullmqDriverOptions } from './lib/bullmq/bullmq-driver.ts';
+export { depthLedgerKeys, type DepthLedgerKeys } from './lib/bullmq/depth-ledger.ts';
 export { REDACTED, credentialHeaderNames, parseSensitiveHeaders, redactRedirects, redactResponseHeaders, redactUserinfo, sensitiveHeaderNames, sensitiveHeadersSetting } from './lib/credentials.ts';
 export { jobIdForKey } from './lib/job-ids.ts';
 export {
@@ -55,6 +56,7 @@ export { runRequestJob, type RequestJobRun, type RunRequestOptions } from './lib
 export { bodyFileName } from './lib/result-body.ts';
 export { sweepResults, sweepResultsBySize, sweepResultsOnce, type SweepLimits } from './lib/results-sweeper.ts';
 export { clampLimit, defaultUpstreamLimits, effectiveRequestLimits, type UpstreamLimits } from './lib/upstream-limits.ts';
+export { openResultBody, type ResultBodyFile } from './lib/result-body.ts';
 export {
   createJobHandlers,
   requestJobHandler,

@@ -1,7 +1,7 @@
 /**
- * A fleet for the campaign and download e2e tests: worker processes running apps/worker's main
+ * A fleet for the campaign and download e2e tests: worker processes running `courier worker`
  * (spawned as test/service does), on a fresh key prefix of a real Redis, and the API app of
- * apps/server in this process on the same queue (driven through app.inject: no port needed).
+ * @courier/server in this process on the same queue (driven through app.inject: no port needed).
  * Everything is cleaned up when the test finishes.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,9 +1,10 @@
-// Runs `courier run …` (support/run-cli.ts) in a process of its own and collects its output.
+// Runs the `courier` command (apps/cli's main, as `npm run courier` does) in a process of its own
+// and collects its output.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
+import { courierCommand } from '../../harness/index.ts';
 
-const entry = fileURLToPath(new URL('./run-cli.ts', import.meta.url));
 const workspace = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface CliRun {
@@ -16,7 +17,7 @@ export interface CliRun {
 export function runCourier(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliRun> {
   const base = { ...process.env };
   delete base['REDIS_URL'];
-  const child = spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, [...courierCommand, ...args], {
     cwd: workspace,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...base, ...env },

@@ -1,5 +1,5 @@
 // A worker fleet for e2e tests: a private Redis (test/harness) and N real worker processes
-// (apps/worker/src/main.ts, configured through the environment as in production), each
+// (`courier worker`, configured through the environment as in production), each
 // stopped when the test ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createQueue, type FleetWorkerState, type QueueDriver } from '@courier/queue';
 import { onTestFinished } from 'vitest';
-import { startRedis, until, type RedisHandle } from '../../harness/index.ts';
+import { courierCommand, startRedis, until, type RedisHandle } from '../../harness/index.ts';
 
 export { until };
 
 const workspace = fileURLToPath(new URL('../../../', import.meta.url));
-const workerMain = fileURLToPath(new URL('../../../apps/worker/src/main.ts', import.meta.url));
 
 /** Long enough for tsx to compile the worker on a shared 2-core machine. */
 const START_TIMEOUT_MS = 60_000;
@@ -63,7 +62,7 @@ export async function heartbeats(fleet: Fleet, n: number): Promise<void> {
 
 function startWorker(index: number, redisUrl: string, resultsDir: string, options: FleetOptions): FleetWorker {
   const workerId = `fleet-w${index}`;
-  const child = spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', workerMain], {
+  const child = spawn(process.execPath, [...courierCommand, 'worker'], {
     cwd: workspace,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -1,4 +1,4 @@
-// Entry of a worker child (spawned by worker-process.ts): argv[2] = `courier` (apps/worker's own
+// Entry of a worker child (spawned by worker-process.ts): argv[2] = `courier` (@courier/worker's own
 // startWorkerProcess, configured from the COURIER_* environment exactly as `npm run worker` is)
 // or `plain` (a BullMQ Worker calling undici.request). Answers CPU and profiler requests over
 // IPC, and exits when told to or when the bench goes away.

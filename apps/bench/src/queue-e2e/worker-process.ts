@@ -24,7 +24,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The worker children run as compiled JavaScript, as the Docker image runs Courier: `npm run
- * build` of `apps/worker` and the libraries it uses (Nx restores it from its cache when nothing
+ * build` of `libs/worker` and the libraries it uses (Nx restores it from its cache when nothing
  * changed), and `worker-main.ts` compiled against that build. Through the tsx loader instead,
  * every closure Courier's code creates per job is also named at run time (esbuild's
  * `keepNames`), which measured ~8 µs of worker CPU per job — a cost of the development loader,

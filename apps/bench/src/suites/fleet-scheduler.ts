@@ -21,7 +21,8 @@ const BODY_BYTES = 64;
 /** Bounds on setting things up, in milliseconds (tsx compiles each worker on start). */
 const START_TIMEOUT_MS = 60_000;
 
-const workerMain = fileURLToPath(new URL('../../../worker/src/main.ts', import.meta.url));
+/** The `courier` command; its workers run as `courier worker`. */
+const courierMain = fileURLToPath(new URL('../../../cli/src/main.ts', import.meta.url));
 
 interface Round {
   requests: number;
@@ -35,7 +36,7 @@ const CPU_SERIES = 'cpuMicrosPerRequest';
 
 function startWorkers(redisUrl: string, queueName: string, resultsDir: string, concurrency: number): ChildProcess[] {
   return Array.from({ length: WORKERS }, (_, i) =>
-    spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', workerMain], {
+    spawn(process.execPath, ['--conditions=@courier/source', '--import', 'tsx', courierMain, 'worker'], {
       cwd: repoRoot,
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
@@ -172,7 +173,7 @@ export const fleetSchedulerSuite: Suite = {
   name: 'fleet-scheduler',
   title: 'Pluto facade over the worker fleet',
   method: [
-    `${WORKERS} worker processes (\`apps/worker\`, concurrency \`BENCH_INFLIGHT\` each, no per-origin cap) consume a`,
+    `${WORKERS} worker processes (\`courier worker\`, concurrency \`BENCH_INFLIGHT\` each, no per-origin cap) consume a`,
     'Redis queue (a private `redis-server`, or `REDIS_URL`) and request `/bytes/64` from the canned target server',
     '(its own process). Both rows keep `BENCH_INFLIGHT` requests in flight from the bench process for',
     '`BENCH_DURATION_MS` (at most `BENCH_MAX_REQUESTS`) per round:',

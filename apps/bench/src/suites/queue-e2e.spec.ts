@@ -5,7 +5,7 @@ import { tinySettings } from '../testing/tiny-settings.ts';
 
 // Smoke test: Redis, the target, three worker processes, the rounds, the command statistics and
 // the profiled rounds, with a few hundred jobs. No timing assertions: only that every figure is
-// a real measurement and that every job ran. The suite first builds apps/worker and its libraries
+// a real measurement and that every job ran. The suite first builds libs/worker and its libraries
 // (`npm run build`, from Nx's cache when unchanged): a cold build on a busy 2-core machine takes
 // most of a minute, hence the longer watchdog.
 const tiny = tinySettings;

@@ -420,7 +420,7 @@ export const queueE2eSuite: Suite = {
     'producer) on core 0; Redis and the workers get every core (`taskset`), as they would in a deployment. The',
     'workers run as compiled JavaScript, as the Docker image runs them: `npm run build` output, no tsx loader (whose',
     'run-time naming of every closure cost Courier ~8 µs of CPU per job):',
-    `- *${LIMIT_ON}*: \`apps/worker\`'s \`startWorkerProcess\` configured from the environment as \`npm run worker\``,
+    `- *${LIMIT_ON}*: \`@courier/worker\`'s \`startWorkerProcess\` configured from the environment as \`npm run worker\``,
     '  is (destination policy allowing loopback, results dir, pino at `warn`, and a `COURIER_CONFIG` policy file giving',
     '  the client `connections: BENCH_INFLIGHT` per origin — the HTTP concurrency undici\'s global dispatcher has; the',
     '  default is 16), the fleet-wide per-origin limit set to',
@@ -468,7 +468,7 @@ export const queueE2eSuite: Suite = {
     const warmJobs = Math.max(50, Math.min(settings.maxRequests, Math.round(settings.warmupMs * JOBS_PER_MS)));
     const cleanups: Array<() => Promise<unknown>> = [];
     try {
-      ctx.log('compiling the worker children (npm run build of apps/worker, from the Nx cache when unchanged)');
+      ctx.log('compiling the worker children (npm run build of libs/worker, from the Nx cache when unchanged)');
       const workerEntry = await compileWorkerEntry();
       const target = await startTarget({ listeners: 1, core: ctx.serverCore });
       cleanups.push(() => target.stop());

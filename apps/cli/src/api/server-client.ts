@@ -1,7 +1,23 @@
+import { exitCodeFor, exitCodes, serverUnreachable } from '../exit-codes.ts';
 import { CliError } from '../io.ts';
 
-/** The server the CLI talks to when neither `--server` nor `COURIER_SERVER` says otherwise. */
-export const defaultServer = 'http://127.0.0.1:8080';
+/** The port `courier serve` listens on when `PORT` is unset (the server's own default). */
+const defaultPort = '8080';
+
+/**
+ * The server the CLI talks to when neither `--server` nor `COURIER_SERVER` says otherwise: this
+ * machine, on `PORT` when it is set (as `npm start` then listens there), else 8080.
+ */
+export function defaultServer(env: NodeJS.ProcessEnv): string {
+  const port = env.PORT || defaultPort;
+  if (!/^\d{1,5}$/.test(port)) throw new CliError(`PORT: must be an integer (got ${JSON.stringify(port.slice(0, 100))}); or give --server / COURIER_SERVER`, exitCodes.usage);
+  return `http://127.0.0.1:${port}`;
+}
+
+/** What every command that talks to a server says in its help about where and how. */
+export const serverHelp = `
+Server: --server URL, else $COURIER_SERVER, else http://127.0.0.1:$PORT (8080 when PORT is unset).
+Token: $COURIER_TOKEN, sent as a bearer token (needed when the server has COURIER_TOKEN set).`;
 
 /** An error answer of the API (`{ error: { code, message } }`), or a server that can't be reached. */
 export class ApiRequestError extends CliError {
@@ -10,7 +26,7 @@ export class ApiRequestError extends CliError {
     message: string,
     readonly status: number | undefined,
   ) {
-    super(`${code}: ${message}`);
+    super(`${code}: ${withWayOut(status, message)}`, exitCodeFor(code));
   }
 }
 
@@ -33,9 +49,9 @@ export class ServerClient {
     try {
       this.#base = new URL(options.server);
     } catch {
-      throw new CliError(`--server: not a URL: ${JSON.stringify(options.server)}`, 2);
+      throw new CliError(`--server: not a URL: ${JSON.stringify(options.server)}`, exitCodes.usage);
     }
-    if (this.#base.protocol !== 'http:' && this.#base.protocol !== 'https:') throw new CliError('--server: must be an http:// or https:// URL', 2);
+    if (this.#base.protocol !== 'http:' && this.#base.protocol !== 'https:') throw new CliError('--server: must be an http:// or https:// URL', exitCodes.usage);
     this.#token = options.token;
   }
 
@@ -67,13 +83,21 @@ export class ServerClient {
       return await fetch(new URL(path, this.#base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause;
-      throw new ApiRequestError('QUEUE_UNAVAILABLE', `can't reach ${this.#base.origin} (${cause?.code ?? (error as Error).message}); is \`courier serve\` running?`, undefined);
+      throw new ApiRequestError(serverUnreachable, `can't reach ${this.#base.origin} (${cause?.code ?? (error as Error).message}); is \`courier serve\` running?`, undefined);
     }
   }
+}
+
+/**
+ * The server's message, plus what a CLI user does about it: the server's 401 speaks of an
+ * `Authorization` header, which the CLI sends itself from `COURIER_TOKEN`.
+ */
+function withWayOut(status: number | undefined, message: string): string {
+  return status === 401 ? `${message}; set COURIER_TOKEN to the server's token` : message;
 }
 
 /** `--server`, else `COURIER_SERVER`, else the default; the token always from `COURIER_TOKEN`. */
 export function serverClientFrom(options: { server?: string }, env: NodeJS.ProcessEnv): ServerClient {
   const token = env.COURIER_TOKEN === '' ? undefined : env.COURIER_TOKEN;
-  return new ServerClient({ server: options.server ?? (env.COURIER_SERVER || defaultServer), token });
+  return new ServerClient({ server: options.server ?? (env.COURIER_SERVER || defaultServer(env)), token });
 }

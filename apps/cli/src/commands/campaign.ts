@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { serverClientFrom, type ServerClient } from '../api/server-client.ts';
 import { formatBytes } from '../fetch/format.ts';
+import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
 
@@ -50,7 +51,7 @@ const defaultIntervalMs = 1_000;
 export function devicesFrom(value: string): Array<string | { id: string; dst: string }> {
   if (!existsSync(value) && /^\d+$/.test(value)) {
     const n = Number(value);
-    if (n < 1 || n > maxSyntheticDevices) throw new CliError(`--devices: a count must be 1…${maxSyntheticDevices}`, 2);
+    if (n < 1 || n > maxSyntheticDevices) throw new CliError(`--devices: a count must be 1…${maxSyntheticDevices}`, exitCodes.usage);
     const width = String(n).length;
     return Array.from({ length: n }, (_, i) => `device-${String(i + 1).padStart(width, '0')}`);
   }
@@ -58,31 +59,43 @@ export function devicesFrom(value: string): Array<string | { id: string; dst: st
   try {
     text = readFileSync(value, 'utf8');
   } catch (error) {
-    throw new CliError(`--devices ${value}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (give a file of device ids, or a number)`, 2);
+    throw new CliError(`--devices ${value}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (give a file of device ids, or a number)`, exitCodes.usage);
   }
   const devices: Array<string | { id: string; dst: string }> = [];
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const [id, dst, ...rest] = line.split(/\s+/);
-    if (rest.length > 0) throw new CliError(`--devices ${value}: "${line}": expected "id" or "id dst"`, 2);
+    if (rest.length > 0) throw new CliError(`--devices ${value}: "${line}": expected "id" or "id dst"`, exitCodes.usage);
     devices.push(dst === undefined ? id! : { id: id!, dst });
   }
-  if (devices.length === 0) throw new CliError(`--devices ${value}: no devices in the file`, 2);
+  if (devices.length === 0) throw new CliError(`--devices ${value}: no devices in the file`, exitCodes.usage);
   return devices;
 }
 
-/** `0.01,0.1,1` → fractions (the server checks the rest: increasing, ending at 1). */
+/**
+ * `0.01,0.1,1` → fractions, checked as the server checks them (each in (0, 1], increasing,
+ * ending at 1), naming every problem at once rather than the first.
+ */
 export function wavesFrom(value: string): number[] {
   const waves = value.split(',').map((s) => Number(s.trim()));
-  if (waves.some((w) => !Number.isFinite(w))) throw new CliError(`--waves: expected fractions such as 0.01,0.1,1, got ${JSON.stringify(value)}`, 2);
+  if (waves.some((w, i) => !Number.isFinite(w) || value.split(',')[i]!.trim() === '')) {
+    throw new CliError(`--waves: expected fractions such as 0.01,0.1,1, got ${JSON.stringify(value)}`, exitCodes.usage);
+  }
+  const problems: string[] = [];
+  waves.forEach((w, i) => {
+    if (w <= 0 || w > 1) problems.push(`waves[${i}] = ${w}: must be > 0 and ≤ 1 (a fraction of the devices)`);
+    if (i > 0 && w <= waves[i - 1]!) problems.push(`waves[${i}] = ${w}: must be greater than waves[${i - 1}] = ${waves[i - 1]} (fractions are cumulative)`);
+  });
+  if (waves.at(-1) !== 1) problems.push(`waves[${waves.length - 1}] = ${waves.at(-1)}: the last wave must be 1 (every device)`);
+  if (problems.length > 0) throw new CliError(`--waves ${value}: ${problems.join('; ')}`, exitCodes.usage);
   return waves;
 }
 
 function number(flag: string, value: string | undefined, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new CliError(`${flag}: expected ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(value)}`, 2);
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw new CliError(`${flag}: expected ${integer ? 'an integer' : 'a number'}, got ${JSON.stringify(value)}`, exitCodes.usage);
   return n;
 }
 
@@ -183,7 +196,7 @@ async function readCampaign(client: ServerClient, id: string, failed: boolean): 
 async function status(id: string, flags: StatusFlags, io: CliIo): Promise<void> {
   const client = serverClientFrom(flags, io.env);
   const intervalMs = number('--interval', flags.interval, true) ?? defaultIntervalMs;
-  if (intervalMs < 100) throw new CliError('--interval: at least 100 ms', 2);
+  if (intervalMs < 100) throw new CliError('--interval: at least 100 ms', exitCodes.usage);
   let campaign = await readCampaign(client, id, flags.failed === true);
   if (flags.watch) {
     const tty = process.stdout.isTTY === true;
@@ -202,7 +215,7 @@ async function status(id: string, flags: StatusFlags, io: CliIo): Promise<void> 
   }
   io.out(flags.json ? JSON.stringify(campaign) : campaignText(campaign));
   // After a watch, the exit status says how it ended (scripts roll out with `status --watch`).
-  if (flags.watch && campaign.state !== 'completed') throw new CliError(`campaign ${campaign.id} ${campaign.state}`, 1);
+  if (flags.watch && campaign.state !== 'completed') throw new CliError(`campaign ${campaign.id} ${campaign.state}`, exitCodes.failed);
 }
 
 async function list(flags: { json?: boolean; server?: string }, io: CliIo): Promise<void> {
@@ -216,13 +229,14 @@ async function list(flags: { json?: boolean; server?: string }, io: CliIo): Prom
   if (answer.total > answer.campaigns.length) io.out(`(${answer.total - answer.campaigns.length} more)`);
 }
 
-async function abort(id: string, flags: { server?: string }, io: CliIo): Promise<void> {
+async function abort(id: string, flags: { server?: string; json?: boolean }, io: CliIo): Promise<void> {
   const client = serverClientFrom(flags, io.env);
   const answer = await client.json<{ id: string; cancelled: number }>('DELETE', `/v1/campaigns/${encodeURIComponent(id)}`);
-  io.out(`${answer.id}  aborted  ${answer.cancelled} waiting jobs cancelled (running ones finish)`);
+  if (flags.json) io.out(JSON.stringify(answer));
+  else io.out(`${answer.id}  aborted  ${answer.cancelled} waiting jobs cancelled (running ones finish)`);
 }
 
-const serverOption = ['--server <url>', 'Courier server (default $COURIER_SERVER or http://127.0.0.1:8080)'] as const;
+const serverOption = ['--server <url>', 'Courier server (default $COURIER_SERVER, else http://127.0.0.1:$PORT)'] as const;
 
 /** `courier campaign create|status|list|abort` */
 export const campaignCommand: CliCommand = {
@@ -265,7 +279,8 @@ export const campaignCommand: CliCommand = {
       .command('abort')
       .description("stop a campaign: cancel its current wave's waiting jobs, never start the rest")
       .argument('<id>', 'campaign id')
+      .option('--json', 'print the answer as JSON')
       .option(...serverOption)
-      .action((id: string, flags: { server?: string }) => abort(id, flags, io));
+      .action((id: string, flags: { server?: string; json?: boolean }) => abort(id, flags, io));
   },
 };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { JobRecord } from '@courier/queue';
 import { Option, type Command } from 'commander';
 import { serverClientFrom } from '../api/server-client.ts';
+import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
 import { summaryLine } from './format-job.ts';
@@ -27,7 +28,7 @@ function collect(value: string, previous: string[]): string[] {
 /** `Name: value` as curl takes it; the value keeps inner colons. */
 export function parseHeaderFlag(flag: string): [string, string] {
   const colon = flag.indexOf(':');
-  if (colon <= 0) throw new CliError(`-H ${JSON.stringify(flag)}: expected "Name: value"`, 2);
+  if (colon <= 0) throw new CliError(`-H ${JSON.stringify(flag)}: expected "Name: value"`, exitCodes.usage);
   return [flag.slice(0, colon).trim(), flag.slice(colon + 1).trim()];
 }
 
@@ -38,7 +39,7 @@ function bodyFrom(data: string | undefined): string | { base64: string } | undef
   try {
     return { base64: readFileSync(data.slice(1)).toString('base64') };
   } catch (error) {
-    throw new CliError(`-d ${data}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
+    throw new CliError(`-d ${data}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, exitCodes.usage);
   }
 }
 
@@ -66,7 +67,7 @@ async function run(urls: string[], flags: EnqueueFlags, io: CliIo): Promise<void
     return;
   }
   const timeoutMs = flags.wait === true ? defaultWaitMs : Number(flags.wait);
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError('--wait: expected a positive number of milliseconds', 2);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new CliError('--wait: expected a positive number of milliseconds', exitCodes.usage);
   const records: JobRecord[] = await waitForJobs(client, answer.ids, timeoutMs);
   for (const record of records) io.out(flags.json ? JSON.stringify(record) : summaryLine(record));
   if (records.some((r) => r.state !== 'completed')) throw new CliError(`${records.filter((r) => r.state !== 'completed').length} of ${records.length} jobs did not complete`);
@@ -86,7 +87,7 @@ export const enqueueCommand: CliCommand = {
       .option('--key <idempotencyKey>', 'idempotency key: the same key runs once (several URLs get key#0, key#1 …)')
       .addOption(new Option('--wait [ms]', `wait until every job finished (default ${defaultWaitMs} ms); exit 1 if one did not complete`))
       .option('--json', 'print JSON instead of text')
-      .option('--server <url>', 'Courier server (default $COURIER_SERVER or http://127.0.0.1:8080)')
+      .option('--server <url>', 'Courier server (default $COURIER_SERVER, else http://127.0.0.1:$PORT)')
       .action((urls: string[], flags: EnqueueFlags) => run(urls, flags, io));
   },
 };

@@ -1,16 +1,26 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createQueue, type QueueDriver } from '@courier/queue';
 import { createFleetTransport, setDefaultTransport, type FleetTransport } from '@courier/scheduler';
 import type { Command } from 'commander';
+import { exitCodes } from '../exit-codes.ts';
 import { CliError, processIo, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
+import { registerScriptHooks } from './script-loader.ts';
 
 interface RunFlags {
   redis?: string;
   prefix?: string;
   queue?: string;
   local?: boolean;
+  json?: boolean;
+}
+
+/** The fleet a script runs against: the transport, and the queue under it (ours to close). */
+interface Fleet {
+  transport: FleetTransport;
+  queue: QueueDriver;
 }
 
 /** The URL without its password, for messages. */
@@ -24,23 +34,34 @@ function shown(url: string): string {
   }
 }
 
-async function fleetFor(flags: RunFlags, io: CliIo): Promise<FleetTransport | null> {
+async function fleetFor(flags: RunFlags, io: CliIo): Promise<Fleet | null> {
   const redisUrl = flags.local ? undefined : (flags.redis ?? io.env['REDIS_URL']);
   if (!redisUrl) return null;
-  if (!/^rediss?:\/\/./.test(redisUrl)) throw new CliError(`--redis: expected a redis:// or rediss:// URL, got ${shown(redisUrl)}`, 2);
-  let transport: FleetTransport;
+  if (!/^rediss?:\/\/./.test(redisUrl)) throw new CliError(`--redis: expected a redis:// or rediss:// URL, got ${shown(redisUrl)}`, exitCodes.usage);
+  let queue: QueueDriver;
   try {
-    transport = createFleetTransport({ redisUrl, ...(flags.prefix ? { prefix: flags.prefix } : {}), ...(flags.queue ? { queueName: flags.queue } : {}) });
+    // Our own driver (events on, as the transport needs), so the fleet view can be read from it too.
+    queue = await createQueue({ redisUrl, ...(flags.prefix ? { prefix: flags.prefix } : {}), ...(flags.queue ? { queueName: flags.queue } : {}), events: true });
   } catch (error) {
-    throw new CliError(`--prefix/--queue: ${(error as Error).message}`, 2);
+    throw new CliError(`--prefix/--queue: ${(error as Error).message}`, exitCodes.usage);
   }
+  const transport = createFleetTransport({ queue });
   try {
     await transport.ready();
   } catch (error) {
     await transport.close();
-    throw new CliError(`cannot reach the queue at ${shown(redisUrl)}: ${(error as Error).message}`);
+    await queue.close();
+    throw new CliError(`cannot reach the queue at ${shown(redisUrl)}: ${(error as Error).message}`, exitCodes.unreachable);
   }
-  return transport;
+  // Requests to a fleet without workers wait in the queue, silently: say so at once.
+  const workers = await queue.fleet.workers().catch(() => null);
+  if (workers?.length === 0) {
+    io.err(
+      `courier run: 0 live workers on ${shown(redisUrl)} (prefix ${flags.prefix ?? 'courier'}, queue ${flags.queue ?? 'jobs'}): ` +
+        "the script's requests will wait in the queue until a worker starts (`courier worker` with the same REDIS_URL), or use --local",
+    );
+  }
+  return { transport, queue };
 }
 
 /**
@@ -50,11 +71,14 @@ async function fleetFor(flags: RunFlags, io: CliIo): Promise<FleetTransport | nu
  * finished evaluating (top-level `await` included) and every fleet request it made has been answered.
  */
 export async function runScript(script: string, flags: RunFlags, io: CliIo): Promise<void> {
-  const path = resolve(script);
+  // `npm run courier -- run x.ts` runs in the repo root; INIT_CWD is where the user was.
+  const path = resolve(io.env.INIT_CWD || process.cwd(), script);
   const info = await stat(path).catch(() => null);
-  if (!info?.isFile()) throw new CliError(`${script}: no such file`, 2);
-  const transport = await fleetFor(flags, io);
-  // Must be the `@courier/scheduler` the script imports: the workspace's (or the same installation's).
+  if (!info?.isFile()) throw new CliError(`${script}: no such file`, exitCodes.usage);
+  const fleet = await fleetFor(flags, io);
+  const transport = fleet?.transport ?? null;
+  registerScriptHooks(path);
+  // Must be the `@courier/scheduler` the script imports: the hooks resolve its import to this one.
   const previous = setDefaultTransport(transport);
   try {
     await import(pathToFileURL(path).href);
@@ -64,11 +88,13 @@ export async function runScript(script: string, flags: RunFlags, io: CliIo): Pro
     const err = error as NodeJS.ErrnoException;
     io.err(err?.stack ?? String(error));
     if (err?.code === 'ERR_UNKNOWN_FILE_EXTENSION') io.err('courier run: a .ts script needs the tsx loader: node --import tsx …/cli/src/main.ts run');
-    throw new CliError(`${script} failed`);
+    throw new CliError(`${script} failed`, exitCodes.failed);
   } finally {
     setDefaultTransport(previous);
     await transport?.close();
+    await fleet?.queue.close();
   }
+  if (flags.json) io.out(JSON.stringify({ script: path, fleet: fleet !== null, ok: true }));
 }
 
 /** `courier run script.ts [--redis URL] [--prefix p] [--queue q] [--local]` */
@@ -81,6 +107,11 @@ export function registerRunCommand(program: Command, io: CliIo = processIo): voi
     .option('--prefix <prefix>', "the queue's Redis key prefix, as the workers use it (default: courier)")
     .option('--queue <name>', 'the queue name, as the workers use it (default: jobs)')
     .option('--local', 'run in-process even when REDIS_URL is set')
+    .option('--json', 'after the script, print {"script","fleet","ok"} as one JSON line')
+    .addHelpText('after', `
+The script may live anywhere: @courier/* resolves from this Courier install, and the script's
+files load as ES modules (top-level await works). With a Redis URL and no live worker, a warning
+says the requests will wait.`)
     .action(async (script: string, flags: RunFlags) => runScript(script, flags, io));
 }
 

@@ -3,13 +3,16 @@ import { createQueue } from '@courier/queue';
 import { closeOnSignals, ConfigError, createLogger, loadConfig, startServer, type ShutdownStep } from '@courier/server';
 import { loadWorkerConfig, startWorkerProcess, WorkerConfigError, type WorkerProcess } from '@courier/worker';
 import type { Command } from 'commander';
+import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
+import { waitForRedis } from './wait-for-redis.ts';
 
 interface ServeFlags {
   worker: boolean;
   port?: string;
   host?: string;
+  json?: boolean;
 }
 
 /** Grace for the HTTP side of a shutdown, in milliseconds; the worker's own grace and deadline add to it. */
@@ -31,9 +34,10 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
     config = loadConfig(env);
     workerConfig = flags.worker ? loadWorkerConfig(env) : undefined;
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, 2);
+    if (error instanceof ConfigError || error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
     throw error;
   }
+  if (config.redisUrl !== undefined) await waitForRedis(config.redisUrl, io);
   const logger = createLogger(config.logLevel, config.sensitiveHeaders);
   const queue = await createQueue({
     sensitiveHeaders: config.sensitiveHeaders,
@@ -78,7 +82,11 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
 
   const where = config.redisUrl === undefined ? 'in-memory queue' : `Redis ${printableRedisUrl(config.redisUrl)}`;
   const work = worker === undefined ? 'no worker in this process' : `worker ${worker.workerId}, ${workerConfig?.concurrency ?? config.concurrency} jobs in flight`;
-  io.out(`courier listening on ${server.url} (${where}; ${work}${config.token === undefined ? '; no token' : ''})`);
+  if (flags.json) {
+    io.out(JSON.stringify({ listening: server.url, queue: config.redisUrl === undefined ? 'memory' : 'redis', workerId: worker?.workerId ?? null, token: config.token !== undefined }));
+  } else {
+    io.out(`courier listening on ${server.url} (${where}; ${work}${config.token === undefined ? '; no token' : ''})`);
+  }
 }
 
 /** `courier serve`: the API server, plus a worker in the same process unless `--no-worker`. */
@@ -91,6 +99,7 @@ export const serveCommand: CliCommand = {
       .option('--no-worker', 'run no worker in this process (workers run elsewhere: `courier worker`)')
       .option('--port <port>', 'listen port (overrides PORT)')
       .option('--host <host>', 'listen address (overrides HOST)')
+      .option('--json', 'print the start line as JSON: {"listening","queue","workerId","token"}')
       .action((flags: ServeFlags) => serve(flags, io));
   },
 };

@@ -1,6 +1,7 @@
 import type { JobRecord } from '@courier/queue';
 import type { Command } from 'commander';
-import { serverClientFrom } from '../api/server-client.ts';
+import { ApiRequestError, serverClientFrom } from '../api/server-client.ts';
+import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
 import { detailText } from './format-job.ts';
@@ -18,7 +19,7 @@ async function run(id: string, flags: StatusFlags, io: CliIo): Promise<void> {
     const response = await client.raw('GET', `${path}/body`);
     if (!response.ok) {
       const error = ((await response.json().catch(() => undefined)) as { error?: { code: string; message: string } } | undefined)?.error;
-      throw new CliError(error === undefined ? `HTTP ${response.status}` : `${error.code}: ${error.message}`);
+      throw new ApiRequestError(error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText, response.status);
     }
     process.stdout.write(Buffer.from(await response.arrayBuffer()));
     return;
@@ -37,9 +38,9 @@ export const statusCommand: CliCommand = {
       .argument('<id>', 'job id (from courier enqueue)')
       .option('--json', 'print the job record as JSON')
       .option('--body', "write the response body's bytes to stdout")
-      .option('--server <url>', 'Courier server (default $COURIER_SERVER or http://127.0.0.1:8080)')
+      .option('--server <url>', 'Courier server (default $COURIER_SERVER, else http://127.0.0.1:$PORT)')
       .action((id: string, flags: StatusFlags) => {
-        if (id.length === 0) throw new CliError('ID must not be empty', 2);
+        if (id.length === 0) throw new CliError('ID must not be empty', exitCodes.usage);
         return run(id, flags, io);
       });
   },

@@ -2,11 +2,14 @@ import { utimes, writeFile } from 'node:fs/promises';
 import { closeOnSignals, createLogger } from '@courier/server';
 import { loadWorkerConfig, startWorkerProcess, WorkerConfigError } from '@courier/worker';
 import type { Command } from 'commander';
+import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
+import { waitForRedis } from './wait-for-redis.ts';
 
 interface WorkerFlags {
   aliveFile?: string;
+  json?: boolean;
 }
 
 /** How often `--alive-file` is touched, in milliseconds; a health check allows several missed beats. */
@@ -29,12 +32,13 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
   try {
     config = loadWorkerConfig(io.env);
   } catch (error) {
-    if (error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, 2);
+    if (error instanceof WorkerConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
     throw error;
   }
   if (config.redisUrl === undefined) {
-    throw new CliError('REDIS_URL: required for a worker of its own (without Redis, `courier serve` runs the worker in its process)', 2);
+    throw new CliError('REDIS_URL: required for a worker of its own (without Redis, `courier serve` runs the worker in its process)', exitCodes.usage);
   }
+  await waitForRedis(config.redisUrl, io);
   const logger = createLogger(config.logLevel, config.sensitiveHeaders).child({ service: 'courier-worker' });
   const worker = await startWorkerProcess(config, { logger });
   const stopAlive = flags.aliveFile === undefined ? () => {} : await keepAlive(flags.aliveFile);
@@ -46,10 +50,11 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
     logger,
     config.shutdownGraceMs + config.closeDeadlineMs + 5_000,
   );
-  io.out(`courier worker ${worker.workerId} taking jobs (${config.concurrency} in flight)`);
+  if (flags.json) io.out(JSON.stringify({ workerId: worker.workerId, concurrency: config.concurrency }));
+  else io.out(`courier worker ${worker.workerId} taking jobs (${config.concurrency} in flight)`);
 }
 
-/** `courier worker`: a queue consumer alone (apps/worker's `startWorkerProcess`), for Redis. */
+/** `courier worker`: a queue consumer alone (@courier/worker's `startWorkerProcess`), for Redis. */
 export const workerCommand: CliCommand = {
   name: 'worker',
   register(program: Command, io: CliIo) {
@@ -57,6 +62,7 @@ export const workerCommand: CliCommand = {
       .command('worker')
       .description('run a worker: takes jobs from the Redis queue (REDIS_URL) and runs them through its origin actors')
       .option('--alive-file <path>', `touch this file every ${aliveIntervalMs / 1000} s while the worker runs (for container health checks)`)
+      .option('--json', 'print the start line as JSON: {"workerId","concurrency"}')
       .action((flags: WorkerFlags) => runWorker(flags, io));
   },
 };

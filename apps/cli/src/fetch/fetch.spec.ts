@@ -178,7 +178,7 @@ describe('courier fetch', () => {
     await closed.close();
 
     const cases = [
-      { args: [`${origin.url}/status/404`, '-o', path.join(dir, 'x')], exit: 3, code: 'HTTP_STATUS' },
+      { args: [`${origin.url}/status/404`, '-o', path.join(dir, 'x')], exit: 8, code: 'HTTP_STATUS' },
       { args: [file.url, '-o', path.join(dir, 'y'), '--sha256', 'ab'.repeat(32)], exit: 4, code: 'CHECKSUM_MISMATCH' },
       { args: [file.url, '-o', path.join(dir, 'z'), '--size', '12'], exit: 4, code: 'CHECKSUM_MISMATCH' },
       { args: [`${closed.url}/b.bin`, '-o', path.join(dir, 'w')], exit: 5, code: 'CONNECT_REFUSED' },
@@ -202,7 +202,7 @@ describe('courier fetch', () => {
     const dir = await tempDir();
     const secretUrl = `http://user:s3cret-token@127.0.0.1:${origin.port}/status/403`;
     const run = fetchCli([secretUrl, '-o', path.join(dir, 'x')]);
-    expect(await run.exited).toBe(3);
+    expect(await run.exited).toBe(8);
     expect(run.stderr()).toContain('HTTP_STATUS');
     expect(run.stderr()).not.toContain('s3cret-token');
   }, 60_000);

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { DownloadProgress } from '@courier/download';
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, fetchExitCodes } from './exit-codes.ts';
+import { exitCodeFor, exitCodes } from '../exit-codes.ts';
 import { formatBytes, formatEta, shownUrl } from './format.ts';
 import { progressViewFor, type ProgressStream } from './progress-view.ts';
 
@@ -66,7 +66,7 @@ describe('fetch progress views', () => {
 
 describe('fetch exit codes and formats', () => {
   it('map CourierError codes to the documented exit codes', () => {
-    expect(exitCodeFor('HTTP_STATUS')).toBe(3);
+    expect(exitCodeFor('HTTP_STATUS')).toBe(8);
     expect(exitCodeFor('CHECKSUM_MISMATCH')).toBe(4);
     expect(exitCodeFor('CONNECT_REFUSED')).toBe(5);
     expect(exitCodeFor('BODY_TIMEOUT')).toBe(5);
@@ -75,7 +75,7 @@ describe('fetch exit codes and formats', () => {
     expect(exitCodeFor('RESOURCE_CHANGED')).toBe(7);
     expect(exitCodeFor('BAD_URL')).toBe(2);
     expect(exitCodeFor('INTERNAL')).toBe(1);
-    expect(fetchExitCodes.sigint).toBe(130);
+    expect(exitCodes.sigint).toBe(130);
   });
 
   it('format sizes, times and URLs for people', () => {

@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { downloadWithProgress, type DownloadResult } from '@courier/download';
 import { createClient, isCourierError, type CourierError } from '@courier/origin';
 import { CliError, type CliIo } from '../io.ts';
-import { exitCodeFor, fetchExitCodes } from './exit-codes.ts';
+import { exitCodeFor, exitCodes } from '../exit-codes.ts';
 import { formatBytes, formatRate, shownUrl } from './format.ts';
 import { progressViewFor, type ProgressStream } from './progress-view.ts';
 
@@ -11,6 +12,7 @@ export interface FetchFlags {
   sha256?: string;
   size?: string;
   quiet?: boolean;
+  json?: boolean;
 }
 
 /** What the command reads besides its flags; tests may pass their own stream. */
@@ -23,12 +25,12 @@ export interface FetchContext {
 function parseFlags(flags: FetchFlags): { sha256?: string; size?: number } {
   const out: { sha256?: string; size?: number } = {};
   if (flags.sha256 !== undefined) {
-    if (!/^[0-9a-fA-F]{64}$/.test(flags.sha256)) throw new CliError(`--sha256: expected 64 hexadecimal digits, got ${JSON.stringify(flags.sha256)}`, fetchExitCodes.usage);
+    if (!/^[0-9a-fA-F]{64}$/.test(flags.sha256)) throw new CliError(`--sha256: expected 64 hexadecimal digits, got ${JSON.stringify(flags.sha256)}`, exitCodes.usage);
     out.sha256 = flags.sha256.toLowerCase();
   }
   if (flags.size !== undefined) {
     const size = Number(flags.size);
-    if (!/^\d+$/.test(flags.size) || !Number.isSafeInteger(size)) throw new CliError(`--size: expected a number of bytes, got ${JSON.stringify(flags.size)}`, fetchExitCodes.usage);
+    if (!/^\d+$/.test(flags.size) || !Number.isSafeInteger(size)) throw new CliError(`--size: expected a number of bytes, got ${JSON.stringify(flags.size)}`, exitCodes.usage);
     out.size = size;
   }
   return out;
@@ -50,6 +52,14 @@ function safeHref(url: string): string | null {
   }
 }
 
+/**
+ * `-o FILE` against the directory the user ran the command from: `npm run courier` runs it in
+ * the repository root, and says where the user was in `INIT_CWD`.
+ */
+export function outputPath(output: string, env: NodeJS.ProcessEnv): string {
+  return isAbsolute(output) || !env.INIT_CWD ? output : resolve(env.INIT_CWD, output);
+}
+
 async function partSize(output: string): Promise<number | null> {
   return stat(`${output}.part`).then(
     (s) => s.size,
@@ -64,7 +74,8 @@ async function partSize(output: string): Promise<number | null> {
  * Ctrl-C (SIGINT) or SIGTERM stops cleanly: the part and its sidecar are kept, and the same
  * command resumes. Failures throw a CliError whose exit code follows exit-codes.ts.
  */
-export async function runFetch(url: string, flags: FetchFlags, ctx: FetchContext): Promise<void> {
+export async function runFetch(url: string, given: FetchFlags, ctx: FetchContext): Promise<void> {
+  const flags = { ...given, output: outputPath(given.output, ctx.io.env) };
   const { sha256, size } = parseFlags(flags);
   const view = progressViewFor(ctx.progress, flags.quiet === true);
   const controller = new AbortController();
@@ -74,7 +85,7 @@ export async function runFetch(url: string, flags: FetchFlags, ctx: FetchContext
       // A second Ctrl-C: leave at once. The part keeps what reached the disk; a resume re-checks its tail.
       view.stop();
       ctx.io.err('courier fetch: stopped at once');
-      process.exit(signal === 'SIGTERM' ? fetchExitCodes.sigterm : fetchExitCodes.sigint);
+      process.exit(signal === 'SIGTERM' ? exitCodes.sigterm : exitCodes.sigint);
     }
     stoppedBy = signal;
     view.stop();
@@ -104,7 +115,7 @@ export async function runFetch(url: string, flags: FetchFlags, ctx: FetchContext
     if (stoppedBy) {
       const kept = await partSize(flags.output);
       const what = kept === null ? 'nothing was kept' : `${formatBytes(kept)} kept in ${flags.output}.part`;
-      throw new CliError(`fetch stopped by ${stoppedBy}: ${what}; run the same command again to resume`, stoppedBy === 'SIGTERM' ? fetchExitCodes.sigterm : fetchExitCodes.sigint);
+      throw new CliError(`fetch stopped by ${stoppedBy}: ${what}; run the same command again to resume`, stoppedBy === 'SIGTERM' ? exitCodes.sigterm : exitCodes.sigint);
     }
     if (!isCourierError(error)) throw error;
     // The download leaves no part behind when there is nothing to resume from (it removes an empty one itself).
@@ -124,5 +135,6 @@ export async function runFetch(url: string, flags: FetchFlags, ctx: FetchContext
     ctx.io.err(`courier fetch: saved ${flags.output} (${formatBytes(result.bytes)} in ${seconds.toFixed(1)} s, ${formatRate(result.fetchedBytes / Math.max(seconds, 0.001))}${resumed})`);
   }
   // sha256sum's format, so `courier fetch … | sha256sum -c` style checks work.
-  ctx.io.out(`${result.sha256}  ${flags.output}`);
+  if (flags.json) ctx.io.out(JSON.stringify({ sha256: result.sha256, file: flags.output, bytes: result.bytes, resumedFrom: result.resumedFrom }));
+  else ctx.io.out(`${result.sha256}  ${flags.output}`);
 }

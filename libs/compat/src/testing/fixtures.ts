@@ -3,8 +3,8 @@
 import { once } from 'node:events';
 import { onTestFinished } from 'vitest';
 import { createClient, type Client, type ClientOptions } from '@courier/origin';
-// Test support only (excluded from the build): the shared fixtures are reached by path.
-// eslint-disable-next-line @nx/enforce-module-boundaries
+// Test support only (excluded from the build): the shared fixtures by path, through their index
+// file (the one path eslint.config.js allows src/testing/ to reach outside its library).
 import {
   startHttpFixture,
   startRawFixture,
@@ -14,7 +14,6 @@ import {
   type RawFixture,
 } from '../../../../test/fixtures/index.ts';
 
-// eslint-disable-next-line @nx/enforce-module-boundaries
 export * from '../../../../test/fixtures/index.ts';
 
 export async function httpOrigin(options?: HttpFixtureOptions): Promise<HttpFixture> {

@@ -9,7 +9,7 @@ import { download } from './download.ts';
 import type { DownloadOptions } from './types.ts';
 
 // These shapes mirror `JobHandler`, `JobProgress` and `DownloadResult` in libs/queue's driver.ts
-// structurally: download never imports queue (DESIGN's one-way rule), and apps/worker registers
+// structurally: download never imports queue (DESIGN's one-way rule), and @courier/worker registers
 // this handler with the queue. Keep them in step with driver.ts.
 
 /** Progress as the queue stores it. */

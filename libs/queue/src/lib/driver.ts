@@ -3,7 +3,7 @@
  * (`bullmq-driver.ts`, the distributed engine) and in-memory (`memory-driver.ts`, the embedded
  * single-process default) — and one contract suite (`describeDriver`) runs against both.
  *
- * Shapes here are the contract between libs/queue, apps/worker and apps/server: change them
+ * Shapes here are the contract between libs/queue, libs/worker and libs/server: change them
  * only together with every user.
  */
 import type { ErrorCode, OriginSnapshot } from '@courier/origin';
@@ -36,7 +36,7 @@ export interface RequestResult {
   workerId: string;
 }
 
-/** A finished download (libs/download fills it through the job handler registered by apps/worker). */
+/** A finished download (libs/download fills it through the job handler registered by libs/worker). */
 export interface DownloadResult {
   kind: 'download';
   dst: string;

@@ -61,7 +61,7 @@ export function createJobHandlers(): JobHandlerRegistry {
 /** The registry `startWorker` uses unless given another one; `request` is registered. */
 export const defaultJobHandlers = createJobHandlers();
 
-/** Registers a handler in the default registry (apps/worker registers `download` this way). */
+/** Registers a handler in the default registry (@courier/worker registers `download` this way). */
 export function registerJobHandler<K extends JobKind>(kind: K, handler: KindHandler<Extract<JobInput, { kind: K }>>): void {
   defaultJobHandlers.register(kind, handler);
 }

@@ -10,8 +10,8 @@
  * ten times the cost of reading a small body. The file stream is only opened past the inline size.
  */
 import { once } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { constants, type ReadStream, type WriteStream } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { CourierError, isCourierError, toCourierError, type CourierResponse } from '@courier/origin';
@@ -28,6 +28,43 @@ export function bodyFileName(jobId: string): string {
   return `${jobId}.body`;
 }
 
+/** A stored body file opened for reading: its size and a stream that closes the file when done. */
+export interface ResultBodyFile {
+  size: number;
+  stream: ReadStream;
+}
+
+/**
+ * Opens a job's body file for reading, without following a link: a record is data, and a file
+ * planted in the results directory (a symlink named `<id>.body` pointing at a secret, a FIFO, a
+ * directory) must not be served. Only a plain `<id>.body` name directly under the results
+ * directory is accepted, so no directory on the way can be a link either.
+ * Errors: `BAD_PATH` for any other name or anything but a regular file, `NOT_FOUND` when absent.
+ */
+export async function openResultBody(resultsDir: string, bodyFile: string): Promise<ResultBodyFile> {
+  if (!/^[A-Za-z0-9_-]+\.body$/.test(bodyFile)) throw new CourierError('BAD_PATH', 'body file outside the results directory');
+  let handle: FileHandle;
+  try {
+    // O_NONBLOCK: opening a planted FIFO must not hang; a regular file ignores it.
+    handle = await open(join(resultsDir, bodyFile), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CourierError('NOT_FOUND', 'the body file is not in the results directory');
+    // ELOOP: the name is a symbolic link.
+    if (code === 'ELOOP') throw new CourierError('BAD_PATH', 'the body file is a link, not a regular file');
+    throw new CourierError('DISK_ERROR', `could not open the body file: ${(error as Error).message}`, { cause: error });
+  }
+  const stats = await handle.stat().catch(async (error: unknown) => {
+    await handle.close();
+    throw new CourierError('DISK_ERROR', `could not read the body file: ${(error as Error).message}`, { cause: error });
+  });
+  if (!stats.isFile()) {
+    await handle.close();
+    throw new CourierError('BAD_PATH', 'the body file is not a regular file');
+  }
+  return { size: stats.size, stream: handle.createReadStream() };
+}
+
 /** Thrown inside the read loop when the file fails, to tell it apart from a body error. */
 class DiskFailure extends Error {
   constructor(readonly original: unknown) {
@@ -40,8 +77,17 @@ class SpillFile {
   readonly #out: WriteStream;
   #error: unknown = null;
 
-  constructor(path: string) {
-    this.#out = createWriteStream(path, { flags: 'w' });
+  /** Like flags 'w', but a link planted at the part file's (predictable) name is not followed: the body is never written through it. */
+  static async open(path: string): Promise<SpillFile> {
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
+    const handle = await open(path, flags, 0o666).catch((error: unknown) => {
+      throw new DiskFailure(error);
+    });
+    return new SpillFile(handle.createWriteStream());
+  }
+
+  private constructor(out: WriteStream) {
+    this.#out = out;
     // Kept so a failure between writes is seen at the next one (or at the end).
     this.#out.on('error', (error) => {
       this.#error ??= error;
@@ -115,7 +161,7 @@ async function readBody(res: CourierResponse, jobId: string, resultsDir: string,
       }
       head.push(chunk);
       if (size <= inlineBodyBytes) continue;
-      file = new SpillFile(partPath);
+      file = await SpillFile.open(partPath);
       for (const held of head.splice(0)) await file.write(held);
     }
     if (file) await file.close();

@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CourierError, createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-// Test-only relative import of the shared fixtures (allowed for tests by the project brief).
-// eslint-disable-next-line @nx/enforce-module-boundaries
+// Test support (excluded from the build): the shared fixtures by path, through their index file
+// (the one path eslint.config.js allows src/testing/ to reach outside its library).
 import { patternBytes, startHttpFixture, type HttpFixture } from '../../../../test/fixtures/index.ts';
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { until } from '../../../../test/harness/index.ts';
 import type { JobHandler, JobRecord, QueueDriver, QueueEvent, QueueWorker, WorkerOptions } from '../lib/driver.ts';
 import type { CreateQueueOptions } from '../lib/queue-options.ts';

@@ -6,10 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-// Test-only relative import of the shared harness (allowed for tests by the project brief).
-// eslint-disable-next-line @nx/enforce-module-boundaries
+// Test support (excluded from the build): the shared harness by path, through its index file
+// (the one path eslint.config.js allows src/testing/ to reach outside its library).
 import { startRedis, type RedisHandle } from '../../../../test/harness/index.ts';
-// eslint-disable-next-line @nx/enforce-module-boundaries
 export { until } from '../../../../test/harness/index.ts';
 import { deletePrefix } from './redis-dump.ts';
 

@@ -36,6 +36,7 @@ import { decodeFailedReason } from './failed-reason.ts';
 import { SecretsStore } from './secrets-store.ts';
 import { depthLedgerKeys, releaseDepth, reserveDepth, type DepthLedgerKeys } from './depth-ledger.ts';
 import { payloadBytes } from '../depth/queue-depth.ts';
+import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
 
 export interface BullmqDriverOptions extends CreateQueueOptions {
   redisUrl: string;
@@ -187,7 +188,8 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async get(id: string): Promise<JobRecord | null> {
-    if (typeof id !== 'string' || id.length === 0 || id.length > 200) return null;
+    // One of BullMQ's own key names is not asked of Redis: it is never a job.
+    if (typeof id !== 'string' || id.length === 0 || id.length > 200 || isReservedJobId(id)) return null;
     return this.#guard('get', () => this.#get(id));
   }
 
@@ -196,13 +198,18 @@ export class BullmqDriver implements QueueDriver {
       Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id) as Promise<CourierJob | undefined>,
       this.#queue.getJobState(id),
       this.#producer.get(this.#keys.cancelled(id)),
-    ]);
+    ]).catch((error: unknown) => {
+      // A key that is not a job hash: no such job (Redis is fine).
+      if (isWrongTypeError(error)) return [undefined, 'unknown', null] as const;
+      throw error;
+    });
     if (!job) return tomb ? (JSON.parse(tomb) as JobRecord) : null;
     const state = stateOf(bullState, tomb !== null);
     return state ? recordOf(job, state) : null;
   }
 
   async wait(id: string, timeoutMs: number): Promise<JobRecord | null> {
+    if (isReservedJobId(id)) return null;
     // Only the Redis calls have the command deadline; the wait itself lasts up to `timeoutMs`.
     const look = () => this.#guard('wait', () => this.#get(id));
     // Per-job event names (`completed:<id>`) are not in QueueEvents' typed listener map.
@@ -237,6 +244,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async cancel(id: string): Promise<boolean> {
+    if (isReservedJobId(id)) return false;
     return this.#guard('cancel', async () => {
       const record = await this.#get(id);
       if (!record || finishedStates.has(record.state)) return false;
@@ -267,6 +275,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async retry(id: string): Promise<boolean> {
+    if (isReservedJobId(id)) return false;
     return this.#guard('retry', async () => {
       const job = (await Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id)) as CourierJob | undefined;
       if (!job || (await job.getState()) !== 'failed') return false;

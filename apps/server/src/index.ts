@@ -1,6 +1,0 @@
-export { buildApp, loggerOptions, type AppConfig, type BuildAppOptions } from './app.ts';
-export { closeOnSignals, createLogger, startServer, warnIfExposed, type RunningServer, type ShutdownStep, type StartServerOptions } from './server.ts';
-export { ConfigError, isLoopbackHost, loadConfig, type CourierConfig } from './config/env.ts';
-export { defaults as serverDefaults } from './config/defaults.ts';
-export { fleetOriginsView, localOriginsView, type CloseConnectionsOutcome, type OriginsView, type OriginView } from './origins/origins-view.ts';
-export { type ApiErrorBody, type ApiErrorCode } from './http/api-error.ts';
