@@ -42,7 +42,7 @@ export function connect() {
     state.col = Object.fromEntries(hello.columns.map((/** @type {string} */ name, /** @type {number} */ i) => [name, i]));
     state.scope = hello.scope;
     ui.scope.textContent = `${hello.scope === 'fleet' ? 'fleet-wide (every live worker)' : 'this process'} · ${hello.queue} queue`;
-    document.documentElement.style.setProperty('--worker-col', hello.scope === 'fleet' ? '110px' : '0');
+    document.documentElement.style.setProperty('--worker-col', hello.scope === 'fleet' ? 'minmax(180px, 1.2fr)' : '0');
     buildHead();
   });
   events.addEventListener('origins', (e) => applyOrigins(JSON.parse(/** @type {MessageEvent} */ (e).data)));
