@@ -165,8 +165,16 @@ export async function publishFleetState(options: PublishFleetStateOptions): Prom
       await redis.publish(command.replyTo, JSON.stringify(reply));
     })().catch((error: unknown) => logger?.warn({ err: error }, 'could not answer closeconnections'));
   });
-  await subscriber.subscribe(keys.commands);
-  await beat();
+  try {
+    await subscriber.subscribe(keys.commands);
+    await beat();
+  } catch (error) {
+    // Not started: nothing of it may outlive the failure (the heartbeat, the request figures' subscription).
+    clearInterval(timer);
+    figures.close();
+    subscriber.disconnect();
+    throw error;
+  }
 
   let closing: Promise<void> | null = null;
   return {
