@@ -26,9 +26,13 @@ describe('hasconnection through the fleet', () => {
     await latch.waitForArrivals(1);
     await watch.becomes(true, 30_000);
 
-    // Busy on one worker: its published snapshot shows the socket with a request on it.
-    const holder = (await fleet.view()).find((w) => w.origins.some((o) => o.origin === f.origin && o.sockets.busy > 0));
-    expect(holder).toBeDefined();
+    // Busy on one worker: its published snapshot shows the socket with a request on it (the
+    // transport says true as soon as a worker took the job, maybe before that heartbeat).
+    let holder: Awaited<ReturnType<typeof fleet.view>>[number] | undefined;
+    await until(async () => {
+      holder = (await fleet.view()).find((w) => w.origins.some((o) => o.origin === f.origin && o.sockets.busy > 0));
+      return holder !== undefined;
+    }, 'a heartbeat showing the busy socket');
     // Stays true while busy: several heartbeats later, read into the mirror, nothing changed.
     await heartbeats(fleet, 3);
     const reads = transport.stats.mirrorReads;

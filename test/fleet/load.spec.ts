@@ -55,7 +55,11 @@ describe('many coroutines through the fleet', () => {
     const running = sched.run();
 
     // Every coroutine waits; the workers are full of held requests; time passes with I/O going on.
-    await until(() => latches.reduce((n, l) => n + l.waiting, 0) >= WORKERS * CONCURRENCY, 'every worker slot holding a request', 120_000);
+    // Every worker slot holds a job: under Pluto's pool (the fleet transport's jobs run on it)
+    // a worker has one keep-alive socket per origin, so a job is held at the origin or queued
+    // on that socket behind a held one. Quick to reach, well inside Pluto's 30 s per request.
+    await until(async () => (await fleet.queue.counts()).active >= WORKERS * CONCURRENCY, 'every worker slot holding a request', 120_000);
+    expect(latches.reduce((n, l) => n + l.waiting, 0)).toBeGreaterThan(0);
     expect(sched.sleeping).toBe(true);
     const passesWhileWaiting = sched.passes;
     await heartbeats(fleet, 2);

@@ -81,6 +81,6 @@ describe('COURIER_SENSITIVE_HEADERS', () => {
   it('reads the server’s list of sensitive header names, and names a bad one', () => {
     expect(loadWorkerConfig({}).sensitiveHeaders).toEqual([]);
     expect(loadWorkerConfig({ COURIER_SENSITIVE_HEADERS: 'X-Tenant-Key' }).sensitiveHeaders).toEqual(['x-tenant-key']);
-    expect(errorOf({ COURIER_SENSITIVE_HEADERS: 'a:b' })).toBe('COURIER_SENSITIVE_HEADERS: sensitive header "a:b" is not a header name');
+    expect(errorOf({ COURIER_SENSITIVE_HEADERS: 'a:b' })).toBe('COURIER_SENSITIVE_HEADERS: sensitive header "a:b" is not a header name (got "a:b")');
   });
 });

@@ -5,7 +5,7 @@
  * close the queue, then drain the client (destroyed after a deadline).
  */
 import { hostname } from 'node:os';
-import { createClient, proxyFromEnv, type Client } from '@courier/origin';
+import { createClient, plutoPolicy, proxyFromEnv, type Client } from '@courier/origin';
 import { createDownloadCache, createDownloadJobHandler, startStalePartSweeper, type DownloadCache } from '@courier/download';
 import { createJobHandlers, createQueue, startWorker, type QueueDriver, type QueueWorker } from '@courier/queue';
 import { Redis } from 'ioredis';
@@ -40,6 +40,12 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
     proxy: proxyFromEnv(),
     ...(config.originPolicy ? { policy: config.originPolicy.policy, origins: config.originPolicy.origins } : {}),
   });
+  // Pluto facade jobs (`plutoPool`) run under Pluto's pool, with the same destination rules.
+  const plutoClient = createClient({
+    allowAddress: createDestinationPolicy(config.allowDestinations),
+    proxy: proxyFromEnv(),
+    policy: { ...plutoPolicy },
+  });
   const queue =
     options.queue ??
     (await createQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, queueName: config.queueName, events: false, logger }));
@@ -72,6 +78,7 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
   const worker: QueueWorker = startWorker({
     queue,
     client,
+    plutoClient,
     handlers,
     workerId,
     concurrency: config.concurrency,
@@ -103,6 +110,7 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
         ['stale part sweeper', async () => stopPartSweeper()],
         ['queue', async () => (ownsQueue ? queue.close() : undefined)],
         ['client', () => drainClient(client, config.closeDeadlineMs, logger)],
+        ['Pluto client', () => drainClient(plutoClient, config.closeDeadlineMs, logger)],
         ['download cache redis', async () => cacheRedis?.quit()],
       ];
       for (const [what, step] of steps) {

@@ -41,11 +41,11 @@ const packageGroups = new Map<string, string>(Object.entries({
   bullmq: 'BullMQ',
   msgpackr: 'BullMQ',
   'cron-parser': 'BullMQ',
+  // ioredis 6 parses RESP and computes cluster slots itself (no redis-parser, no cluster-key-slot).
   ioredis: 'ioredis (Redis protocol)',
-  'redis-parser': 'ioredis (Redis protocol)',
   '@ioredis/commands': 'ioredis (Redis protocol)',
   denque: 'ioredis (Redis protocol)',
-  'cluster-key-slot': 'ioredis (Redis protocol)',
+  'redis-errors': 'ioredis (Redis protocol)',
   'standard-as-callback': 'ioredis (Redis protocol)',
   undici: 'undici (HTTP)',
   xstate: 'origin: client and actor (incl. xstate)',

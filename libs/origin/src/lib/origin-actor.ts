@@ -282,8 +282,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   /** `destroy`: abort what runs on it (with `reason`, when given) instead of letting it finish. */
   #removeSlot(slot: SocketSlot, destroy: boolean, reason?: CourierError): void {
     if (!this.#slots.delete(slot)) return;
-    if (slot.reusable) this.#reusableSlots--;
-    slot.reusable = false;
+    this.#uncountReusable(slot);
     if (destroy) slot.destroy(reason);
     else slot.close();
     // A socket that never connected stops counting as connecting now; a connected one
@@ -293,6 +292,15 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       this.#connecting--;
     }
     this.#socketsChanged();
+  }
+
+  /** The slot is no longer reusable, nor counted as such (whatever cleared its flag before). */
+  #uncountReusable(slot: SocketSlot): void {
+    slot.reusable = false;
+    if (slot.countedReusable) {
+      slot.countedReusable = false;
+      this.#reusableSlots--;
+    }
   }
 
   /** Start queued exchanges while sockets allow. */
@@ -455,10 +463,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   closeConnections(): Promise<void> {
     for (const slot of [...this.#slots]) {
       if (slot.running === 0) this.#removeSlot(slot, false);
-      else if (slot.reusable) {
-        slot.reusable = false;
-        this.#reusableSlots--;
-      }
+      else this.#uncountReusable(slot);
     }
     this.#idle = [];
     this.#retireAdopted(false);

@@ -34,6 +34,12 @@ export interface OriginPolicy {
    * opens a one-off socket instead of waiting (closed after its request).
    */
   oneOffWhileConnecting: boolean;
+  /**
+   * Write request heads as Pluto does: `Host`, the first header, `Connection`, the other
+   * headers, `Content-Length`, with those capitals (undici writes `host`, `connection` and
+   * `content-length` itself, in lower case, the first two before any header).
+   */
+  plutoRequestHead: boolean;
   /** Try IPv6 addresses first when a name resolves to both families. */
   preferIpv6: boolean;
   /** Evict the origin actor after it has had no socket and no request for this long, in milliseconds. 0 = never. */
@@ -60,6 +66,7 @@ export const defaultPolicy: Readonly<OriginPolicy> = Object.freeze({
   maxHeaderBytes: 16 * 1024,
   retryStaleSocket: true,
   oneOffWhileConnecting: false,
+  plutoRequestHead: false,
   preferIpv6: false,
   idleEvictionMs: 30_000,
   circuitThreshold: 5,
@@ -83,6 +90,7 @@ export const plutoPolicy: Readonly<Partial<OriginPolicy>> = Object.freeze({
   maxRedirects: 0,
   retryStaleSocket: true,
   oneOffWhileConnecting: true,
+  plutoRequestHead: true,
   idleEvictionMs: 0,
   circuitThreshold: 0,
 });

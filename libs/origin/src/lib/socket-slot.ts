@@ -1,6 +1,7 @@
 import { Client } from 'undici';
 import type { Connector } from './connector.ts';
 import { isTlsCode } from './map-error.ts';
+import { writePlutoHeads } from './pluto-head.ts';
 import type { OriginPolicy } from './policy.ts';
 
 export interface SocketEvents {
@@ -24,6 +25,12 @@ export class SocketSlot {
   readonly client: Client;
   /** May be kept alive and handed to later requests. */
   reusable: boolean;
+  /**
+   * Counted in the actor's tally of reusable sockets. `reusable` may be cleared on its own (a
+   * response with `Connection: close`, an error): the tally follows this flag, so it cannot
+   * keep counting a socket that is gone, and later sockets can be made reusable again.
+   */
+  countedReusable: boolean;
   /** A TCP (and TLS) connection is established right now. */
   connected = false;
   /** A connect is under way. */
@@ -45,6 +52,7 @@ export class SocketSlot {
 
   constructor(origin: string, policy: OriginPolicy, connector: Connector, reusable: boolean, events: SocketEvents) {
     this.reusable = reusable;
+    this.countedReusable = reusable;
     const keepAlive = policy.keepAliveTimeoutMs > 0 ? policy.keepAliveTimeoutMs : NO_TIMEOUT_MS;
     this.client = new Client(origin, {
       connect: (options, callback) =>
@@ -52,6 +60,7 @@ export class SocketSlot {
           socket?.on('error', (e: NodeJS.ErrnoException) => {
             if (typeof e.code === 'string' && isTlsCode(e.code)) this.tlsError = e;
           });
+          if (socket && policy.plutoRequestHead) writePlutoHeads(socket);
           callback(err, socket as never);
         }),
       pipelining: policy.pipelining,

@@ -12,6 +12,8 @@ import type { UpstreamLimits } from './upstream-limits.ts';
 /** What a handler gets besides the job: the worker's client and settings. */
 export interface JobContext {
   client: Client;
+  /** The client for `plutoPool` request jobs (Pluto's pool); without it they use `client`. */
+  plutoClient?: Client;
   workerId: string;
   /** Where large results (and anything a handler writes per job) go. */
   resultsDir: string;
@@ -49,7 +51,8 @@ export class JobHandlerRegistry {
 }
 
 /** The built-in handler of `request` jobs. */
-export const requestJobHandler: KindHandler<RequestJob> = (job, context) => runRequestJob(context.client, job, context);
+export const requestJobHandler: KindHandler<RequestJob> = (job, context) =>
+  runRequestJob(job.input.plutoPool === true && context.plutoClient ? context.plutoClient : context.client, job, context);
 
 /** A registry with the built-in handlers (`request`), for a worker that adds its own. */
 export function createJobHandlers(): JobHandlerRegistry {

@@ -125,6 +125,12 @@ export const requestJobSchema = z.strictObject({
   acceptAnyStatus: z.boolean({ error: 'must be a boolean' }).optional(),
   /** Send the method exactly as given (Pluto sends `get` as `get`). */
   verbatimMethod: z.boolean({ error: 'must be a boolean' }).optional(),
+  /**
+   * Run under Pluto's pool (`plutoPolicy`) in the worker: one keep-alive socket per origin that
+   * requests queue on, one-off `Connection: close` sockets for `dontReuse` / `dontMakeReusable`,
+   * Pluto's request head. A worker without a Pluto client runs it on its own client.
+   */
+  plutoPool: z.boolean({ error: 'must be a boolean' }).optional(),
 });
 
 export const downloadJobSchema = z.strictObject({

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@courier/origin';
 import { queueDefaults } from './defaults.ts';
-import type { QueueDriver, QueueWorker, WorkerOptions } from './driver.ts';
+import type { FleetSource, QueueDriver, QueueWorker, WorkerOptions } from './driver.ts';
 import { defaultJobHandlers, type JobContext, type JobHandlerRegistry } from './job-handlers.ts';
 import { startResultsSweeper } from './results-sweeper.ts';
 import { defaultUpstreamLimits, type UpstreamLimits } from './upstream-limits.ts';
@@ -16,6 +16,11 @@ import { defaultUpstreamLimits, type UpstreamLimits } from './upstream-limits.ts
 export interface StartWorkerOptions extends WorkerOptions {
   queue: QueueDriver;
   client: Client;
+  /**
+   * A second client, with Pluto's pool, for `plutoPool` request jobs (the Pluto facade's fleet
+   * transport sends them). Its sockets are published and drained with `client`'s.
+   */
+  plutoClient?: Client;
   /** Where bodies too large to inline are written. Default `<tmpdir>/courier-results`. */
   resultsDir?: string;
   /** Largest body kept inline in a result, in bytes. Default 64 KiB. */
@@ -33,11 +38,21 @@ export function defaultResultsDir(): string {
   return join(tmpdir(), 'courier-results');
 }
 
+/** What the worker publishes and drains: its client's origins, and its Pluto client's too. */
+function fleetSource(client: Client, plutoClient: Client | undefined): FleetSource {
+  if (!plutoClient) return client;
+  return {
+    origins: () => [...client.origins(), ...plutoClient.origins()],
+    closeConnections: (remote) => Promise.all([client.closeConnections(remote), plutoClient.closeConnections(remote)]).then(() => {}),
+  };
+}
+
 export function startWorker(options: StartWorkerOptions): QueueWorker {
-  const { queue, client, handlers = defaultJobHandlers, ...workerOptions } = options;
+  const { queue, client, plutoClient, handlers = defaultJobHandlers, ...workerOptions } = options;
   const workerId = options.workerId ?? `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const context: JobContext = {
     client,
+    ...(plutoClient ? { plutoClient } : {}),
     workerId,
     resultsDir: options.resultsDir ?? defaultResultsDir(),
     inlineBodyBytes: options.inlineBodyBytes ?? queueDefaults.inlineBodyBytes,
@@ -52,7 +67,7 @@ export function startWorker(options: StartWorkerOptions): QueueWorker {
     maxAgeMs > 0 || maxBytes > 0
       ? startResultsSweeper(context.resultsDir, { maxAgeMs, maxBytes }, Math.min(maxAgeMs > 0 ? maxAgeMs : 60_000, 60_000), options.logger)
       : () => {};
-  const worker = queue.startWorker((job) => handlers.handle(job, context), { ...workerOptions, workerId, fleet: options.fleet ?? client });
+  const worker = queue.startWorker((job) => handlers.handle(job, context), { ...workerOptions, workerId, fleet: options.fleet ?? fleetSource(client, plutoClient) });
   return {
     id: worker.id,
     close(graceMs) {

@@ -384,3 +384,62 @@ describe('the seed doc\'s examples, translated', () => {
     expect(printed.slice(firstTrue).filter((p) => p === 'false')).toEqual([]); // false → true, never back
   });
 });
+
+describe('issue 15: closeconnections and keep-alive as the real runtime', () => {
+  it('closeconnections with a request in flight: the request\'s waiter runs before the caller resumes', async () => {
+    // Pluto: the request ends, its coroutine is resumed on the next pass and goes on; only
+    // after that does closeconnections see the I/O thread gone and return. The caller is
+    // added first (key 1), so a pass that woke both would resume it first: it must not be
+    // woken before the waiter (key 2) has run.
+    const f = await fixture();
+    const latch = f.hold('/held');
+    const h = plutoHttp();
+    const s = new Scheduler();
+    const log: string[] = [];
+    let started = false;
+    s.add(function* () {
+      while (!started || latch.arrivals === 0) yield;
+      log.push('close called');
+      const pending = h.closeconnections();
+      latch.release();
+      yield* pending;
+      log.push('close returned');
+    });
+    s.add(function* () {
+      started = true;
+      const [body] = ok(yield* h.request(`${f.url}/held`));
+      log.push(`request: ${body}`);
+    });
+    await s.run();
+    expect(log).toEqual(['close called', 'request: held', 'close returned']);
+  });
+
+  it('keep-alive comes back after the server closed it: the next request opens a new keep-alive socket', async () => {
+    const f = await fixture();
+    f.route('/close', (_req, res) => {
+      res.setHeader('Connection', 'close');
+      res.end('bye');
+    });
+    const h = plutoHttp();
+    const s = new Scheduler();
+    const seen: boolean[] = [];
+    s.add(function* () {
+      ok(yield* h.request(`${f.url}/echo`));
+      ok(yield* h.request(`${f.url}/close`));
+    });
+    await s.run();
+    await f.until(() => f.openConnections === 0);
+    seen.push(h.hasconnection(f.url));
+    s.add(function* () {
+      ok(yield* h.request(`${f.url}/echo`));
+      seen.push(h.hasconnection(f.url));
+      ok(yield* h.request(`${f.url}/echo`));
+    });
+    await s.run();
+    expect(seen).toEqual([false, true]);
+    const after = f.requestLog.slice(2);
+    expect(after.map((r) => r.headers['connection'])).toEqual(['keep-alive', 'keep-alive']);
+    // One socket for the first two requests, one new keep-alive socket for the last two.
+    expect(f.connections).toBe(2);
+  });
+});

@@ -319,6 +319,19 @@ describe('errors', () => {
     ).not.toThrow();
     expect(errors).toEqual([boom]);
   });
+
+  it('README deviation: an errorfunc that throws makes its error leave run() (Lua would call the handler again)', async () => {
+    const s = new Scheduler();
+    const handlerError = new Error('from errorfunc');
+    s.errorfunc = () => {
+      throw handlerError;
+    };
+    s.add(function* () {
+      yield;
+      throw new Error('coroutine');
+    });
+    await expect(s.run()).rejects.toBe(handlerError);
+  });
 });
 
 describe('contains / remove (Pluto testes/pluto/basic.pluto)', () => {

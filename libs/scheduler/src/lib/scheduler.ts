@@ -1,4 +1,5 @@
 import { enterCoroutine, leaveCoroutine } from './coroutine-context.ts';
+import { LuaTable } from './lua-table.ts';
 import { Operation } from './operation.ts';
 import { Wait } from './wait.ts';
 import { emitPlutoWarning, WarningCode, yieldedValuesMessage } from './warnings.ts';
@@ -27,12 +28,12 @@ interface Entry {
   running: boolean;
   /** Parked until this Wait is ready; not resumed meanwhile. */
   waiting: Wait | null;
-  /** Taken out of the list (by `remove`, or dropped after it died); compacted away after the pass. */
+  /** Out of `coros` (by `remove`, or its slot set to nil after it died). */
   removed: boolean;
   /** Given to the Wait it parks on; made once per entry, not once per park (parking is per request). */
   readonly wake: () => void;
-  /** Insertion order, to resume woken coroutines in list order without scanning the list. */
-  readonly seq: number;
+  /** Its key in `coros`, kept up to date, to resume woken coroutines in key order without a walk. */
+  key: number;
   /** Listed in `#woken`. */
   woken: boolean;
 }
@@ -73,8 +74,15 @@ function typeName(value: unknown): string {
 /**
  * Pluto's cooperative `scheduler` class (reference §5), with generators as coroutines.
  *
+ * - `coros` is a Lua table, modelled by {@link LuaTable} (Lua 5.5, which Pluto 0.13 is built on),
+ *   and every operation is the Lua source's own: `add` is `table.insert(coros, co)` (at the
+ *   border `#coros + 1`, which can be a hole at the front), `remove` is `table.remove(coros, i)`
+ *   (shifting later entries down, under a pass that goes on from the key it was at), a pass is
+ *   `for i, co in coros` (`next` order) and a dead coroutine's slot is set to nil (a hole, not a
+ *   shift). So the corners of issue 15 — a coroutine added into a hole runs before the one that
+ *   added it; the entry after a remover is skipped for that pass — come out as in Pluto.
  * - `add` stores the coroutine, resumes it once at once and returns it.
- * - `run()` makes passes over the coroutines in insertion order, resuming each runnable one
+ * - `run()` makes passes over the coroutines in `coros` order, resuming each runnable one
  *   once with no arguments, dropping finished ones lazily (one pass after they died), calling
  *   `yieldfunc` after every pass that resumed something, and returns on the first pass that
  *   resumes nothing.
@@ -95,17 +103,20 @@ export class Scheduler {
    */
   errorfunc: ErrorFunc | null | undefined = null;
 
-  #list: Entry[] = [];
-  /** How many live entries hold each coroutine (the same generator may be added twice, as in Pluto). */
+  /** Pluto's `self.coros`. */
+  readonly #coros = new LuaTable<Entry>();
+  /** Entries in `#coros`. */
+  #size = 0;
+  /** How many entries in `#coros` hold each coroutine (the same generator may be added twice, as in Pluto). */
   readonly #count = new Map<Coroutine, number>();
-  #garbage = 0;
   /** Entries neither finished nor removed: with `#waiting`, says in O(1) whether a pass would resume anything. */
   #live = 0;
   /** Finished entries the next pass has to drop. */
   #dead = 0;
-  #seq = 0;
   /** Entries whose Wait became ready since the last pass started. */
   #woken: Entry[] = [];
+  /** Counts changes to `coros` (insert, remove, a slot set to nil), so a pass can tell one happened. */
+  #changes = 0;
   #waiting = 0;
   /** run() sleeps: every coroutine left waits for I/O; the first one woken schedules the next step. */
   #sleeping = false;
@@ -131,7 +142,14 @@ export class Scheduler {
 
   /** Coroutines in the list (finished ones not yet dropped included). */
   get size(): number {
-    return this.#list.length - this.#garbage;
+    return this.#size;
+  }
+
+  /** `s.coros` as a script sees it: its keys in `next` order, each with its coroutine. */
+  get coros(): Map<number, Coroutine> {
+    const view = new Map<number, Coroutine>();
+    for (let k = this.#coros.next(0); k !== 0; k = this.#coros.next(k)) view.set(k, this.#coros.get(k)!.co);
+    return view;
   }
 
   /** True while `run()` sleeps because every coroutine waits for I/O. */
@@ -164,10 +182,14 @@ export class Scheduler {
       waiting: null,
       removed: false,
       wake: () => this.#unpark(entry),
-      seq: this.#seq++,
+      key: 0,
       woken: false,
     };
-    this.#list.push(entry);
+    // table.insert(self.coros, t)
+    entry.key = this.#coros.length() + 1;
+    this.#coros.set(entry.key, entry);
+    this.#changes++;
+    this.#size++;
     this.#live++;
     this.#count.set(co, (this.#count.get(co) ?? 0) + 1);
     this.#resume(entry);
@@ -197,13 +219,29 @@ export class Scheduler {
     return this.#count.has(co);
   }
 
-  /** Takes `co` out of the list; it is neither closed nor resumed again. */
+  /**
+   * Takes `co` out of the list; it is neither closed nor resumed again. As Pluto:
+   * `table.remove(self.coros, i)` at its first key in `next` order, which shifts the entries
+   * after it down (and raises Lua's `position out of bounds` when `#coros` is below `i`).
+   */
   remove(co: Coroutine): void {
-    for (const entry of this.#list) {
-      if (entry.co === co && !entry.removed) {
-        this.#drop(entry);
-        return;
+    const coros = this.#coros;
+    for (let k = coros.next(0); k !== 0; k = coros.next(k)) {
+      if (coros.get(k)!.co !== co) continue;
+      // table.remove(coros, k), as Lua 5.5's tremove
+      const size = coros.length();
+      if (k !== size && k - 1 > size) throw new Error("bad argument #2 to 'table.remove' (position out of bounds)");
+      const gone = coros.get(k);
+      let pos = k;
+      for (; pos < size; pos++) {
+        const moved = coros.get(pos + 1);
+        coros.set(pos, moved);
+        if (moved) moved.key = pos;
       }
+      coros.set(pos, undefined);
+      this.#changes++;
+      if (gone) this.#drop(gone);
+      return;
     }
   }
 
@@ -271,45 +309,50 @@ export class Scheduler {
     return this.#live > this.#waiting;
   }
 
-  /** One pass over the list; true if it resumed something. Throws a coroutine's error when `errorfunc` is unset. */
+  /** One pass over `coros`; true if it resumed something. Throws a coroutine's error when `errorfunc` is unset. */
   #pass(): boolean {
     this.#passes++;
-    const list = this.#list;
     const woken = this.#woken;
     this.#woken = [];
     for (const entry of woken) entry.woken = false;
-    // The usual pass while requests are in flight: every coroutine that can run was just woken
-    // and nothing needs dropping. Resume those in list order instead of walking past every
-    // waiting coroutine (the walk would cost O(coroutines) per response).
-    const onlyWoken = this.#dead === 0 && this.#live - this.#waiting === woken.length;
+    const coros = this.#coros;
     let resumed = false;
-    try {
-      let start = 0;
-      if (onlyWoken) {
-        start = list.length;
-        if (woken.length > 1) woken.sort((a, b) => a.seq - b.seq);
-        for (const entry of woken) {
-          if (entry.removed || entry.running || entry.waiting !== null || entry.done) continue;
-          resumed = true;
-          this.#resume(entry);
-        }
-      }
-      // `list.length` is read every time: a coroutine added during the pass is reached in it.
-      for (let i = start; i < list.length; i++) {
-        const entry = list[i]!;
-        if (entry.removed || entry.running || entry.waiting !== null) continue;
-        if (entry.done) {
-          this.#drop(entry);
-          continue;
-        }
+    // The usual pass while requests are in flight: every coroutine that can run was just woken,
+    // nothing needs its slot cleared, and every key is in the array part (so `next` order is
+    // key order). Resume those in key order instead of walking past every waiting coroutine
+    // (the walk would cost O(coroutines) per response). If a resume changes `coros` (an add, a
+    // remove), the pass goes on as Pluto's loop would: `next` from the key it was at.
+    if (this.#dead === 0 && this.#live - this.#waiting === woken.length && coros.arrayOnly) {
+      if (woken.length > 1) woken.sort((a, b) => a.key - b.key);
+      for (const entry of woken) {
+        if (entry.removed || entry.running || entry.waiting !== null || entry.done) continue;
         resumed = true;
+        const key = entry.key;
+        const changes = this.#changes;
         this.#resume(entry);
+        if (this.#changes !== changes) return this.#walk(key) || resumed;
       }
-    } finally {
-      if (this.#garbage > 0 && list === this.#list) {
-        this.#list = list.filter((e) => !e.removed);
-        this.#garbage = 0;
+      return resumed;
+    }
+    return this.#walk(0);
+  }
+
+  /** Pluto's `for i, coro in self.coros do … end` from after `key` (0: the whole pass). */
+  #walk(key: number): boolean {
+    const coros = this.#coros;
+    let resumed = false;
+    for (let k = coros.next(key); k !== 0; k = coros.next(k)) {
+      const entry = coros.get(k)!;
+      if (entry.running || entry.waiting !== null) continue;
+      if (entry.done) {
+        // self.coros[i] = nil: a hole, not a shift
+        coros.set(k, undefined);
+        this.#changes++;
+        this.#drop(entry);
+        continue;
       }
+      resumed = true;
+      this.#resume(entry);
     }
     return resumed;
   }
@@ -322,9 +365,7 @@ export class Scheduler {
     try {
       result = entry.co.next();
     } catch (error) {
-      entry.done = true;
-      this.#live--;
-      this.#dead++;
+      this.#finished(entry);
       entry.running = false;
       leaveCoroutine();
       this.#failed(entry, error);
@@ -334,17 +375,24 @@ export class Scheduler {
     leaveCoroutine();
     const value = result.value;
     if (result.done) {
-      entry.done = true;
-      this.#live--;
-      this.#dead++;
+      this.#finished(entry);
       // A function added while errorfunc was set runs inside Pluto's xpcall wrapper, which
       // returns nothing: its return values never reach the scheduler.
       if (entry.handler === null) this.#checkValues(value);
     } else if (value instanceof Wait) {
-      if (!value.ready) this.#park(entry, value);
+      // A coroutine that removed itself is no longer the scheduler's to wake.
+      if (!value.ready && !entry.removed) this.#park(entry, value);
     } else {
       this.#checkValues(value);
     }
+  }
+
+  /** The coroutine ended; it counts as dead (to be dropped) only while it is still in `coros`. */
+  #finished(entry: Entry): void {
+    entry.done = true;
+    if (entry.removed) return;
+    this.#live--;
+    this.#dead++;
   }
 
   /**
@@ -388,9 +436,10 @@ export class Scheduler {
     queueMicrotask(this.#step);
   }
 
+  /** `entry` has left `coros`. */
   #drop(entry: Entry): void {
     entry.removed = true;
-    this.#garbage++;
+    this.#size--;
     if (entry.done) this.#dead--;
     else this.#live--;
     if (entry.waiting !== null) {

@@ -69,6 +69,24 @@ describe('BullMQ driver: a record it did not write', () => {
   });
 });
 
+describe('BullMQ driver: a queue paused through BullMQ', () => {
+  // BullMQ 6 has no `paused` list or job state: a paused queue's jobs stay in `wait`.
+  it('counts and reads its jobs as waiting, paused or resumed', async () => {
+    const prefix = `courier-test-${randomUUID()}`;
+    onTestFinished(() => deletePrefix(redis.conn, prefix));
+    const driver = await BullmqDriver.create({ redisUrl: redis.url, prefix });
+    onTestFinished(() => driver.close());
+    const raw = new Queue('jobs', { connection: redis.conn, prefix });
+    onTestFinished(() => raw.close());
+    await raw.pause();
+    const [job] = await driver.enqueue([{ url: 'http://127.0.0.1:9/a' }, { url: 'http://127.0.0.1:9/b' }]);
+    expect(await driver.counts()).toMatchObject({ waiting: 2, active: 0, delayed: 0 });
+    expect((await driver.get(job!.id))?.state).toBe('waiting');
+    await raw.resume();
+    expect(await driver.counts()).toMatchObject({ waiting: 2 });
+  });
+});
+
 describe('BullMQ driver: the depth ledger', () => {
   it('drops the entry of a job whose release was lost once the queue is full, but keeps a fresh reservation', async () => {
     const prefix = `courier-test-${randomUUID()}`;

@@ -1,5 +1,5 @@
 /**
- * The distributed driver: BullMQ 5 on Redis (ioredis). Any number of producers and workers, on any
+ * The distributed driver: BullMQ 6 on Redis (ioredis 6). Any number of producers and workers, on any
  * number of machines, share one queue. Courier keeps beside BullMQ's keys only what BullMQ has no
  * place for: credentials (split off, short-lived), cancel markers, fleet limits and fleet state.
  */
@@ -289,9 +289,11 @@ export class BullmqDriver implements QueueDriver {
 
   async counts(): Promise<QueueCounts> {
     return this.#guard('counts', async () => {
-      const c = await this.#queue.getJobCounts('wait', 'prioritized', 'paused', 'waiting-children', 'active', 'delayed', 'completed', 'failed');
+      // BullMQ 6 keeps a paused queue's jobs in `wait` (the pause is a flag on the queue's meta):
+      // there is no `paused` list to count any more.
+      const c = await this.#queue.getJobCounts('wait', 'prioritized', 'waiting-children', 'active', 'delayed', 'completed', 'failed');
       return {
-        waiting: (c.wait ?? 0) + (c.prioritized ?? 0) + (c.paused ?? 0) + (c['waiting-children'] ?? 0),
+        waiting: (c.wait ?? 0) + (c.prioritized ?? 0) + (c['waiting-children'] ?? 0),
         active: c.active ?? 0,
         delayed: c.delayed ?? 0,
         completed: c.completed ?? 0,

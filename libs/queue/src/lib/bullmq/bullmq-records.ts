@@ -6,13 +6,15 @@ import { decodeFailedReason } from './failed-reason.ts';
 
 export type CourierJob = Job<StoredJobData, JobResult, JobKind>;
 
-/** BullMQ's states folded into the contract's: prioritized and paused jobs are waiting too. */
+/**
+ * BullMQ's states folded into the contract's: prioritized jobs are waiting too (BullMQ 6 has no
+ * `paused` job state: a paused queue's jobs stay `waiting`).
+ */
 export function stateOf(bullState: string, cancelled: boolean): JobState | null {
   switch (bullState) {
     case 'waiting':
     case 'wait':
     case 'prioritized':
-    case 'paused':
     case 'waiting-children':
       return 'waiting';
     case 'delayed':

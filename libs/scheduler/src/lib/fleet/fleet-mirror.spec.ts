@@ -91,4 +91,45 @@ describe('FleetMirror', () => {
     expect(mirror.reads).toBe(newer);
     expect(mirror.workers).toBe(1);
   });
+
+  it('says false once a job of ours got Connection: close on that worker, until a heartbeat taken afterwards (issue 15)', () => {
+    const mirror = new FleetMirror();
+    read(mirror, [worker('w1', 100, { [A]: 1 }), worker('w2', 100, { [A]: 1 })]);
+    mirror.noteClosed('w1', A);
+    // w2 still publishes its own keep-alive socket to A.
+    expect(mirror.hasConnection(A)).toBe(true);
+    read(mirror, [worker('w1', 100, { [A]: 1 }), worker('w2', 100, {})]);
+    expect(mirror.hasConnection(A)).toBe(false); // w1's stale snapshot no longer counts
+    // A heartbeat newer than the one the first later read saw was taken after the close: it
+    // speaks for itself (the worker reconnected meanwhile).
+    read(mirror, [worker('w1', 1100, { [A]: 1 }), worker('w2', 1100, {})]);
+    expect(mirror.hasConnection(A)).toBe(true);
+  });
+
+  it('says true while a job of ours runs, before any heartbeat shows its socket (issue 15)', () => {
+    const mirror = new FleetMirror();
+    read(mirror, [worker('w1', 100, {})]);
+    mirror.noteJobActive(A);
+    mirror.noteJobActive(A);
+    expect(mirror.hasConnection(A)).toBe(true);
+    mirror.noteJobEnded(A);
+    expect(mirror.hasConnection(A)).toBe(true);
+    mirror.noteJobEnded(A);
+    expect(mirror.hasConnection(A)).toBe(false);
+  });
+
+  it('lets the view speak once every worker published after a job became active: a dead worker\'s job no longer counts', () => {
+    const mirror = new FleetMirror();
+    read(mirror, [worker('w1', 100, {}), worker('w2', 100, {})]);
+    mirror.noteJobActive(A);
+    read(mirror, [worker('w1', 100, {}), worker('w2', 100, {})]); // the first read after: its heartbeats are the reference
+    expect(mirror.hasConnection(A)).toBe(true);
+    read(mirror, [worker('w1', 1100, {}), worker('w2', 100, {})]);
+    expect(mirror.hasConnection(A)).toBe(true); // w2 has not published since
+    // w2 died (its hash expired), w1 published again: the view speaks, and shows no socket.
+    read(mirror, [worker('w1', 2100, {})]);
+    expect(mirror.hasConnection(A)).toBe(false);
+    mirror.noteJobEnded(A); // harmless once dropped
+    expect(mirror.hasConnection(A)).toBe(false);
+  });
 });

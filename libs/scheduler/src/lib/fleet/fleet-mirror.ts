@@ -12,6 +12,8 @@ interface Overlay {
   ref: number | null;
   drained: boolean;
   predicted: Set<string>;
+  /** Origins whose reusable socket on this worker the server closed (a job of ours got `Connection: close`). */
+  closed: Set<string>;
 }
 
 /**
@@ -60,6 +62,11 @@ export class FleetMirror {
     if (ticket < this.#readsApplied) return;
     this.#workers = workers;
     this.#readsApplied = ticket;
+    for (const [origin, note] of this.#running) {
+      if (ticket <= note.since) continue;
+      if (note.refs === null) note.refs = new Map([...workers].map(([id, w]) => [id, w.heartbeatAt]));
+      else if ([...note.refs].every(([id, at]) => (workers.get(id)?.heartbeatAt ?? Infinity) > at)) this.#running.delete(origin);
+    }
     for (const [workerId, overlay] of this.#overlays) {
       if (ticket <= overlay.since) continue;
       const worker = workers.get(workerId);
@@ -72,7 +79,7 @@ export class FleetMirror {
   #overlay(workerId: string): Overlay {
     let overlay = this.#overlays.get(workerId);
     if (!overlay) {
-      overlay = { since: 0, ref: null, drained: false, predicted: new Set() };
+      overlay = { since: 0, ref: null, drained: false, predicted: new Set(), closed: new Set() };
       this.#overlays.set(workerId, overlay);
     }
     overlay.since = this.#readsStarted;
@@ -80,9 +87,51 @@ export class FleetMirror {
     return overlay;
   }
 
+  /**
+   * Origins with jobs of ours running that may leave a reusable socket. A bridge until the view
+   * can speak: dropped once every worker has published a heartbeat taken after the note (the
+   * view then shows the busy socket, or no socket if its worker died).
+   */
+  readonly #running = new Map<string, { count: number; since: number; refs: Map<string, number> | null }>();
+
   /** A job of ours finished on `workerId` and left its socket to `origin` reusable. */
   noteReusable(workerId: string, origin: string): void {
-    this.#overlay(workerId).predicted.add(origin);
+    const overlay = this.#overlay(workerId);
+    overlay.predicted.add(origin);
+    overlay.closed.delete(origin);
+  }
+
+  /**
+   * A job of ours on `workerId` got `Connection: close` from `origin`: under Pluto's pool the
+   * worker's one reusable socket there is gone (Pluto: false once the close is noticed).
+   */
+  noteClosed(workerId: string, origin: string): void {
+    const overlay = this.#overlay(workerId);
+    overlay.predicted.delete(origin);
+    overlay.closed.add(origin);
+  }
+
+  /**
+   * A job of ours that may make its socket reusable became active on a worker: Pluto says true
+   * from the connect of such a request on, so this says true while it runs (from the moment a
+   * worker took it, a connect earlier). `noteJobEnded` undoes it (the job's outcome then
+   * speaks), and so do the workers' next heartbeats (the view then speaks).
+   */
+  noteJobActive(origin: string): void {
+    const note = this.#running.get(origin);
+    if (note) {
+      note.count++;
+      note.since = this.#readsStarted;
+      note.refs = null;
+    } else {
+      this.#running.set(origin, { count: 1, since: this.#readsStarted, refs: null });
+    }
+  }
+
+  noteJobEnded(origin: string): void {
+    const note = this.#running.get(origin);
+    if (!note) return;
+    if (--note.count === 0) this.#running.delete(origin);
   }
 
   /** `closeconnections` reported these workers drained: none of their sockets is reusable now. */
@@ -96,9 +145,11 @@ export class FleetMirror {
 
   /** Whether a live worker holds a reusable socket for `origin` (`scheme://host:port`). */
   hasConnection(origin: string): boolean {
+    if (this.#running.has(origin)) return true;
     for (const overlay of this.#overlays.values()) if (overlay.predicted.has(origin)) return true;
     for (const [workerId, worker] of this.#workers) {
-      if (this.#overlays.get(workerId)?.drained) continue;
+      const overlay = this.#overlays.get(workerId);
+      if (overlay?.drained || overlay?.closed.has(origin)) continue;
       if (worker.reusable.has(origin)) return true;
     }
     return false;

@@ -58,6 +58,8 @@ interface Waiter {
   answer: Operation<PlutoResult>;
   /** When it was enqueued or last looked up, in epoch milliseconds (0 while queued here). */
   since: number;
+  /** Counted as running in the mirror (its `active` event came): uncounted when it settles. */
+  active?: boolean;
 }
 
 const finishedStates = new Set<JobRecord['state']>(['completed', 'failed', 'cancelled']);
@@ -265,6 +267,15 @@ class Transport implements FleetTransport {
   }
 
   #onEvent(event: QueueEvent): void {
+    if (event.type === 'active') {
+      const waiter = this.#pending.get(event.id);
+      // A request that may make its socket reusable: hasconnection is true while it runs.
+      if (waiter && !waiter.active && waiter.job.dontMakeReusable !== true && waiter.job.dontReuse !== true) {
+        waiter.active = true;
+        this.#mirror.noteJobActive(originOf(waiter.job.url));
+      }
+      return;
+    }
     if (event.type !== 'completed' && (event.type !== 'failed' || event.willRetry)) return;
     const waiter = this.#pending.get(event.id);
     if (!waiter) {
@@ -276,6 +287,11 @@ class Transport implements FleetTransport {
   }
 
   #finish(id: string): void {
+    const waiter = this.#pending.get(id);
+    if (waiter?.active) {
+      waiter.active = false;
+      this.#mirror.noteJobEnded(originOf(waiter.job.url));
+    }
     this.#pending.delete(id);
     if (this.#pending.size === 0) this.#disarmRecheck();
     if (this.#queued.length > 0) this.#scheduleFlush();
@@ -288,7 +304,10 @@ class Transport implements FleetTransport {
       return;
     }
     // Before the coroutine resumes: it may ask `hasconnection` at once, before the worker's next heartbeat.
-    if (waiter.job.dontMakeReusable !== true && !saysClose(result.headers)) {
+    if (saysClose(result.headers)) {
+      // Served on the worker's keep-alive socket, which the server has now closed.
+      if (waiter.job.dontReuse !== true) this.#mirror.noteClosed(result.workerId, originOf(waiter.job.url));
+    } else if (waiter.job.dontMakeReusable !== true) {
       this.#mirror.noteReusable(result.workerId, originOf(waiter.job.url));
     }
     // A small plain body is the usual answer: its tuple needs no file read or decoding, no promise turn.

@@ -30,6 +30,9 @@ describe('requestJobFor', () => {
       totalTimeoutMs: 30_000,
       headersTimeoutMs: 0,
       bodyTimeoutMs: 0,
+      // The method goes out as given, and the worker runs the job under Pluto's pool.
+      verbatimMethod: true,
+      plutoPool: true,
     });
     // The queue takes it as it is (its parse is idempotent on it).
     expect(parseJob(job)).toEqual(job);

@@ -28,5 +28,8 @@ export function requestJobFor(spec: PlutoRequestSpec): RequestJob {
   if (init.dontReuse === true) job.dontReuse = true;
   if (init.dontMakeReusable === true) job.dontMakeReusable = true;
   if (init.preferIpv6 === true) job.preferIpv6 = true;
+  if (init.verbatimMethod === true) job.verbatimMethod = true;
+  // Pluto's pool semantics travel with the job: the worker runs it on its Pluto client.
+  job.plutoPool = true;
   return job;
 }

@@ -139,11 +139,13 @@ export function buildRequest(first: unknown, second?: unknown): PlutoRequestSpec
   // The core's own checks (header names are tokens, the method is a token), run now so bad
   // input throws at the call rather than failing later.
   normaliseHeaders(headers);
-  normaliseMethod(method);
+  normaliseMethod(method, true);
   return {
     url,
     init: {
       method,
+      // Sent as given: `get` goes out as `get` (methods are case-sensitive, RFC 9110 §9.1).
+      verbatimMethod: true,
       headers,
       // An options table, no body and a method other than exactly GET: Pluto sends
       // `Content-Length: 0`; an empty payload asks undici for the same (see the README for

@@ -44,11 +44,15 @@ function luaType(value: unknown): string {
  */
 export function createPlutoHttp(clientOrOptions?: Client | PlutoClientOptions): PlutoHttp {
   const client = isClient(clientOrOptions) ? clientOrOptions : createPlutoClient(clientOrOptions);
+  /** Requests not yet answered to their caller: closeconnections lets their waiters go first. */
+  const inFlight = new Set<Promise<PlutoResult>>();
   return {
     client,
     request(first: unknown, second?: unknown): Operation<PlutoResult> {
       const op = new Operation<PlutoResult>();
-      void executeRequest(client, buildRequest(first, second), op);
+      const done = executeRequest(client, buildRequest(first, second), op);
+      inFlight.add(done);
+      void done.then(() => inFlight.delete(done));
       return op;
     },
     hasconnection(remote: string | URL): boolean {
@@ -65,7 +69,18 @@ export function createPlutoHttp(clientOrOptions?: Client | PlutoClientOptions): 
     },
     closeconnections(): Operation<void> {
       if (!isInsideCoroutine()) throw new CourierError('BAD_OPTION', 'http.closeconnections must be called inside a coroutine');
-      return new Operation(client.closeConnections());
+      const answered = [...inFlight];
+      // In Pluto a request in flight ends (and its waiter is resumed on the next pass) before
+      // closeconnections can see the I/O thread gone, so the waiter runs first. Here the pool
+      // drains when the response ends, which can be before its caller has its result: wait for
+      // every request in flight at the call to be answered, then give the scheduler one turn
+      // to resume those waiters (a pass runs on a microtask or the next setImmediate).
+      return new Operation(
+        client
+          .closeConnections()
+          .then(() => Promise.all(answered))
+          .then(() => new Promise<void>((resolve) => setImmediate(resolve))),
+      );
     },
   };
 }
