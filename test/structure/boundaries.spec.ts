@@ -54,6 +54,9 @@ const probes = {
   queueToDownload: { file: 'libs/queue/src/boundary-probe.ts', code: "import { download } from '@courier/download';\nexport const probe = download;\n" },
   appToApp: { file: 'apps/bench/src/boundary-probe.ts', code: "import { runCli } from '@courier/cli';\nexport const probe = runCli;\n" },
   schedulerToQueue: { file: 'libs/scheduler/src/boundary-probe.ts', code: "import { createQueue } from '@courier/queue';\nexport const probe = createQueue;\n" },
+  // The one Redis script loader: a leaf that download (like queue and server) may use.
+  downloadToRedisScripts: { file: 'libs/download/src/boundary-probe.ts', code: "import { loadScriptSet } from '@courier/redis-scripts';\nexport const probe = loadScriptSet;\n" },
+  redisScriptsToOrigin: { file: 'libs/redis-scripts/src/boundary-probe.ts', code: "import { createClient } from '@courier/origin';\nexport const probe = createClient;\n" },
 };
 
 function boundaryErrors(results: EslintResult[], file: string): string[] {
@@ -102,6 +105,8 @@ describe('module boundaries', () => {
         ]);
         expect(boundaryErrors(results, probes.appToApp.file)).toEqual([expect.stringContaining('"type:app" can only depend on libs tagged with "type:lib"')]);
         expect(boundaryErrors(results, probes.schedulerToQueue.file)).toEqual([]);
+        expect(boundaryErrors(results, probes.downloadToRedisScripts.file)).toEqual([]);
+        expect(boundaryErrors(results, probes.redisScriptsToOrigin.file)).toEqual([expect.stringContaining('"scope:redis-scripts"')]);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -10,6 +10,7 @@ export { parseUrl, normaliseHeaders, normaliseMethod, userinfoAuthorization, wit
 export { proxyFromEnv, type ProxyOptions } from './lib/proxy.ts';
 export { originMachine } from './lib/origin-machine.ts';
 export { channels, type OriginStateMessage, type RequestEndMessage } from './lib/diagnostics.ts';
+export { RequestWindow, windowMs as requestWindowMs, type OriginRequestStats, type RequestWindowOptions } from './lib/request-window.ts';
 export { signalInUse } from './lib/request-control.ts';
 export { stripUndefined } from './lib/strip-undefined.ts';
 export type {

@@ -3,6 +3,7 @@ export type {
   DownloadResult,
   EnqueueOptions,
   EnqueueResult,
+  FleetOriginSnapshot,
   FleetSource,
   FleetView,
   FleetWorkerState,

@@ -6,7 +6,7 @@
  * Shapes here are the contract between libs/queue, libs/worker and libs/server: change them
  * only together with every user.
  */
-import type { ErrorCode, OriginSnapshot } from '@courier/origin';
+import type { ErrorCode, OriginRequestStats, OriginSnapshot } from '@courier/origin';
 import type { JobInput, JobInputLike, JobKind } from './job-schema.ts';
 import type { OriginLimitsConfig } from './limits/limits-config.ts';
 import type { RetryOptions } from './retry-policy.ts';
@@ -131,6 +131,17 @@ export interface QueueLogger {
 export interface FleetSource {
   origins(): OriginSnapshot[];
   closeConnections(remote?: string): Promise<void>;
+  /**
+   * This worker's own requests to an origin over the last minute. Absent: the publisher measures
+   * the requests that end in this process (the origin lib's `courier:request:end` channel).
+   */
+  requestStats?(origin: string): OriginRequestStats;
+}
+
+/** An origin actor as a worker publishes it: its snapshot and its own recent request figures. */
+export interface FleetOriginSnapshot extends OriginSnapshot {
+  /** Requests per second and p50/p99 latency over the last minute; absent when it ran none. */
+  requests?: OriginRequestStats;
 }
 
 export interface WorkerOptions {
@@ -159,7 +170,7 @@ export interface FleetWorkerState {
   pid: number;
   /** Epoch milliseconds of the last heartbeat. */
   heartbeatAt: number;
-  origins: OriginSnapshot[];
+  origins: FleetOriginSnapshot[];
 }
 
 export interface CloseConnectionsReport {

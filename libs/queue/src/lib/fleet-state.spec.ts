@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { OriginSnapshot } from '@courier/origin';
+import { channels, type OriginSnapshot, type RequestEndMessage } from '@courier/origin';
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { deletePrefix } from '../testing/redis-dump.ts';
-import { useTestRedis } from '../testing/test-redis.ts';
+import { until, useTestRedis } from '../testing/test-redis.ts';
 import type { FleetSource } from './driver.ts';
 import { broadcastCloseConnections, publishFleetState, readFleetState } from './fleet-state.ts';
 
@@ -61,6 +61,36 @@ describe('fleet state', () => {
     expect(state[0]!.pid).toBe(process.pid);
     await w2.close();
     expect((await readFleetState(redis.conn, { prefix })).map((w) => w.workerId)).toEqual(['w1']);
+  });
+
+  it("each worker's snapshot carries its own request figures per origin; an origin it ran no request to carries none", async () => {
+    const { prefix, publish } = await setup();
+    const origin = 'http://a.test:80';
+    const withStats = (p50Ms: number, p99Ms: number): FleetSource => ({
+      ...fakeSource(origin),
+      origins: () => [snapshot(origin), snapshot('http://quiet.test:80')],
+      requestStats: (o) => (o === origin ? { rps: 2, p50Ms, p99Ms } : { rps: 0, p50Ms: null, p99Ms: null }),
+    });
+    await publish('fast', withStats(5, 9));
+    await publish('slow', withStats(400, 900));
+    const state = await readFleetState(redis.conn, { prefix });
+    const figures = (workerId: string, o: string) => state.find((w) => w.workerId === workerId)!.origins.find((x) => x.origin === o)!.requests;
+    expect(figures('fast', origin)).toEqual({ rps: 2, p50Ms: 5, p99Ms: 9 });
+    expect(figures('slow', origin)).toEqual({ rps: 2, p50Ms: 400, p99Ms: 900 });
+    expect(figures('fast', 'http://quiet.test:80')).toBeUndefined();
+  });
+
+  it('without figures from its source, a worker publishes the requests that end in its process', async () => {
+    const { prefix, publish } = await setup();
+    const origin = 'http://measured.test:80';
+    await publish('w1', fakeSource(origin));
+    for (const durationMs of [10, 20, 30]) {
+      channels.requestEnd.publish({ origin, method: 'GET', status: 200, durationMs, error: null } satisfies RequestEndMessage);
+    }
+    // The next heartbeat (every 100 ms here) carries them.
+    await until(async () => (await readFleetState(redis.conn, { prefix }))[0]?.origins[0]?.requests !== undefined, 'the figures published');
+    const [worker] = await readFleetState(redis.conn, { prefix });
+    expect(worker!.origins[0]!.requests).toMatchObject({ p50Ms: 20, p99Ms: 30 });
   });
 
   it('closeconnections reaches every worker and resolves once all reported drained', async () => {

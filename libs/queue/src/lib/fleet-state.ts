@@ -4,16 +4,20 @@
  * itself), and obeys `closeconnections` commands sent over pub/sub, answering with a drained
  * report. The server's `/v1/origins` and `/v1/connections` and the Pluto fleet transport read it.
  *
+ * Each origin snapshot carries the worker's own request figures for it (req/s, p50/p99 latency
+ * over the last minute), so the dashboard's fleet view shows each worker's latency, not one
+ * process's figure for every worker.
+ *
  * Keys (under `<prefix>:<queueName>:fleet:`): `w:<workerId>` hash {state, heartbeatAt, hostname,
  * pid} with a TTL; `workers` sorted set of worker ids scored by heartbeat (an index, pruned);
  * channel `commands`; reply channels `replies:<requestId>`.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { OriginSnapshot } from '@courier/origin';
+import { channels, RequestWindow, type OriginRequestStats, type OriginSnapshot, type RequestEndMessage } from '@courier/origin';
 import type { Redis } from 'ioredis';
 import { queueDefaults } from './defaults.ts';
-import type { CloseConnectionsReport, FleetSource, FleetWorkerState, QueueLogger } from './driver.ts';
+import type { CloseConnectionsReport, FleetOriginSnapshot, FleetSource, FleetWorkerState, QueueLogger } from './driver.ts';
 
 export interface FleetKeysOptions {
   /** Redis key prefix. Default `courier`. */
@@ -71,6 +75,35 @@ function busiestFirst(origins: OriginSnapshot[], max: number): OriginSnapshot[] 
   return [...origins].sort((a, b) => b.inFlight + b.queued - (a.inFlight + a.queued)).slice(0, max);
 }
 
+/**
+ * The source's own request figures, or else the requests that end in this process (a worker
+ * process runs one worker; the subscription ends with the publisher).
+ */
+function requestFigures(source: FleetSource): { stats(origin: string, nowMs: number): OriginRequestStats; prune(nowMs: number): void; close(): void } {
+  if (source.requestStats) {
+    const own = source.requestStats.bind(source);
+    return { stats: (origin) => own(origin), prune: () => {}, close: () => {} };
+  }
+  const window = new RequestWindow();
+  const onRequestEnd = (message: unknown) => {
+    const m = message as RequestEndMessage;
+    window.record(m.origin, m.durationMs);
+  };
+  channels.requestEnd.subscribe(onRequestEnd);
+  return {
+    stats: (origin, nowMs) => window.stats(origin, nowMs),
+    prune: (nowMs) => window.prune(nowMs),
+    close: () => channels.requestEnd.unsubscribe(onRequestEnd),
+  };
+}
+
+function withRequests(origins: OriginSnapshot[], figures: ReturnType<typeof requestFigures>, nowMs: number): FleetOriginSnapshot[] {
+  return origins.map((o) => {
+    const requests = figures.stats(o.origin, nowMs);
+    return requests.p50Ms === null && requests.rps === 0 ? o : { ...o, requests };
+  });
+}
+
 /** Starts publishing one worker's state and answering `closeconnections`. */
 export async function publishFleetState(options: PublishFleetStateOptions): Promise<FleetPublisher> {
   const keys = fleetKeys(options);
@@ -80,13 +113,15 @@ export async function publishFleetState(options: PublishFleetStateOptions): Prom
   const { redis, workerId, source, logger } = options;
   const workerKey = keys.worker(workerId);
   const host = hostname();
+  const figures = requestFigures(source);
 
   const beat = async () => {
     const now = Date.now();
+    figures.prune(now);
     await redis
       .multi()
       .hset(workerKey, {
-        state: JSON.stringify(busiestFirst(source.origins(), maxOrigins)),
+        state: JSON.stringify(withRequests(busiestFirst(source.origins(), maxOrigins), figures, now)),
         heartbeatAt: String(now),
         hostname: host,
         pid: String(process.pid),
@@ -130,14 +165,23 @@ export async function publishFleetState(options: PublishFleetStateOptions): Prom
       await redis.publish(command.replyTo, JSON.stringify(reply));
     })().catch((error: unknown) => logger?.warn({ err: error }, 'could not answer closeconnections'));
   });
-  await subscriber.subscribe(keys.commands);
-  await beat();
+  try {
+    await subscriber.subscribe(keys.commands);
+    await beat();
+  } catch (error) {
+    // Not started: nothing of it may outlive the failure (the heartbeat, the request figures' subscription).
+    clearInterval(timer);
+    figures.close();
+    subscriber.disconnect();
+    throw error;
+  }
 
   let closing: Promise<void> | null = null;
   return {
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        figures.close();
         const steps = [
           () => subscriber.quit(),
           () => redis.multi().del(workerKey).zrem(keys.index, workerId).exec(),
@@ -169,9 +213,9 @@ export async function readFleetState(redis: Redis, options: FleetKeysOptions = {
     if (error) throw error;
     const hash = value as Record<string, string>;
     if (!hash.heartbeatAt) return;
-    let origins: OriginSnapshot[] = [];
+    let origins: FleetOriginSnapshot[] = [];
     try {
-      origins = JSON.parse(hash.state ?? '[]') as OriginSnapshot[];
+      origins = JSON.parse(hash.state ?? '[]') as FleetOriginSnapshot[];
     } catch {
       origins = [];
     }

@@ -105,9 +105,9 @@ describe('Redis limit scripts', () => {
     expect(await redis.conn.exists(parkedKey(origin), limitKeys(prefix, origin).leases)).toBe(0);
   });
 
-  it('registers every script as courier:<name>:<version>', async () => {
+  it('registers every script as courier:queue:<name>:<content hash>', async () => {
     const names = scripts.map((s) => s.command);
-    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^courier:acquireSlot:\d+\.\d+\.\d+$/), expect.stringMatching(/^courier:renewLease:/), expect.stringMatching(/^courier:releaseLease:/), expect.stringMatching(/^courier:takeToken:/)]));
+    expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/^courier:queue:acquireSlot:[0-9a-f]{12}$/), expect.stringMatching(/^courier:queue:renewLease:/), expect.stringMatching(/^courier:queue:releaseLease:/), expect.stringMatching(/^courier:queue:takeToken:/)]));
     const probe = new Redis(redis.url);
     try {
       await new RedisLimitStore(probe, `courier-test-${randomUUID()}`).acquire(origin, limit({ concurrency: 1 }), 'p', 1_000);

@@ -1,10 +1,9 @@
-import { channels, type RequestEndMessage } from '@courier/origin';
+import { channels, RequestWindow, type RequestEndMessage } from '@courier/origin';
 import type { QueueCounts, QueueDriver } from '@courier/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import type { OriginsView } from '../origins/origins-view.ts';
 import type { CampaignsPayload, CampaignsSource } from './campaigns.ts';
 import { originColumns, originRow, OriginTable, type OriginRow } from './origin-rows.ts';
-import { RequestWindow } from './request-window.ts';
 import { Throughput } from './throughput.ts';
 import type { Viewer } from './viewer.ts';
 
@@ -175,7 +174,9 @@ export class DashboardHub {
       const list = await this.#options.origins.list();
       const now = Date.now();
       const window = this.#window;
-      return list.map((o) => originRow(o, window === null ? { rps: 0, p50Ms: null, p99Ms: null } : window.stats(o.origin, now)));
+      // In the fleet view each worker's row carries that worker's own figures (published with its
+      // heartbeat); this process's window would give every worker of an origin the same ones.
+      return list.map((o) => originRow(o, o.requests ?? (window === null ? { rps: 0, p50Ms: null, p99Ms: null } : window.stats(o.origin, now))));
     } catch (error) {
       this.#options.log.warn({ err: error }, 'dashboard: origin snapshots unavailable');
       return undefined;

@@ -1,5 +1,5 @@
 import type { OriginView } from '../origins/origins-view.ts';
-import type { OriginRequestStats } from './request-window.ts';
+import type { OriginRequestStats } from '@courier/origin';
 
 /**
  * The origins table travels as arrays, not objects: 10,000 rows are about half the bytes that

@@ -35,20 +35,39 @@ export function formatPath(prefix: string, path: readonly PropertyKey[]): string
   return out === '' ? 'body' : out;
 }
 
-/** The first issue, as an `ApiError` with status 400 that names its field. */
+/** Problems named in one message at most; past them it says how many more (a bad batch of 1,000 jobs stays one line). */
+export const maxNamedIssues = 5;
+
+/** `field: what is wrong`, an unknown key named itself, not its parent object: `jobs[0].colour`, not `jobs[0]`. */
+function describeIssue(issue: z.core.$ZodIssue, prefix: string): { field: string; text: string } {
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+  const field = formatPath(prefix, path);
+  const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? ` (also ${issue.keys.slice(1).join(', ')})` : ''}` : issue.message;
+  return { field, text: `${field}: ${message}` };
+}
+
+/**
+ * The issues as an `ApiError` with status 400: its field and code are the first problem's, its
+ * message names every problem up to `maxNamedIssues` (`waves[1]: …; waves[2]: …`), then how many more.
+ */
 export function issueToApiError(issues: readonly z.core.$ZodIssue[], httpPart: HttpPart): ApiError {
   const part = parts[httpPart] ?? parts.body;
   const issue = pickIssue(issues);
-  // An unknown key is named itself, not its parent object: `jobs[0].colour`, not `jobs[0]`.
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-  const field = formatPath(part.prefix, path);
+  const { field, text } = describeIssue(issue, part.prefix);
   // The queue's job schema carries the origin lib's precise code (BAD_URL, BAD_HEADER …) in `params.courierCode`.
   const params = issue.code === 'custom' ? (issue.params as { courierCode?: unknown; code?: unknown } | undefined) : undefined;
   const precise = params?.courierCode ?? params?.code;
   const code = (typeof precise === 'string' ? precise : part.code) as ApiErrorCode;
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-  const message = issue.code === 'unrecognized_keys' ? 'unknown field' : issue.message;
-  return new ApiError(code, `${field}: ${message}${more}`, 400, { field });
+  const texts = [text];
+  for (const other of issues) {
+    if (other === issue) continue;
+    const described = describeIssue(other, part.prefix).text;
+    if (!texts.includes(described)) texts.push(described);
+  }
+  const named = texts.slice(0, maxNamedIssues);
+  const rest = texts.length - named.length;
+  const more = rest > 0 ? `; and ${rest} more problem${rest > 1 ? 's' : ''}` : '';
+  return new ApiError(code, `${named.join('; ')}${more}`, 400, { field });
 }
 
 /** An unrecognised key says less than a wrong value: report the value first when there is one. */

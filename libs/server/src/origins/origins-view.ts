@@ -1,9 +1,11 @@
-import { originIdOf, remoteToUrl, type Client, type OriginSnapshot } from '@courier/origin';
+import { originIdOf, remoteToUrl, type Client, type OriginRequestStats, type OriginSnapshot } from '@courier/origin';
 import type { FleetView } from '@courier/queue';
 
 /** One origin actor as the API shows it; `workerId` says whose actor it is in the fleet view. */
 export interface OriginView extends OriginSnapshot {
   workerId?: string;
+  /** Fleet view: that worker's own requests to the origin over the last minute (absent when it ran none). */
+  requests?: OriginRequestStats;
 }
 
 export interface CloseConnectionsOutcome {

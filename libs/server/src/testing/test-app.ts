@@ -14,6 +14,7 @@ import { onTestFinished } from 'vitest';
 import { startHttpFixture, type HttpFixture, type HttpFixtureOptions } from '../../../../test/fixtures/index.ts';
 import { buildApp, type AppConfig } from '../app.ts';
 import { defaults } from '../config/defaults.ts';
+import type { OriginsView } from '../origins/origins-view.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -35,6 +36,8 @@ export interface TestAppOptions {
   client?: ClientOptions;
   /** BullMQ on this Redis (a fresh key prefix per test) instead of the in-memory driver; bull-board on. */
   redisUrl?: string;
+  /** Where `/v1/origins` and the dashboard look (e.g. a fleet view made up by the test). */
+  originsView?: OriginsView;
 }
 
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
@@ -71,6 +74,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     queue,
     client,
     sseHeartbeatMs: 60_000,
+    ...(options.originsView === undefined ? {} : { originsView: options.originsView }),
     ...(options.redisUrl === undefined ? {} : { bullBoard: { redisUrl: options.redisUrl, queuePrefix: prefix, queueName: queueDefaults.queueName } }),
   });
   onTestFinished(async () => {

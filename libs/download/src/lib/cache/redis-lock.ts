@@ -1,28 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { loadScriptSet } from '@courier/redis-scripts';
 import type { Redis } from 'ioredis';
 
-/** Scripts are registered under a versioned name, so two releases sharing one Redis do not collide. */
-const SCRIPT_VERSION = 1;
-const scripts = {
-  renew: { name: `courier:download:renewLock:${SCRIPT_VERSION}`, file: 'renewLock-1.lua', keys: 1 },
-  release: { name: `courier:download:releaseLock:${SCRIPT_VERSION}`, file: 'releaseLock-1.lua', keys: 1 },
-} as const;
-
-type ScriptCall = (key: string, ...args: Array<string | number>) => Promise<number>;
-const registered = new WeakSet<Redis>();
-
-function command(redis: Redis, script: (typeof scripts)[keyof typeof scripts]): ScriptCall {
-  if (!registered.has(redis)) {
-    for (const s of Object.values(scripts)) {
-      const lua = readFileSync(new URL(`./commands/${s.file}`, import.meta.url), 'utf8');
-      redis.defineCommand(s.name, { numberOfKeys: s.keys, lua });
-    }
-    registered.add(redis);
-  }
-  const fn = (redis as unknown as Record<string, ScriptCall>)[script.name]!;
-  return fn.bind(redis);
-}
+/** The lock's Lua scripts (`commands/`), registered on a connection as `courier:download:<name>:<hash>`. */
+const lockScripts = loadScriptSet(new URL('./commands/', import.meta.url), 'download', ['renewLock', 'releaseLock']);
 
 /**
  * A lock held in Redis (`SET key token NX PX ttl`), renewed every third of its lifetime while
@@ -64,7 +45,7 @@ export class RedisLock {
   async #renew(): Promise<void> {
     if (this.#released) return;
     try {
-      const renewed = await command(this.#redis, scripts.renew)(this.key, this.#token, this.#ttlMs);
+      const renewed = await lockScripts.run(this.#redis, 'renewLock', [this.key], [this.#token, this.#ttlMs]);
       if (renewed === 1) this.#lastRenewed = Date.now();
       else this.#markLost('the lock was taken over');
     } catch {
@@ -84,7 +65,7 @@ export class RedisLock {
     this.#released = true;
     clearInterval(this.#timer);
     try {
-      await command(this.#redis, scripts.release)(this.key, this.#token);
+      await lockScripts.run(this.#redis, 'releaseLock', [this.key], [this.#token]);
     } catch {
       // Expires after its TTL.
     }

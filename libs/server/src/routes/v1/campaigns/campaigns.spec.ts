@@ -113,6 +113,17 @@ describe('POST /v1/campaigns: validation', () => {
     expect(error.message.startsWith(`${field}: `)).toBe(true);
   });
 
+  it('names every problem of a request, not the first and a count', async () => {
+    const { app } = await campaignApp();
+    const answer = await app.inject({ method: 'POST', url: '/v1/campaigns', payload: { firmware: { ...firmware, size: -1 }, devices: ['a'], waves: [0.5, 0.2] } });
+    expect(answer.statusCode, answer.body).toBe(400);
+    const { error } = json<ErrorAnswer>(answer);
+    expect(error.message).toContain('firmware.size: ');
+    expect(error.message).toMatch(/waves\[1\]: [^;]*greater/);
+    expect(error.message).toMatch(/waves\[1\]: [^;]*last wave/);
+    expect(error.message).not.toMatch(/more problem/);
+  });
+
   it('answers BAD_PATH for a dst or template that leaves the download root, BAD_URL for a bad firmware URL', async () => {
     const { app } = await campaignApp();
     const cases: Array<[object, string, string]> = [

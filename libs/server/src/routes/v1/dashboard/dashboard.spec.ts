@@ -12,6 +12,21 @@ describe('dashboard routes', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.body).toContain('data-auth="on"');
     for (const file of ['/dashboard/dashboard.js', '/dashboard/dashboard.css']) expect((await app.inject({ method: 'GET', url: file })).statusCode).toBe(200);
+    // The entry module's relative imports (modules/) are served as JavaScript too, with the same CSP.
+    const entry = (await app.inject({ method: 'GET', url: '/dashboard/dashboard.js' })).body;
+    const imports = [...entry.matchAll(/from '\.\/(modules\/[\w-]+\.js)'/g)].map((m) => m[1]!);
+    expect(imports.length).toBeGreaterThan(3);
+    for (const file of imports) {
+      const res = await app.inject({ method: 'GET', url: `/dashboard/${file}` });
+      expect(res.statusCode, file).toBe(200);
+      expect(res.headers['content-type']).toMatch(/^text\/javascript/);
+      expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    }
+    // Only the listed files are public routes: the HTML shell is served at / alone, and no path
+    // leaves public/ (anything else is an unknown route behind the token: 401 here).
+    for (const url of ['/dashboard/index.html', '/dashboard/modules/../../page.ts', '/dashboard/modules/nope.js']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+    }
     // The data is not public.
     expect((await app.inject({ method: 'GET', url: '/v1/dashboard/events' })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/v1/dashboard/inspect?origin=http://a.test' })).statusCode).toBe(401);

@@ -1,5 +1,6 @@
 /**
- * Requests per second and p50/p99 latency per origin over the last minute, for the dashboard.
+ * Requests per second and p50/p99 latency per origin over the last minute: the dashboard's
+ * figures for this process, and what each worker publishes with its fleet snapshot.
  *
  * Written by hand rather than with a histogram library: the metrics plugin's prom-client
  * histogram is cumulative and top-N only, and an HDR histogram per origin would weigh kilobytes

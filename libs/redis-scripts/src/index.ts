@@ -1,0 +1,1 @@
+export { loadScriptSet, type LuaScript, type ScriptSet } from './script-set.ts';
