@@ -21,6 +21,7 @@ const packages: Record<string, string> = {
   'libs/queue': 'queue',
   'libs/download': 'download',
   'libs/origin': 'origin',
+  'libs/redis-scripts': 'scripts',
 };
 
 function declaredEdges(): string[] {
