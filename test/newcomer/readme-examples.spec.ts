@@ -48,7 +48,7 @@ describe('the READMEs’ TypeScript examples', () => {
   it.each(runnable.map((b) => [b.name, b] as const))('%s runs with plain `npx tsx`', { timeout: 180_000 }, async (name, block) => {
     const file = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.ts`);
     await writeFile(file, onFixture(block.code, origin.url));
-    const result = await runToEnd('npx', ['--no-install', 'tsx', file], { env: cleanEnv({ NO_COLOR: '1' }), timeoutMs: 150_000 });
+    const result = await runToEnd('npx', ['--no-install', 'tsx', file], { env: cleanEnv({ NO_COLOR: '1', COURIER_ALLOW_DESTINATIONS: 'loopback' }), timeoutMs: 150_000 });
     expect(result.code, `${name}:\n${result.stderr}`).toBe(0);
   });
 });

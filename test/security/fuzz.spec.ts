@@ -3,6 +3,8 @@
 // 5xx, no hang, nothing enqueued, and the server healthy afterwards. The route table is checked
 // against the app's own router, so a route added without fuzz cases fails here.
 // Reproducible: one seed for the file; a failure prints its seed and path for `fc.assert`.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { serverDefaults } from '@courier/server';
@@ -32,6 +34,9 @@ function junk(method: HTTPMethods, path: string): fc.Arbitrary<FuzzCase> {
     ...(method === 'GET' ? [] : [garbageBodies(method, path, { validKeys: [] }).map((c) => ({ ...c, expect: { ...c.expect, ok: true } }))]),
   );
 }
+
+/** The dashboard's browser modules (served one route each): every one gets the static files' cases. */
+const dashboardModules = readdirSync(fileURLToPath(new URL('../../libs/server/src/dashboard/public/modules/', import.meta.url))).filter((file) => file.endsWith('.js'));
 
 const sse = 'an event stream with no parameters: a valid call never ends, so only its method and auth cases run';
 
@@ -63,6 +68,9 @@ const plans: Record<string, RoutePlan> = {
   'GET /': { cases: junk('GET', '/'), runs: 50, public: true },
   'GET /dashboard/dashboard.js': { cases: junk('GET', '/dashboard/dashboard.js'), runs: 30, public: true },
   'GET /dashboard/dashboard.css': { cases: junk('GET', '/dashboard/dashboard.css'), runs: 30, public: true },
+  ...Object.fromEntries(
+    dashboardModules.map((file): [string, RoutePlan] => [`GET /dashboard/modules/${file}`, { cases: junk('GET', `/dashboard/modules/${file}`), runs: 10, public: true }]),
+  ),
   'GET /v1/events': { runs: 0, why: sse },
   'GET /v1/dashboard/events': { runs: 0, why: sse },
 };

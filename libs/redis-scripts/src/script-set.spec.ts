@@ -45,10 +45,11 @@ describe('loadScriptSet', () => {
     expect(command(`${add}-- changed\n`)).not.toBe(command(add));
   });
 
-  it('refuses a misnamed file, a missing script and an unlisted one at load', () => {
-    expect(() => loadScriptSet(scriptsDir({ 'incrBy.lua': incrBy }), 'probe', ['incrBy'])).toThrow(/<name>-<numberOfKeys>\.lua/);
-    expect(() => loadScriptSet(scriptsDir({ 'other-1.lua': 'return 1' }), 'probe', ['incrBy'])).toThrow(/missing \[incrBy\], unlisted \[other\]/);
-    expect(() => loadScriptSet(scriptsDir({ 'incrBy-1.lua': 'return 1', 'incrBy-2.lua': 'return 2' }), 'probe', ['incrBy'])).toThrow(/1 duplicate/);
+  it('refuses a misnamed file, a missing script and an unlisted one at first use, and reads nothing before', () => {
+    expect(() => loadScriptSet(new URL('file:///nonexistent-courier-scripts/'), 'probe', ['incrBy'])).not.toThrow();
+    expect(() => loadScriptSet(scriptsDir({ 'incrBy.lua': incrBy }), 'probe', ['incrBy']).scripts).toThrow(/<name>-<numberOfKeys>\.lua/);
+    expect(() => loadScriptSet(scriptsDir({ 'other-1.lua': 'return 1' }), 'probe', ['incrBy']).scripts).toThrow(/missing \[incrBy\], unlisted \[other\]/);
+    expect(() => loadScriptSet(scriptsDir({ 'incrBy-1.lua': 'return 1', 'incrBy-2.lua': 'return 2' }), 'probe', ['incrBy']).scripts).toThrow(/1 duplicate/);
   });
 });
 

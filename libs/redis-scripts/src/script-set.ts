@@ -60,32 +60,43 @@ function readScripts(dir: URL, namespace: string): LuaScript[] {
 
 type Call = (...args: Array<string | number>) => unknown;
 
-/**
- * Reads the scripts of `dir` (a folder URL, e.g. `new URL('./commands/', import.meta.url)`):
- * exactly one file per name in `names`, and no other script, or it throws at load — a missing or
- * misnamed file fails at start, not at the first call.
- */
-export function loadScriptSet<const Name extends string>(dir: URL, namespace: string, names: readonly Name[]): ScriptSet<Name> {
+/** The scripts of `dir`, checked against `names`: exactly one file per name, and no other script. */
+function readCheckedScripts(dir: URL, namespace: string, names: readonly string[]): Map<string, LuaScript> {
   const scripts = readScripts(dir, namespace);
   const byName = new Map(scripts.map((s) => [s.name, s]));
   const missing = names.filter((n) => !byName.has(n));
-  const unlisted = scripts.filter((s) => !(names as readonly string[]).includes(s.name)).map((s) => s.name);
+  const unlisted = scripts.filter((s) => !names.includes(s.name)).map((s) => s.name);
   if (missing.length > 0 || unlisted.length > 0 || byName.size !== scripts.length) {
     throw new Error(`Lua scripts in ${dir.pathname}: missing [${missing.join(', ')}], unlisted [${unlisted.join(', ')}], ${scripts.length - byName.size} duplicate name(s)`);
   }
+  return byName;
+}
+
+/**
+ * The scripts of `dir` (a folder URL, e.g. `new URL('./commands/', import.meta.url)`): exactly one
+ * file per name in `names`, and no other script, or it throws — a missing or misnamed file fails
+ * at the set's first use (a process's start, where the connection is made), never mid-call.
+ * Files are read at that first use, not at import: a library imported into a bundle that never
+ * touches Redis (the bench's download child) must not need the folder.
+ */
+export function loadScriptSet<const Name extends string>(dir: URL, namespace: string, names: readonly Name[]): ScriptSet<Name> {
+  let loaded: Map<string, LuaScript> | undefined;
+  const byNameOf = (): Map<string, LuaScript> => (loaded ??= readCheckedScripts(dir, namespace, names));
   const defined = new WeakSet<Redis>();
   const define = (redis: Redis): void => {
     if (defined.has(redis)) return;
-    for (const s of scripts) redis.defineCommand(s.command, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+    for (const s of byNameOf().values()) redis.defineCommand(s.command, { numberOfKeys: s.numberOfKeys, lua: s.lua });
     defined.add(redis);
   };
   const call = (target: Redis | ChainableCommander, name: Name, keys: readonly string[], args: ReadonlyArray<string | number>): unknown => {
-    const fn = (target as unknown as Record<string, Call>)[byName.get(name)!.command];
+    const fn = (target as unknown as Record<string, Call>)[byNameOf().get(name)!.command];
     if (typeof fn !== 'function') throw new Error(`Lua script ${name} is not defined on this connection or pipeline`);
     return fn.call(target, ...keys, ...args);
   };
   return {
-    scripts,
+    get scripts() {
+      return [...byNameOf().values()];
+    },
     define,
     // Not async: the caller gets ioredis's own promise, settled in the same tick as the reply
     // (an async wrapper would settle it later than replies read in the same chunk).

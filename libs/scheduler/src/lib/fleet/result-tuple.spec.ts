@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -38,11 +38,16 @@ describe('result tuples', () => {
   it('reads a large body from the results directory, and only from inside it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'courier-fleet-results-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
-    await mkdir(join(dir, 'ab'));
-    await writeFile(join(dir, 'ab', 'x.body'), 'big body');
-    expect(await successTuple(result({ bodyFile: 'ab/x.body', bodyBytes: 8 }), dir)).toEqual(['big body', 200, {}, 'OK']);
+    await writeFile(join(dir, 'x.body'), 'big body');
+    expect(await successTuple(result({ bodyFile: 'x.body', bodyBytes: 8 }), dir)).toEqual(['big body', 200, {}, 'OK']);
     expect(await successTuple(result({ bodyFile: '../etc/passwd' }), dir)).toEqual([null, 'Protocol Error']);
-    expect(await successTuple(result({ bodyFile: 'ab/missing.body' }), dir)).toEqual([null, 'Protocol Error']);
+    expect(await successTuple(result({ bodyFile: 'missing.body' }), dir)).toEqual([null, 'Protocol Error']);
+    // A link planted under a body file's name is refused, never followed (as the API refuses it).
+    await writeFile(join(dir, 'secret'), 'not a body');
+    await symlink(join(dir, 'secret'), join(dir, 'planted.body'));
+    expect(await successTuple(result({ bodyFile: 'planted.body', bodyBytes: 10 }), dir)).toEqual([null, 'Protocol Error']);
+    await mkdir(join(dir, 'sub.body'));
+    expect(await successTuple(result({ bodyFile: 'sub.body' }), dir)).toEqual([null, 'Protocol Error']);
   });
 
   it('maps a job error code to Pluto’s reason', () => {

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
-import { isAbsolute, relative, resolve } from 'node:path';
-import type { ErrorCode } from '@courier/origin';
-import type { JobError, RequestResult } from '@courier/queue';
+import { isCourierError, type ErrorCode } from '@courier/origin';
+import { openResultBody, type JobError, type RequestResult } from '@courier/queue';
 import { decoded, encodingToDecode, plutoHeaders } from '../http/execute.ts';
 import { plutoReason, plutoReasons } from '../http/reasons.ts';
 import type { PlutoHeaders, PlutoResult } from '../http/types.ts';
@@ -12,15 +10,18 @@ class Failure {
   constructor(readonly reason: string) {}
 }
 
-/** The body file of a large result, read from this machine's results directory (confined to it). */
+/**
+ * The body file of a large result, read from this machine's results directory the way the API
+ * reads it (`openResultBody`: the exact `<id>.body` name, no link followed, a regular file only).
+ */
 async function readBodyFile(resultsDir: string, bodyFile: string): Promise<Buffer> {
-  const root = resolve(resultsDir);
-  const path = resolve(root, bodyFile);
-  const inside = relative(root, path);
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new Failure(plutoReasons.BAD_PATH);
   try {
-    return await readFile(path);
-  } catch {
+    const { stream } = await openResultBody(resultsDir, bodyFile);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  } catch (error) {
+    if (isCourierError(error) && error.code === 'BAD_PATH') throw new Failure(plutoReasons.BAD_PATH);
     // Written by a worker on another machine without a shared results volume, or swept already.
     throw new Failure(plutoReasons.DISK_ERROR);
   }
