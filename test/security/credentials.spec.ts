@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 // The e2e specs drive the CLI's own launcher, as test/campaigns does the server's internals.
 import type { JobRecord, RequestResult } from '@courier/queue';
+import { dumpRedis } from '@courier/queue/testing';
 import type { CampaignView } from '@courier/server';
 import { spawnCourier } from '../harness/courier-process.ts';
 import { startFirmwareOrigin, startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
@@ -75,28 +76,6 @@ async function call<T = unknown>(base: string, method: string, path: string, bod
     // Not JSON.
   }
   return { status: response.status, text, json };
-}
-
-/** Every key's value under any prefix, as text (strings, hashes, lists, sets, sorted sets, streams). */
-async function dumpRedis(url: string): Promise<string> {
-  const redis = new Redis(url);
-  try {
-    const out: string[] = [];
-    for (const key of await redis.keys('*')) {
-      const type = await redis.type(key);
-      let value: unknown;
-      if (type === 'string') value = await redis.get(key);
-      else if (type === 'hash') value = await redis.hgetall(key);
-      else if (type === 'list') value = await redis.lrange(key, 0, -1);
-      else if (type === 'set') value = await redis.smembers(key);
-      else if (type === 'zset') value = await redis.zrange(key, 0, -1);
-      else if (type === 'stream') value = await redis.xrange(key, '-', '+');
-      out.push(`${key} ${JSON.stringify(value)}`);
-    }
-    return out.join('\n');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 let redis: RedisHandle;
@@ -214,7 +193,12 @@ describe.each(['memory', 'redis'] as const)('credentials never leak (%s driver)'
       let dump = '';
       await until(
         async () => {
-          dump = await dumpRedis(redis.url);
+          const conn = new Redis(redis.url);
+          try {
+            dump = await dumpRedis(conn);
+          } finally {
+            conn.disconnect();
+          }
           return !dump.includes(credential) && !dump.includes(SECRET);
         },
         'no Redis value holding a secret',

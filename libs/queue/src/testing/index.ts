@@ -2,3 +2,4 @@
 // only: src/testing/ is excluded from the build, so only the `@courier/source` condition resolves it).
 export { useTestRedis, until, type TestRedis } from './test-redis.ts';
 export { describeDriver, type CreateDriver, type DriverUnderTest } from './describe-driver.ts';
+export { dumpRedis } from './redis-dump.ts';

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
 
-/** Every key under a prefix with its value, as text (tests grep it for secrets). */
-export async function dumpRedis(redis: Redis, prefix: string): Promise<string> {
+/** Every key under a prefix (every key at all when none is given) with its value, as text (tests grep it for secrets). */
+export async function dumpRedis(redis: Redis, prefix?: string): Promise<string> {
   const out: string[] = [];
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', prefix === undefined ? '*' : `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
       const type = await redis.type(key);
@@ -26,7 +26,7 @@ export async function dumpRedis(redis: Redis, prefix: string): Promise<string> {
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', prefix === undefined ? '*' : `${prefix}:*`, 'COUNT', 1000);
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
