@@ -1,4 +1,5 @@
 import { Client } from 'undici';
+import { backstop } from './connect-deadline.ts';
 import type { Connector } from './connector.ts';
 import { isTlsCode } from './map-error.ts';
 import { writePlutoHeads } from './pluto-head.ts';
@@ -67,8 +68,9 @@ export class SocketSlot {
       keepAliveTimeout: keepAlive,
       // A server's Keep-Alive hint may shorten the timeout, never lengthen it.
       keepAliveMaxTimeout: keepAlive,
-      headersTimeout: policy.headersTimeoutMs,
-      bodyTimeout: policy.bodyTimeoutMs,
+      // Each exchange times its own phases precisely (exchange.ts); undici's timers are the backstop.
+      headersTimeout: backstop(policy.headersTimeoutMs),
+      bodyTimeout: backstop(policy.bodyTimeoutMs),
       maxHeaderSize: policy.maxHeaderBytes,
     });
     // The actor keeps the flags and its counters in step; the slot only reports.
