@@ -55,7 +55,6 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #drainTracker: DrainTracker | null = null;
   #closing: Promise<void> | null = null;
   #closed = false;
-  #connectFailures = 0;
   #circuitOpen = false;
   #lastError: CourierError | null = null;
   #completed = 0;
@@ -143,7 +142,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     }
     if (this.#circuitOpen) {
       const last = this.#lastError;
-      ex.fail(new CourierError('CIRCUIT_OPEN', `origin ${this.id.origin}: circuit open after ${this.#connectFailures} failed connects (last: ${last?.code ?? 'unknown'})`, { cause: last }));
+      ex.fail(new CourierError('CIRCUIT_OPEN', `origin ${this.id.origin}: circuit open after ${this.machine.getSnapshot().context.connectFailures} failed connects (last: ${last?.code ?? 'unknown'})`, { cause: last }));
       return;
     }
     ex.owner = this;
@@ -342,10 +341,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     }
     slot.connected = true;
     this.#connected++;
-    if (this.#connectFailures > 0) {
-      this.#connectFailures = 0;
-      this.#send({ type: 'connect.succeeded' });
-    }
+    // The chart counts consecutive failures (and opens the circuit); a success resets them.
+    if (this.machine.getSnapshot().context.connectFailures > 0) this.#send({ type: 'connect.succeeded' });
     // Connected after we let go of it (closed while connecting): it closes by itself.
     if (!this.#slots.has(slot)) slot.close();
     this.#socketsChanged();
@@ -368,8 +365,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       this.#connecting--;
     }
     this.#lastError = toCourierError(error);
-    this.#connectFailures++;
-    this.#send({ type: 'connect.failed', failures: this.#connectFailures });
+    this.#send({ type: 'connect.failed' });
     if (slot.running === 0) this.#removeSlot(slot, true);
     this.#socketsChanged();
   }

@@ -29,7 +29,7 @@ export type OriginMachineEvent =
   | { type: 'sockets.changed'; connected: number; connecting: number }
   | { type: 'requests.active' }
   | { type: 'requests.idle' }
-  | { type: 'connect.failed'; failures: number }
+  | { type: 'connect.failed' }
   | { type: 'connect.succeeded' }
   | { type: 'origin.drain' }
   | { type: 'origin.drained' }
@@ -43,13 +43,15 @@ export const originMachine = setup({
     events: {} as OriginMachineEvent,
     input: {} as OriginMachineInput,
   },
+  // Guards read the context: the sockets are recorded first, then eventless transitions route
+  // (so entering `open` again after the circuit finds the sockets that exist, too).
   guards: {
-    hasConnected: ({ event }) => event.type === 'sockets.changed' && event.connected > 0,
-    isOnlyConnecting: ({ event }) => event.type === 'sockets.changed' && event.connected === 0 && event.connecting > 0,
-    hasNoSockets: ({ event }) => event.type === 'sockets.changed' && event.connected === 0 && event.connecting === 0,
+    hasConnected: ({ context }) => context.connected > 0,
+    isOnlyConnecting: ({ context }) => context.connected === 0 && context.connecting > 0,
+    hasNoSockets: ({ context }) => context.connected === 0 && context.connecting === 0,
     hasInFlight: ({ context }) => context.inFlight > 0,
-    isCircuitTripped: ({ context, event }) =>
-      event.type === 'connect.failed' && context.circuitThreshold > 0 && event.failures >= context.circuitThreshold,
+    /** This failure is the threshold-th in a row. */
+    tripsCircuit: ({ context }) => context.circuitThreshold > 0 && context.connectFailures + 1 >= context.circuitThreshold,
     isEvictionEnabled: ({ context }) => context.idleEvictionMs > 0,
   },
   actions: {
@@ -58,7 +60,8 @@ export const originMachine = setup({
     ),
     markActive: assign({ inFlight: 1 }),
     markIdle: assign({ inFlight: 0 }),
-    recordFailure: assign(({ event }) => (event.type === 'connect.failed' ? { connectFailures: event.failures } : {})),
+    // Counted up to the threshold only: more says nothing new, and the context stays finite.
+    recordFailure: assign(({ context }) => ({ connectFailures: Math.min(context.connectFailures + 1, Math.max(context.circuitThreshold, 1)) })),
     resetFailures: assign(({ context }) => ({ connectFailures: 0, cooldownMs: context.baseCooldownMs })),
     lengthenCooldown: assign(({ context }) => ({ cooldownMs: Math.min(context.cooldownMs * 2, MAX_COOLDOWN_MS) })),
     // Provided by the OriginActor (it owns the registry entry).
@@ -84,6 +87,7 @@ export const originMachine = setup({
   on: {
     'requests.active': { actions: 'markActive' },
     'requests.idle': { actions: 'markIdle' },
+    'connect.succeeded': { actions: 'resetFailures' },
     'origin.destroy': '.closed',
   },
   states: {
@@ -92,45 +96,32 @@ export const originMachine = setup({
       initial: 'idle',
       on: {
         'sockets.changed': { actions: 'recordSockets' },
-        'connect.failed': [
-          { guard: 'isCircuitTripped', target: 'backoff', actions: 'recordFailure' },
-          { actions: 'recordFailure' },
-        ],
-        'connect.succeeded': { actions: 'resetFailures' },
+        'connect.failed': [{ guard: 'tripsCircuit', target: 'backoff', actions: 'recordFailure' }, { actions: 'recordFailure' }],
         'origin.drain': 'draining',
       },
       states: {
         idle: {
           description: 'No socket is open or opening; evicted after the idle timeout.',
-          on: {
-            'sockets.changed': [
-              { guard: 'hasConnected', target: 'ready', actions: 'recordSockets' },
-              { guard: 'isOnlyConnecting', target: 'connecting', actions: 'recordSockets' },
-              { actions: 'recordSockets' },
-            ],
-          },
+          always: [
+            { guard: 'hasConnected', target: 'ready' },
+            { guard: 'isOnlyConnecting', target: 'connecting' },
+          ],
           after: { idleEviction: { guard: 'isEvictionEnabled', target: '#origin.closed', actions: 'evict' } },
         },
         connecting: {
           description: 'A socket is opening and none is connected yet.',
-          on: {
-            'sockets.changed': [
-              { guard: 'hasConnected', target: 'ready', actions: 'recordSockets' },
-              { guard: 'hasNoSockets', target: 'idle', actions: 'recordSockets' },
-              { actions: 'recordSockets' },
-            ],
-          },
+          always: [
+            { guard: 'hasConnected', target: 'ready' },
+            { guard: 'hasNoSockets', target: 'idle' },
+          ],
         },
         ready: {
           description: 'At least one socket is connected.',
           initial: 'settling',
-          on: {
-            'sockets.changed': [
-              { guard: 'isOnlyConnecting', target: 'connecting', actions: 'recordSockets' },
-              { guard: 'hasNoSockets', target: 'idle', actions: 'recordSockets' },
-              { actions: 'recordSockets' },
-            ],
-          },
+          always: [
+            { guard: 'isOnlyConnecting', target: 'connecting' },
+            { guard: 'hasNoSockets', target: 'idle' },
+          ],
           states: {
             settling: { always: [{ guard: 'hasInFlight', target: 'active' }, { target: 'available' }] },
             available: {
@@ -148,7 +139,12 @@ export const originMachine = setup({
     backoff: {
       description: 'Circuit open after repeated connect failures: requests fail fast until the cooldown ends.',
       exit: 'lengthenCooldown',
-      on: { 'sockets.changed': { actions: 'recordSockets' }, 'origin.drain': 'draining' },
+      on: {
+        'sockets.changed': { actions: 'recordSockets' },
+        // A connect begun before the trip got through: the origin answers, the circuit closes.
+        'connect.succeeded': { target: 'open', actions: 'resetFailures' },
+        'origin.drain': 'draining',
+      },
       after: { cooldown: { target: 'open' } },
     },
     draining: {

@@ -1,0 +1,158 @@
+import { getShortestPaths } from '@xstate/graph';
+import { createActor, getNextSnapshot, SimulatedClock, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { originMachine } from './origin-machine.ts';
+
+/**
+ * Model-based tests: @xstate/graph walks the machine (from its definition, with the events
+ * below) to every reachable snapshot by a shortest path; each path, and each path extended by
+ * every event, is then replayed on a live actor with a simulated clock (delayed transitions
+ * fire by advancing the clock, not by sending their internal event). At each step the live
+ * snapshot must equal the model's, and the invariants must hold. The transitions the live
+ * actors took (xstate's inspection: every microstep, eventless ones too) must cover every
+ * transition of the definition, and the snapshots (microsteps too) every state node.
+ */
+
+type AnyNode = AnyStateMachine['root'];
+type Transition = NonNullable<AnyNode['always']>[number];
+
+function stateNodes(node: AnyNode): AnyNode[] {
+  return [node, ...(Object.values(node.states) as AnyNode[]).flatMap(stateNodes)];
+}
+
+function transitionsOf(machine: AnyStateMachine): Transition[] {
+  return stateNodes(machine.root).flatMap((n) => [...[...n.transitions.values()].flat(), ...(n.always ?? [])]);
+}
+
+/** Whether `node` is active in a snapshot whose value is `value`. */
+function isActive(value: unknown, path: readonly string[]): boolean {
+  let v = value;
+  for (const key of path) {
+    if (typeof v === 'string') return v === key && path[path.length - 1] === key;
+    if (v === null || typeof v !== 'object' || !(key in v)) return false;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return true;
+}
+
+/** Names of the active state nodes of a value: `open`, `open.ready`, `open.ready.active`. */
+function activePaths(value: unknown, prefix = ''): string[] {
+  if (typeof value === 'string') return [`${prefix}${value}`];
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => [`${prefix}${k}`, ...activePaths(v, `${prefix}${k}.`)]);
+}
+
+/** The delayed events a snapshot can take next, as `xstate.after.<delay>.<state id>` events. */
+function delayedEvents(machine: AnyStateMachine, value: unknown): EventObject[] {
+  return stateNodes(machine.root)
+    .filter((n) => n.after.length > 0 && isActive(value, n.path))
+    .flatMap((n) => n.after.map((t) => ({ type: t.eventType })));
+}
+
+/** How far to advance the clock for a delayed event, from the machine's delay implementations. */
+function delayMs(machine: AnyStateMachine, type: string, context: unknown): number {
+  const name = type.split('.')[2]!;
+  if (/^\d+$/.test(name)) return Number(name);
+  const delay = (machine.implementations.delays as Record<string, unknown>)[name];
+  return typeof delay === 'function' ? (delay as (a: { context: unknown }) => number)({ context }) : Number(delay);
+}
+
+interface ModelSpec<M extends AnyStateMachine> {
+  machine: M;
+  input: unknown;
+  /** The external events to try in every snapshot. */
+  events: EventObject[];
+  invariant: (snapshot: SnapshotFrom<M>) => void;
+}
+
+function checkModel<M extends AnyStateMachine>(spec: ModelSpec<M>) {
+  const { machine, input } = spec;
+  const events = (snap: SnapshotFrom<M>) => [...spec.events, ...delayedEvents(machine, snap.value)];
+  const paths = getShortestPaths(machine, { input, events: events as never });
+  const taken = new Set<Transition>();
+  const visited = new Set<string>();
+  let runs = 0;
+  const replay = (steps: Array<{ event: EventObject; state: SnapshotFrom<M> }>) => {
+    runs += 1;
+    const clock = new SimulatedClock();
+    const actor = createActor(machine, {
+      input,
+      clock,
+      inspect: (e) => {
+        if (e.type !== '@xstate.microstep') return;
+        const micro = e as unknown as { _transitions: Transition[]; snapshot: { value: unknown } };
+        for (const t of micro._transitions) taken.add(t);
+        // Transient states (left by an eventless transition) show only in a microstep.
+        for (const p of activePaths(micro.snapshot.value)) visited.add(p);
+      },
+    } as never);
+    actor.start();
+    for (const step of steps) {
+      const before = actor.getSnapshot() as SnapshotFrom<M>;
+      if (step.event.type.startsWith('xstate.after.')) clock.increment(delayMs(machine, step.event.type, before.context));
+      else if (step.event.type !== 'xstate.init') actor.send(step.event as never);
+      const live = actor.getSnapshot() as SnapshotFrom<M>;
+      expect({ value: live.value, context: live.context, status: live.status }).toEqual({
+        value: step.state.value,
+        context: step.state.context,
+        status: step.state.status,
+      });
+      for (const p of activePaths(live.value)) visited.add(p);
+      spec.invariant(live);
+    }
+    actor.stop();
+  };
+  for (const path of paths) {
+    replay(path.steps as never);
+    if (path.state.status !== 'active') continue;
+    // Extend each path by every event: a transition into an already reached snapshot is the
+    // last step of no shortest path, so this is what covers every transition.
+    for (const event of events(path.state as SnapshotFrom<M>)) {
+      const next = getNextSnapshot(machine, path.state as never, event as never);
+      replay([...(path.steps as never[]), { event, state: next }] as never);
+    }
+  }
+  return { paths: paths.length, runs, taken, visited };
+}
+
+const input = { circuitThreshold: 2, circuitCooldownMs: 30_000, idleEvictionMs: 10_000 };
+type OriginSnapshot = SnapshotFrom<typeof originMachine>;
+
+function originInvariant(snap: OriginSnapshot): void {
+  const c = snap.context;
+  const is = (path: string[]) => isActive(snap.value, path);
+  // The state follows the sockets the actor reported.
+  if (is(['open', 'idle'])) expect(c.connected + c.connecting).toBe(0);
+  if (is(['open', 'connecting'])) expect([c.connected, c.connecting > 0]).toEqual([0, true]);
+  if (is(['open', 'ready'])) expect(c.connected).toBeGreaterThan(0);
+  // Within `ready`, active ⇔ requests in flight.
+  if (is(['open', 'ready'])) expect(is(['open', 'ready', 'active'])).toBe(c.inFlight > 0);
+  // The circuit is open only after `circuitThreshold` consecutive failures.
+  if (snap.value === 'backoff') expect(c.connectFailures).toBeGreaterThanOrEqual(c.circuitThreshold);
+  expect(c.cooldownMs).toBeGreaterThanOrEqual(c.baseCooldownMs);
+  expect(c.cooldownMs).toBeLessThanOrEqual(60_000);
+  expect(snap.status === 'done').toBe(snap.value === 'closed');
+}
+
+describe('origin machine, model-based', () => {
+  it('every generated path replays on a live actor with the model snapshots and the invariants; every state and transition is covered', () => {
+    const events = [
+      { type: 'sockets.changed', connected: 0, connecting: 1 },
+      { type: 'sockets.changed', connected: 1, connecting: 0 },
+      { type: 'sockets.changed', connected: 1, connecting: 1 },
+      { type: 'sockets.changed', connected: 0, connecting: 0 },
+      { type: 'requests.active' },
+      { type: 'requests.idle' },
+      { type: 'connect.failed' },
+      { type: 'connect.succeeded' },
+      { type: 'origin.drain' },
+      { type: 'origin.drained' },
+      { type: 'origin.destroy' },
+    ] as const;
+    const result = checkModel({ machine: originMachine, input, events: [...events], invariant: originInvariant });
+    const allStates = stateNodes(originMachine.root).filter((n) => n.path.length > 0).map((n) => n.path.join('.'));
+    expect([...result.visited].sort()).toEqual([...allStates].sort());
+    const missing = transitionsOf(originMachine).filter((t) => !result.taken.has(t));
+    expect(missing.map((t) => `${t.source.path.join('.')} on ${t.eventType}`)).toEqual([]);
+    expect(result.paths).toBeGreaterThan(10);
+  });
+});
