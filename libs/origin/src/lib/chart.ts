@@ -100,5 +100,9 @@ export function spliceCharts(readme: string, charts: Array<{ title: string; mach
 /** The machines the README charts, in order. */
 export async function readmeCharts(): Promise<Array<{ title: string; machine: AnyStateMachine }>> {
   const { originMachine } = await import('./origin-machine.ts');
-  return [{ title: 'The origin machine (`src/lib/origin-machine.ts`):', machine: originMachine }];
+  const { socketMachine } = await import('./socket-machine.ts');
+  return [
+    { title: 'The origin machine (`src/lib/origin-machine.ts`):', machine: originMachine },
+    { title: 'The socket machine (`src/lib/socket-machine.ts`), one child actor per socket:', machine: socketMachine },
+  ];
 }

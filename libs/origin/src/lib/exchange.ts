@@ -243,7 +243,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
         return false;
       }
     }
-    if (this.slot && /\bclose\b/i.test(String(headers['connection'] ?? ''))) this.slot.reusable = false;
+    if (this.slot && /\bclose\b/i.test(String(headers['connection'] ?? ''))) this.slot.retire();
     const body = new ResponseBody(this);
     this.#body = body;
     if (this.init.bodyTimeoutMs > 0) this.#armPhase('body', this.init.bodyTimeoutMs);

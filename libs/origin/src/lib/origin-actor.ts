@@ -9,7 +9,7 @@ import { toCourierError } from './map-error.ts';
 import { originMachine } from './origin-machine.ts';
 import type { OriginId } from './origin-key.ts';
 import type { OriginPolicy } from './policy.ts';
-import { SocketSlot, type SocketEvents } from './socket-slot.ts';
+import { SocketSlot, type SocketActor, type SocketEvents } from './socket-slot.ts';
 import type { OriginSnapshot, OriginStateValue, OriginTransition, TlsOptions } from './types.ts';
 
 /** Hands out connectors shared by the actors of one client. */
@@ -42,9 +42,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #idle: SocketSlot[] = [];
   #queue: Exchange[] = [];
   #queueHead = 0;
-  #reusableSlots = 0;
-  #connected = 0;
-  #connecting = 0;
+  /** Adopted sockets (adopted-socket.ts) connected / connecting; Courier's own are socket actors. */
+  #adoptedConnected = 0;
+  #adoptedConnecting = 0;
   #inFlight = 0;
   #reportedActive = false;
   #idleCheckScheduled = false;
@@ -188,7 +188,14 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   #canMakeReusable(ex: Exchange): boolean {
-    return !ex.init.dontMakeReusable && !this.#draining && this.#reusableSlots < this.policy.connections;
+    return !ex.init.dontMakeReusable && !this.#draining && this.#reusableCount() < this.policy.connections;
+  }
+
+  /** Sockets that may take later requests, read from their actors: a closed one never counts. */
+  #reusableCount(): number {
+    let n = 0;
+    for (const slot of this.#slots) if (slot.reusable) n++;
+    return n;
   }
 
   #takeIdle(): SocketSlot | undefined {
@@ -215,10 +222,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   #openSlot(ex: Exchange, reusable: boolean): SocketSlot {
     const preferIpv6 = ex.init.preferIpv6;
-    const slot = new SocketSlot(this.id.origin, this.policy, this.#connectors.connector(this.id, this.#tls, preferIpv6, ex.init.connectTimeoutMs), reusable, this);
+    const connector = this.#connectors.connector(this.id, this.#tls, preferIpv6, ex.init.connectTimeoutMs);
+    const slot = new SocketSlot(this.id.origin, this.policy, connector, reusable, this, this.#spawnSocket);
     this.#slots.add(slot);
-    if (reusable) this.#reusableSlots++;
-    this.#connecting++;
     this.#socketsChanged();
     return slot;
   }
@@ -243,7 +249,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     if (--this.#inFlight === 0) this.#scheduleIdleCheck();
     if (error) {
       this.#lastError = error;
-      if (error.code !== 'ABORTED') slot.reusable = slot.reusable && slot.connected && !slot.retired;
+      if (error.code !== 'ABORTED' && !slot.connected) slot.retire();
     }
     this.#settleSlot(slot);
     let retried = false;
@@ -281,26 +287,18 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   /** `destroy`: abort what runs on it (with `reason`, when given) instead of letting it finish. */
   #removeSlot(slot: SocketSlot, destroy: boolean, reason?: CourierError): void {
     if (!this.#slots.delete(slot)) return;
-    this.#uncountReusable(slot);
+    // The socket's actor goes to `closing`: not reusable, no longer counted.
     if (destroy) slot.destroy(reason);
     else slot.close();
-    // A socket that never connected stops counting as connecting now; a connected one
-    // stops counting when undici reports the disconnect.
-    if (slot.connecting) {
-      slot.connecting = false;
-      this.#connecting--;
-    }
     this.#socketsChanged();
   }
 
-  /** The slot is no longer reusable, nor counted as such (whatever cleared its flag before). */
-  #uncountReusable(slot: SocketSlot): void {
-    slot.reusable = false;
-    if (slot.countedReusable) {
-      slot.countedReusable = false;
-      this.#reusableSlots--;
-    }
-  }
+  /** The origin's chart spawns the socket's child actor (see socket-machine.ts). */
+  readonly #spawnSocket = (id: number, reusable: boolean): SocketActor | undefined => {
+    const name = `socket-${id}`;
+    this.#send({ type: 'socket.open', id: name, reusable });
+    return this.machine.getSnapshot().children[name] as SocketActor | undefined;
+  };
 
   /** Start queued exchanges while sockets allow. */
   #pump(): void {
@@ -335,12 +333,6 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   // ---- SocketEvents ----
 
   connected(slot: SocketSlot): void {
-    if (slot.connecting) {
-      slot.connecting = false;
-      this.#connecting--;
-    }
-    slot.connected = true;
-    this.#connected++;
     // The chart counts consecutive failures (and opens the circuit); a success resets them.
     if (this.machine.getSnapshot().context.connectFailures > 0) this.#send({ type: 'connect.succeeded' });
     // Connected after we let go of it (closed while connecting): it closes by itself.
@@ -349,21 +341,11 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   disconnected(slot: SocketSlot): void {
-    slot.retired = true;
-    if (slot.connected) {
-      slot.connected = false;
-      this.#connected--;
-    }
     if (slot.running === 0) this.#removeSlot(slot, false);
     this.#socketsChanged();
   }
 
   connectFailed(slot: SocketSlot, error: Error): void {
-    slot.retired = true;
-    if (slot.connecting) {
-      slot.connecting = false;
-      this.#connecting--;
-    }
     this.#lastError = toCourierError(error);
     this.#send({ type: 'connect.failed' });
     if (slot.running === 0) this.#removeSlot(slot, true);
@@ -372,11 +354,24 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   #reportedSockets = '0/0';
 
+  /** Connected and connecting sockets, from the socket actors' states (and the adopted ones). */
+  #socketCounts(): { connected: number; connecting: number } {
+    let connected = this.#adoptedConnected;
+    let connecting = this.#adoptedConnecting;
+    for (const slot of this.#slots) {
+      if (slot.connected) connected++;
+      else if (slot.connecting) connecting++;
+    }
+    return { connected, connecting };
+  }
+
   #socketsChanged(): void {
-    const now = `${this.#connected}/${this.#connecting}`;
-    if (now === this.#reportedSockets || this.#closed) return;
+    if (this.#closed) return;
+    const { connected, connecting } = this.#socketCounts();
+    const now = `${connected}/${connecting}`;
+    if (now === this.#reportedSockets) return;
     this.#reportedSockets = now;
-    this.#send({ type: 'sockets.changed', connected: this.#connected, connecting: this.#connecting });
+    this.#send({ type: 'sockets.changed', connected, connecting });
   }
 
   // ---- connections ----
@@ -408,13 +403,13 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     if (this.#closing || this.#closed) return Promise.reject(new CourierError('CLIENT_CLOSED', `origin ${this.id.origin} is closing`));
     const connect = this.#connectors.connector(this.id, this.#tls, preferIpv6, connectTimeoutMs);
     const { protocol, hostname, port } = this.id;
-    this.#connecting++;
+    this.#adoptedConnecting++;
     this.#socketsChanged();
     return new Promise((resolve, reject) => {
       // The connector wants a bare IPv6 address, as undici passes it.
       const bare = hostname.replace(/^\[|\]$/g, '');
       connect({ hostname: bare, host: `${hostname}:${port}`, protocol, port: String(port), servername: null } as never, (err, socket) => {
-        this.#connecting--;
+        this.#adoptedConnecting--;
         if (err || !socket) {
           const error = toCourierError(err);
           this.#lastError = error;
@@ -424,7 +419,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
         }
         const record = new AdoptedRecord(socket as never, this);
         (this.#adopted ??= new Set()).add(record);
-        this.#connected++;
+        this.#adoptedConnected++;
         this.#socketsChanged();
         resolve(record);
       });
@@ -447,7 +442,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       this.#completed++;
     } else if (change === 'released') {
       this.#adopted?.delete(record);
-      this.#connected--;
+      this.#adoptedConnected--;
       this.#socketsChanged();
     }
   }
@@ -459,7 +454,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   closeConnections(): Promise<void> {
     for (const slot of [...this.#slots]) {
       if (slot.running === 0) this.#removeSlot(slot, false);
-      else this.#uncountReusable(slot);
+      else slot.retire();
     }
     this.#idle = [];
     this.#retireAdopted(false);
@@ -538,7 +533,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       origin: this.id.origin,
       key: this.id.key,
       state: stateName(this.machine.getSnapshot().value, this.#inFlight),
-      sockets: { connected: this.#connected, connecting: this.#connecting, free, busy, reusable },
+      sockets: { ...this.#socketCounts(), free, busy, reusable },
       inFlight: this.#inFlight,
       queued: this.#queueLength(),
       completed: this.#completed,

@@ -2,6 +2,7 @@ import { getShortestPaths } from '@xstate/graph';
 import { createActor, getNextSnapshot, SimulatedClock, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { originMachine } from './origin-machine.ts';
+import { socketMachine } from './socket-machine.ts';
 
 /**
  * Model-based tests: @xstate/graph walks the machine (from its definition, with the events
@@ -84,8 +85,9 @@ function checkModel<S extends Snap>(spec: ModelSpec<S>) {
     const actor = createActor(machine, {
       input,
       clock,
-      inspect: (e: { type: string }) => {
-        if (e.type !== '@xstate.microstep') return;
+      inspect: (e: { type: string; actorRef: unknown }) => {
+        // This machine's microsteps only, not its children's (the socket actors).
+        if (e.type !== '@xstate.microstep' || e.actorRef !== actor) return;
         const micro = e as unknown as { _transitions: Transition[]; snapshot: { value: unknown } };
         for (const t of micro._transitions) taken.add(t);
         // Transient states (left by an eventless transition) show only in a microstep.
@@ -154,6 +156,9 @@ describe('origin machine, model-based', () => {
       { type: 'origin.drain' },
       { type: 'origin.drained' },
       { type: 'origin.destroy' },
+      // The socket children: spawned on open, dropped when they reach `closed` (their done event).
+      { type: 'socket.open', id: 's1', reusable: true },
+      { type: 'xstate.done.actor.s1', actorId: 's1' },
     ] as const;
     const result = checkModel<OriginSnapshot>({ machine: originMachine, input, events: [...events], invariant: originInvariant });
     const allStates = stateNodes(originMachine.root).filter((n) => n.path.length > 0).map((n) => n.path.join('.'));
@@ -162,4 +167,29 @@ describe('origin machine, model-based', () => {
     expect(missing.map((t) => `${t.source.path.join('.')} on ${t.eventType}`)).toEqual([]);
     expect(result.paths).toBeGreaterThan(10);
   });
+});
+
+type SocketSnapshot = SnapshotFrom<typeof socketMachine>;
+
+function socketInvariant(reusableAtOpen: boolean) {
+  return (snap: SocketSnapshot): void => {
+    // A socket closing or closed is never reusable: the origin cannot count it as one.
+    if (snap.value === 'closing' || snap.value === 'closed') expect(snap.context.reusable).toBe(false);
+    // Reusable is only ever cleared.
+    if (!reusableAtOpen) expect(snap.context.reusable).toBe(false);
+    expect(snap.status === 'done').toBe(snap.value === 'closed');
+  };
+}
+
+describe('socket machine, model-based', () => {
+  for (const reusable of [true, false]) {
+    it(`opened ${reusable ? 'reusable' : 'one-off'}: every path replays with the model snapshots and the invariants; every state and transition is covered`, () => {
+      const events = ['connected', 'connect.failed', 'retire', 'close', 'disconnected', 'closed'].map((type) => ({ type }));
+      const result = checkModel<SocketSnapshot>({ machine: socketMachine, input: { reusable }, events, invariant: socketInvariant(reusable) });
+      const allStates = stateNodes(socketMachine.root).filter((n) => n.path.length > 0).map((n) => n.path.join('.'));
+      expect([...result.visited].sort()).toEqual([...allStates].sort());
+      const missing = transitionsOf(socketMachine).filter((t) => !result.taken.has(t));
+      expect(missing.map((t) => `${t.source.path.join('.')} on ${t.eventType}`)).toEqual([]);
+    });
+  }
 });

@@ -1,4 +1,5 @@
-import { assign, setup } from 'xstate';
+import { assign, setup, spawnChild, stopChild } from 'xstate';
+import { socketMachine } from './socket-machine.ts';
 
 /**
  * The life of one origin, as a state chart. It holds no I/O: the OriginActor beside it owns
@@ -33,7 +34,12 @@ export type OriginMachineEvent =
   | { type: 'connect.succeeded' }
   | { type: 'origin.drain' }
   | { type: 'origin.drained' }
-  | { type: 'origin.destroy' };
+  | { type: 'origin.destroy' }
+  /** A socket (undici Client) is opened: the chart spawns its child actor, id `id`. */
+  | { type: 'socket.open'; id: string; reusable: boolean };
+
+/** A socket child reached `closed`: xstate's done event for it. */
+type SocketDone = { type: `xstate.done.actor.${string}`; actorId: string };
 
 const MAX_COOLDOWN_MS = 60_000;
 
@@ -43,6 +49,7 @@ export const originMachine = setup({
     events: {} as OriginMachineEvent,
     input: {} as OriginMachineInput,
   },
+  actors: { socket: socketMachine },
   // Guards read the context: the sockets are recorded first, then eventless transitions route
   // (so entering `open` again after the circuit finds the sockets that exist, too).
   guards: {
@@ -66,6 +73,12 @@ export const originMachine = setup({
     lengthenCooldown: assign(({ context }) => ({ cooldownMs: Math.min(context.cooldownMs * 2, MAX_COOLDOWN_MS) })),
     // Provided by the OriginActor (it owns the registry entry).
     evict: () => {},
+    spawnSocket: spawnChild('socket', {
+      id: ({ event }) => (event as { id: string }).id,
+      input: ({ event }) => ({ reusable: (event as { reusable: boolean }).reusable }),
+    }),
+    // A socket that closed (from either side) leaves the origin's children by its own transition.
+    dropSocket: stopChild(({ event }) => (event as unknown as SocketDone).actorId),
   },
   delays: {
     idleEviction: ({ context }) => context.idleEvictionMs,
@@ -89,6 +102,8 @@ export const originMachine = setup({
     'requests.idle': { actions: 'markIdle' },
     'connect.succeeded': { actions: 'resetFailures' },
     'origin.destroy': '.closed',
+    'socket.open': { actions: 'spawnSocket' },
+    'xstate.done.actor.*': { actions: 'dropSocket' },
   },
   states: {
     open: {
