@@ -9,6 +9,14 @@ import type { Connector } from './connector.ts';
  */
 export const BACKSTOP_MS = 1_000;
 
+/** Node fires a longer timer after 1 ms: longer (or no) timeouts are left to undici's timer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Whether Courier times a phase of `ms` itself: a positive value a node timer can hold. */
+export function timedByCourier(ms: number): boolean {
+  return ms > 0 && ms <= MAX_TIMER_MS;
+}
+
 /** undici's own timer for a phase Courier times itself: later than Courier's, never first. */
 export function backstop(ms: number): number {
   return ms > 0 ? ms + BACKSTOP_MS : 0;
@@ -43,8 +51,10 @@ function onConnectTimer(p: PendingConnect): void {
   );
 }
 
-/** `base`, failing with CONNECT_TIMEOUT once `ms` have passed since the connect began. */
+/** `base`, failing with CONNECT_TIMEOUT once `ms` (> 0) have passed since the connect began. */
 export function withConnectDeadline(base: Connector, ms: number): Connector {
+  // 0 means no connect timeout, as for undici.
+  if (!timedByCourier(ms)) return base;
   return (options, callback) => {
     const p: PendingConnect = {
       startedAt: performance.now(),

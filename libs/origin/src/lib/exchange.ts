@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { backstop } from './connect-deadline.ts';
+import { backstop, timedByCourier } from './connect-deadline.ts';
 import { CourierError } from './errors.ts';
 import { toCourierError } from './map-error.ts';
 import { CourierResponse, parseRawHeaders } from './response.ts';
@@ -223,7 +223,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
       return;
     }
     // The request is being written to a connected socket: the wait for its head starts now.
-    if (this.init.headersTimeoutMs > 0) this.#armPhase('headers', this.init.headersTimeoutMs);
+    if (timedByCourier(this.init.headersTimeoutMs)) this.#armPhase('headers', this.init.headersTimeoutMs);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
@@ -246,7 +246,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
     if (this.slot && /\bclose\b/i.test(String(headers['connection'] ?? ''))) this.slot.retire();
     const body = new ResponseBody(this);
     this.#body = body;
-    if (this.init.bodyTimeoutMs > 0) this.#armPhase('body', this.init.bodyTimeoutMs);
+    if (timedByCourier(this.init.bodyTimeoutMs)) this.#armPhase('body', this.init.bodyTimeoutMs);
     const timings = this.init.timings;
     timings.headersMs = performance.now() - this.init.startedAtMs;
     this.#resolve(
