@@ -55,7 +55,6 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #drainTracker: DrainTracker | null = null;
   #closing: Promise<void> | null = null;
   #closed = false;
-  #circuitOpen = false;
   #lastError: CourierError | null = null;
   #completed = 0;
   #failed = 0;
@@ -74,17 +73,14 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
         circuitThreshold: init.policy.circuitThreshold,
         circuitCooldownMs: init.policy.circuitCooldownMs,
         idleEvictionMs: init.policy.idleEvictionMs,
+        // The chart's `evict` action (idle eviction) lets the registry go of this actor.
+        onEvict: () => this.#evict(),
       },
       // The client's own hook only; the inspector attaches to the actor's system while watched.
       ...(init.inspect ? { inspect: init.inspect } : {}),
     });
     this.machine.subscribe((snap) => {
-      const value = snap.value;
-      // The chart reaching `closed` on its own is the idle eviction (the machine is shared by
-      // every actor, so it can't call back into this one: a provided machine per actor costs ~22 KB).
-      if (snap.status === 'done' && !this.#closed) this.#evict();
-      this.#circuitOpen = value === 'backoff';
-      publishState(this.id.key, stateName(value, this.#inFlight));
+      publishState(this.id.key, stateName(snap.value));
     });
     this.machine.start();
   }
@@ -95,7 +91,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   #recordTransition(event: unknown): void {
     const e = event as { event: { type: string }; snapshot: { value: MachineValue } };
-    const to = stateName(e.snapshot.value, this.#inFlight);
+    const to = stateName(e.snapshot.value);
     const transition: OriginTransition = { at: Date.now(), event: e.event.type, from: this.#lastValue, to };
     this.#lastValue = to;
     for (const w of this.#watchers ?? []) w(transition);
@@ -103,7 +99,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   /** Follow this actor's transitions (the dashboard's inspector); returns the unsubscribe. */
   watch(listener: (t: OriginTransition) => void): () => void {
-    this.#lastValue = stateName(this.machine.getSnapshot().value, this.#inFlight);
+    this.#lastValue = stateName(this.machine.getSnapshot().value);
     (this.#watchers ??= new Set()).add(listener);
     // Inspection is attached only while someone watches: an unwatched actor pays nothing.
     this.#inspection ??= this.machine.system.inspect((event) => {
@@ -140,7 +136,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       ex.fail(new CourierError('CLIENT_CLOSED', `origin ${this.id.origin} is closing: no new requests`));
       return;
     }
-    if (this.#circuitOpen) {
+    // The chart holds the circuit: `backoff` until the cooldown ends.
+    if (this.machine.getSnapshot().value === 'backoff') {
       const last = this.#lastError;
       ex.fail(new CourierError('CIRCUIT_OPEN', `origin ${this.id.origin}: circuit open after ${this.machine.getSnapshot().context.connectFailures} failed connects (last: ${last?.code ?? 'unknown'})`, { cause: last }));
       return;
@@ -532,7 +529,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     return {
       origin: this.id.origin,
       key: this.id.key,
-      state: stateName(this.machine.getSnapshot().value, this.#inFlight),
+      state: stateName(this.machine.getSnapshot().value),
       sockets: { ...this.#socketCounts(), free, busy, reusable },
       inFlight: this.#inFlight,
       queued: this.#queueLength(),
@@ -545,10 +542,11 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
 type MachineValue = ReturnType<Actor<typeof originMachine>['getSnapshot']>['value'];
 
-/** The flat state name of the snapshot; available/active follow the live counter. */
-function stateName(value: MachineValue, inFlight: number): OriginStateValue {
+/** The flat state name of the chart's state: `ready.available` / `ready.active` are taken as they are. */
+function stateName(value: MachineValue): OriginStateValue {
   if (typeof value === 'string') return value as OriginStateValue;
   const open = (value as { open?: unknown }).open;
   if (open === 'idle' || open === 'connecting') return open;
-  return inFlight > 0 ? 'active' : 'available';
+  const ready = (open as { ready?: unknown } | undefined)?.ready;
+  return ready === 'active' ? 'active' : 'available';
 }
