@@ -49,8 +49,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #reportedActive = false;
   #idleCheckScheduled = false;
   /**
-   * closeConnections() generations; while one is pending no socket is made or kept reusable.
-   * Created by the first closeConnections(); until then nothing drains.
+   * The closeConnections() calls waiting for their requests (the chart counts generations and
+   * pending calls). Created by the first closeConnections(); until then nothing drains.
    */
   #drainTracker: DrainTracker | null = null;
   #closing: Promise<void> | null = null;
@@ -119,9 +119,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     if (this.machine.getSnapshot().status === 'active') this.machine.send(event);
   }
 
-  /** A closeConnections() is pending: no socket is made or kept reusable. */
+  /** A closeConnections() is pending (the chart counts them): no socket is made or kept reusable. */
   get #draining(): boolean {
-    return this.#drainTracker?.draining === true;
+    return this.machine.getSnapshot().context.drainsPending > 0;
   }
 
   get closed(): boolean {
@@ -143,7 +143,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       return;
     }
     ex.owner = this;
-    ex.drainGeneration = this.#drainTracker?.generation ?? 0;
+    ex.drainGeneration = this.machine.getSnapshot().context.generation;
     if (this.#queueLength() === 0 && this.#tryRun(ex)) return;
     const max = this.policy.maxQueued;
     if (max > 0 && this.#queueLength() >= max) {
@@ -456,7 +456,10 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     this.#idle = [];
     this.#retireAdopted(false);
     // Adopted sockets are retired above; the drain waits for Courier's own requests.
-    return (this.#drainTracker ??= new DrainTracker()).begin(this.#inFlight - this.#adoptedBusy + this.#queueLength());
+    const remaining = this.#inFlight - this.#adoptedBusy + this.#queueLength();
+    this.#send({ type: 'connections.close', waits: remaining > 0 });
+    const tracker = (this.#drainTracker ??= new DrainTracker((count) => this.#send({ type: 'connections.drained', count })));
+    return tracker.begin(this.machine.getSnapshot().context.generation, remaining);
   }
 
   /** Drain for good: finish in-flight and queued requests, refuse new ones, then close. */

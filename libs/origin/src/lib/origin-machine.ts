@@ -23,6 +23,10 @@ export interface OriginMachineContext {
    * not a provided machine per actor (that costs ~22 KB each): every actor shares this machine.
    */
   onEvict: (() => void) | undefined;
+  /** closeConnections() calls so far: a request belongs to the generation current when accepted. */
+  generation: number;
+  /** closeConnections() calls still waiting: while any is, no socket is made or kept reusable. */
+  drainsPending: number;
 }
 
 export interface OriginMachineInput {
@@ -42,7 +46,11 @@ export type OriginMachineEvent =
   | { type: 'origin.drained' }
   | { type: 'origin.destroy' }
   /** A socket (undici Client) is opened: the chart spawns its child actor, id `id`. */
-  | { type: 'socket.open'; id: string; reusable: boolean };
+  | { type: 'socket.open'; id: string; reusable: boolean }
+  /** closeConnections(): a new generation; `waits` when requests accepted before it still run. */
+  | { type: 'connections.close'; waits: boolean }
+  /** `count` closeConnections() calls have seen their requests finish. */
+  | { type: 'connections.drained'; count: number };
 
 /** A socket child reached `closed`: xstate's done event for it. */
 type SocketDone = { type: `xstate.done.actor.${string}`; actorId: string };
@@ -78,6 +86,13 @@ export const originMachine = setup({
     resetFailures: assign(({ context }) => ({ connectFailures: 0, cooldownMs: context.baseCooldownMs })),
     lengthenCooldown: assign(({ context }) => ({ cooldownMs: Math.min(context.cooldownMs * 2, MAX_COOLDOWN_MS) })),
     evict: ({ context }) => context.onEvict?.(),
+    beginDrain: assign(({ context, event }) => ({
+      generation: context.generation + 1,
+      drainsPending: context.drainsPending + (event.type === 'connections.close' && event.waits ? 1 : 0),
+    })),
+    endDrains: assign(({ context, event }) => ({
+      drainsPending: Math.max(0, context.drainsPending - (event.type === 'connections.drained' ? event.count : 0)),
+    })),
     spawnSocket: spawnChild('socket', {
       id: ({ event }) => (event as { id: string }).id,
       input: ({ event }) => ({ reusable: (event as { reusable: boolean }).reusable }),
@@ -101,6 +116,8 @@ export const originMachine = setup({
     baseCooldownMs: input.circuitCooldownMs,
     idleEvictionMs: input.idleEvictionMs,
     onEvict: input.onEvict,
+    generation: 0,
+    drainsPending: 0,
   }),
   initial: 'open',
   on: {
@@ -109,6 +126,8 @@ export const originMachine = setup({
     'connect.succeeded': { actions: 'resetFailures' },
     'origin.destroy': '.closed',
     'socket.open': { actions: 'spawnSocket' },
+    'connections.close': { actions: 'beginDrain' },
+    'connections.drained': { actions: 'endDrains' },
     'xstate.done.actor.*': { actions: 'dropSocket' },
   },
   states: {
