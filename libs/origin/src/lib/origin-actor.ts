@@ -449,15 +449,17 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
    * before the call have finished; then sockets are made reusable again.
    */
   closeConnections(): Promise<void> {
+    // The drain waits for Courier's own requests (adopted sockets are retired below).
+    const remaining = this.#inFlight - this.#adoptedBusy + this.#queueLength();
+    // The chart opens a generation and retires every socket actor; the idle ones close now.
+    this.#send({ type: 'connections.close', waits: remaining > 0 });
     for (const slot of [...this.#slots]) {
       if (slot.running === 0) this.#removeSlot(slot, false);
+      // A socket whose actor the chart does not hold (spawned after it stopped) is retired here.
       else slot.retire();
     }
     this.#idle = [];
     this.#retireAdopted(false);
-    // Adopted sockets are retired above; the drain waits for Courier's own requests.
-    const remaining = this.#inFlight - this.#adoptedBusy + this.#queueLength();
-    this.#send({ type: 'connections.close', waits: remaining > 0 });
     const tracker = (this.#drainTracker ??= new DrainTracker((count) => this.#send({ type: 'connections.drained', count })));
     return tracker.begin(this.machine.getSnapshot().context.generation, remaining);
   }

@@ -150,6 +150,10 @@ function originInvariant(snap: OriginSnapshot): void {
   expect(c.cooldownMs).toBeGreaterThanOrEqual(c.baseCooldownMs);
   expect(c.cooldownMs).toBeLessThanOrEqual(60_000);
   expect(snap.status === 'done').toBe(snap.value === 'closed');
+  // While a closeConnections() is pending no socket child is reusable (retired, or spawned so).
+  if (c.drainsPending > 0) {
+    for (const child of Object.values(snap.children)) expect((child as { getSnapshot(): { context: { reusable: boolean } } }).getSnapshot().context.reusable).toBe(false);
+  }
   // Every pending closeConnections() call opened a generation.
   expect(c.drainsPending).toBeGreaterThanOrEqual(0);
   expect(c.generation).toBeGreaterThanOrEqual(c.drainsPending);
@@ -184,7 +188,9 @@ describe('origin machine, model-based', () => {
       // The generation only grows, and one pending drain behaves like many: project both.
       serialize: (snap) => {
         const { generation, drainsPending, ...rest } = snap.context;
-        return JSON.stringify({ value: snap.value, rest, drains: Math.min(drainsPending, 2), gen: generation > 0 });
+        // The socket children are part of the state: a spawned socket is a step of its own.
+        const children = Object.keys(snap.children);
+        return JSON.stringify({ value: snap.value, rest, drains: Math.min(drainsPending, 2), gen: generation > 0, children });
       },
     });
     const allStates = stateNodes(originMachine.root).filter((n) => n.path.length > 0).map((n) => n.path.join('.'));

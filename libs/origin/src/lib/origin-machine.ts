@@ -1,4 +1,4 @@
-import { assign, setup, spawnChild, stopChild } from 'xstate';
+import { assign, enqueueActions, setup, spawnChild, stopChild } from 'xstate';
 import { socketMachine } from './socket-machine.ts';
 
 /**
@@ -90,12 +90,19 @@ export const originMachine = setup({
       generation: context.generation + 1,
       drainsPending: context.drainsPending + (event.type === 'connections.close' && event.waits ? 1 : 0),
     })),
+    // closeConnections(): no socket is kept reusable (the adapter then closes the idle ones).
+    retireSockets: enqueueActions(({ self, enqueue }) => {
+      // (No snapshot when the machine is stepped as a pure function, as the model tests do.)
+      const children = (self.getSnapshot() as { children?: Record<string, unknown> } | undefined)?.children ?? {};
+      for (const child of Object.values(children)) if (child) enqueue.sendTo(child as never, { type: 'retire' } as never);
+    }),
     endDrains: assign(({ context, event }) => ({
       drainsPending: Math.max(0, context.drainsPending - (event.type === 'connections.drained' ? event.count : 0)),
     })),
     spawnSocket: spawnChild('socket', {
       id: ({ event }) => (event as { id: string }).id,
-      input: ({ event }) => ({ reusable: (event as { reusable: boolean }).reusable }),
+      // While a closeConnections() is pending, no socket is made reusable.
+      input: ({ context, event }) => ({ reusable: (event as { reusable: boolean }).reusable && context.drainsPending === 0 }),
     }),
     // A socket that closed (from either side) leaves the origin's children by its own transition.
     dropSocket: stopChild(({ event }) => (event as unknown as SocketDone).actorId),
@@ -126,7 +133,7 @@ export const originMachine = setup({
     'connect.succeeded': { actions: 'resetFailures' },
     'origin.destroy': '.closed',
     'socket.open': { actions: 'spawnSocket' },
-    'connections.close': { actions: 'beginDrain' },
+    'connections.close': { actions: ['beginDrain', 'retireSockets'] },
     'connections.drained': { actions: 'endDrains' },
     'xstate.done.actor.*': { actions: 'dropSocket' },
   },
