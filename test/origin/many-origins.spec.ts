@@ -30,8 +30,10 @@ it('10,000 distinct origins get an actor each; after idle eviction the registry 
     policy: { keepAliveTimeoutMs: 100, idleEvictionMs: 100 },
     // Sample one actor in 100 through xstate's inspection hook, to watch it being collected.
     inspect: (event) => {
-      const e = event as { type: string; actorRef?: object };
-      if (e.type === '@xstate.actor' && e.actorRef && seen++ % 100 === 0) sampled.push(new WeakRef(e.actorRef));
+      const e = event as { type: string; actorRef?: { id?: string } };
+      // Origin actors only: each socket is a child actor (id `socket-N`) of its origin's.
+      if (e.type !== '@xstate.actor' || !e.actorRef || e.actorRef.id?.startsWith('socket-')) return;
+      if (seen++ % 100 === 0) sampled.push(new WeakRef(e.actorRef));
     },
   });
   onTestFinished(() => client.destroy());

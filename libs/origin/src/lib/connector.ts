@@ -1,6 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
 import { buildConnector } from 'undici';
+import { backstop, withConnectDeadline } from './connect-deadline.ts';
 import { blockedDestination, refusedLiteral, resolveAllowed } from './destination-check.ts';
 import { createProxyConnector } from './proxy.ts';
 import { trustedCa } from './trusted-ca.ts';
@@ -44,7 +45,8 @@ export function createConnector(opts: ConnectorOptions): Connector {
   }
   const t = opts.tls ?? {};
   const base = buildConnector({
-    timeout: opts.timeoutMs,
+    // Courier's own deadline (withConnectDeadline) fires first; undici's is the backstop.
+    timeout: backstop(opts.timeoutMs),
     ca: trustedCa(t.ca),
     cert: t.cert,
     key: t.key,
@@ -55,7 +57,7 @@ export function createConnector(opts: ConnectorOptions): Connector {
     autoSelectFamily: true,
     lookup: checkedLookup(opts),
   } as buildConnector.BuildOptions);
-  return guard(base, opts.allowAddress, true);
+  return withConnectDeadline(guard(base, opts.allowAddress, true), opts.timeoutMs);
 }
 
 /** Applies the destination policy to IP literals and (when direct) to the address connected to. */

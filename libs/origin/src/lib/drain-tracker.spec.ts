@@ -3,36 +3,38 @@ import { DrainTracker } from './drain-tracker.ts';
 
 describe('DrainTracker', () => {
   it('resolves at once when nothing was accepted before the call', async () => {
-    const t = new DrainTracker();
-    await t.begin(0);
-    expect(t.draining).toBe(false);
+    const resolved: number[] = [];
+    const t = new DrainTracker((n) => resolved.push(n));
+    await t.begin(1, 0);
+    expect(resolved).toEqual([]);
   });
 
   it('overlapping calls each wait only for what was accepted before them', async () => {
-    const t = new DrainTracker();
-    const g0 = t.generation;
+    const resolved: number[] = [];
+    const t = new DrainTracker((n) => resolved.push(n));
     const done: string[] = [];
-    const first = t.begin(2).then(() => done.push('first'));
-    const g1 = t.generation; // a request accepted between the calls
-    const second = t.begin(3).then(() => done.push('second'));
-    expect(t.draining).toBe(true);
-    t.finished(g0);
-    t.finished(g0);
+    // Requests of generation 0, then call 1, a request of generation 1, then call 2.
+    const first = t.begin(1, 2).then(() => done.push('first'));
+    const second = t.begin(2, 3).then(() => done.push('second'));
+    t.finished(0);
+    t.finished(0);
     await first;
     expect(done).toEqual(['first']);
-    t.finished(t.generation); // accepted after both calls: counts for neither
-    expect(t.draining).toBe(true);
-    t.finished(g1);
+    expect(resolved).toEqual([1]);
+    t.finished(2); // accepted after both calls: counts for neither
+    expect(resolved).toEqual([1]);
+    t.finished(1);
     await second;
     expect(done).toEqual(['first', 'second']);
-    expect(t.draining).toBe(false);
+    expect(resolved).toEqual([1, 1]);
   });
 
   it('releaseAll lets every pending call go', async () => {
-    const t = new DrainTracker();
-    const p = t.begin(5);
+    const resolved: number[] = [];
+    const t = new DrainTracker((n) => resolved.push(n));
+    const p = t.begin(1, 5);
     t.releaseAll();
     await p;
-    expect(t.draining).toBe(false);
+    expect(resolved).toEqual([1]);
   });
 });

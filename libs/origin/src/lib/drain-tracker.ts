@@ -1,38 +1,34 @@
 /**
- * The bookkeeping of `closeConnections()`: each call opens a generation; a request accepted
- * before the call belongs to an older one, and the call resolves when every request of the
- * older generations has finished. While a call is pending, no socket is made or kept reusable.
- * Calls may overlap; each waits only for what was accepted before it.
+ * The waiting side of `closeConnections()`. Each call opens a generation (counted by the origin's
+ * chart: `connections.close`); a request accepted before the call belongs to an older one, and
+ * the call resolves when every request of the older generations has finished. Calls may overlap;
+ * each waits only for what was accepted before it. `onResolved(n)` reports calls that resolved,
+ * so the chart knows when no call is pending any more (`connections.drained`).
  */
 export class DrainTracker {
-  #generation = 0;
   #waiters: Array<{ generation: number; remaining: number; resolve: () => void }> = [];
+  readonly #onResolved: (count: number) => void;
 
-  /** The generation a request accepted now belongs to. */
-  get generation(): number {
-    return this.#generation;
+  constructor(onResolved: (count: number) => void = () => {}) {
+    this.#onResolved = onResolved;
   }
 
-  /** A closeConnections() call is pending: sockets must not be reused. */
-  get draining(): boolean {
-    return this.#waiters.length > 0;
-  }
-
-  /** A call, with `remaining` requests accepted before it still running or queued. */
-  begin(remaining: number): Promise<void> {
-    const generation = ++this.#generation;
+  /** Call number `generation`, with `remaining` requests accepted before it still running or queued. */
+  begin(generation: number, remaining: number): Promise<void> {
     if (remaining <= 0) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ generation, remaining, resolve }));
   }
 
-  /** A request of `generation` has finished (with a response or an error). */
+  /** A request accepted in `generation` has finished (with a response or an error). */
   finished(generation: number): void {
-    if (this.#waiters.length === 0 || generation >= this.#generation) return;
-    for (const w of this.#waiters) if (generation < w.generation) w.remaining--;
+    if (this.#waiters.length === 0) return;
+    let resolved = 0;
+    for (const w of this.#waiters) if (generation < w.generation && --w.remaining === 0) resolved++;
+    if (resolved === 0) return;
     const done = this.#waiters.filter((w) => w.remaining <= 0);
-    if (done.length === 0) return;
     this.#waiters = this.#waiters.filter((w) => w.remaining > 0);
     for (const w of done) w.resolve();
+    this.#onResolved(done.length);
   }
 
   /** Everything was aborted: release every pending call. */
@@ -40,5 +36,6 @@ export class DrainTracker {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w.resolve();
+    if (waiters.length > 0) this.#onResolved(waiters.length);
   }
 }

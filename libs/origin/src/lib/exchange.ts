@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { backstop, timedByCourier } from './connect-deadline.ts';
 import { CourierError } from './errors.ts';
 import { toCourierError } from './map-error.ts';
 import { CourierResponse, parseRawHeaders } from './response.ts';
@@ -40,6 +41,11 @@ function isCloseCode(error: CourierError): boolean {
   return error.code === 'CLOSED_PREMATURELY' || error.code === 'CONNECTION_RESET';
 }
 
+/** A phase timer fired: the exchange checks its deadline (a plain function: no closure per request). */
+function onPhaseTimer(ex: Exchange): void {
+  ex.checkPhaseDeadline();
+}
+
 const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /**
@@ -70,6 +76,19 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
   #body: ResponseBody | null = null;
   #trailers: Record<string, string | string[]> = {};
   #settled = false;
+  /**
+   * Courier's own headers and body timeouts: undici's fast timers tick every ~500 ms (a 100 ms
+   * headers timeout fired after ~1 s), so one native timer per exchange guards the phase it is
+   * in — armed only when that timeout is set, re-armed with `refresh()` (no allocation) when the
+   * body timeout equals the headers timeout. undici's own timers stay on as a backstop.
+   */
+  #timer: NodeJS.Timeout | null = null;
+  #timerMs = 0;
+  #phase: 'headers' | 'body' | null = null;
+  /** performance.now() when the phase began; for the body, when its last chunk arrived. */
+  #phaseAt = 0;
+  /** The body consumer asked for no more data: the body timeout waits, as undici's does. */
+  #paused = false;
   #resolve: (res: CourierResponse) => void;
   #reject: (err: CourierError) => void;
   owner: ExchangeOwner | null = null;
@@ -102,6 +121,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
   /** Reset per-attempt state before a retry. */
   prepareRetry(): void {
     this.retried = true;
+    this.#clearPhase();
     this.#abort = null;
     this.#resume = null;
     this.slot = null;
@@ -115,15 +135,70 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
       headers: i.headers,
       body: i.body as Dispatcher.DispatchOptions['body'],
       reset,
-      headersTimeout: i.headersTimeoutMs,
-      bodyTimeout: i.bodyTimeoutMs,
+      headersTimeout: backstop(i.headersTimeoutMs),
+      bodyTimeout: backstop(i.bodyTimeoutMs),
     };
+  }
+
+  // ---- phase deadlines ----
+
+  #armPhase(phase: 'headers' | 'body', ms: number): void {
+    this.#phase = phase;
+    this.#phaseAt = performance.now();
+    if (this.#timer !== null && this.#timerMs === ms) {
+      this.#timer.refresh();
+      return;
+    }
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerMs = ms;
+    this.#timer = setTimeout(onPhaseTimer, ms, this);
+  }
+
+  #clearPhase(): void {
+    this.#phase = null;
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+  }
+
+  /** The phase timer fired: fail the exchange if its phase really ran out, else wait the rest. */
+  checkPhaseDeadline(): void {
+    const phase = this.#phase;
+    if (phase === null || this.#settled) return;
+    const ms = phase === 'headers' ? this.init.headersTimeoutMs : this.init.bodyTimeoutMs;
+    if (this.#paused) {
+      // A paused body is the reader's choice, not the server's stall: check again later.
+      this.#armPhase(phase, ms);
+      return;
+    }
+    const elapsed = performance.now() - this.#phaseAt;
+    // Node stamps a timer with the loop's cached clock, which can run behind, and a body chunk
+    // may have moved the start since: never fire before the phase has really lasted `ms`.
+    if (elapsed < ms) {
+      clearTimeout(this.#timer!);
+      this.#timerMs = Math.ceil(ms - elapsed);
+      this.#timer = setTimeout(onPhaseTimer, this.#timerMs, this);
+      return;
+    }
+    this.#clearPhase();
+    const details = { timeoutMs: ms, elapsedMs: Math.round(elapsed * 10) / 10 };
+    const error =
+      phase === 'headers'
+        ? new CourierError('HEADERS_TIMEOUT', `no response head within ${ms} ms`, details)
+        : new CourierError('BODY_TIMEOUT', `no response body bytes for ${ms} ms`, details);
+    // undici destroys the socket of a request aborted in flight, as on its own timeouts.
+    this.#abort?.(error);
   }
 
   // ---- BodySource ----
 
   resume(): void {
     // undici's resume is reusable: the body may pause and resume the socket many times.
+    if (this.#paused) {
+      this.#paused = false;
+      if (this.#phase === 'body') this.#phaseAt = performance.now();
+    }
     this.#resume?.();
   }
 
@@ -143,13 +218,19 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
 
   onConnect(abort: (err?: Error) => void): void {
     this.#abort = abort;
-    if (this.abortReason) abort(this.abortReason);
+    if (this.abortReason) {
+      abort(this.abortReason);
+      return;
+    }
+    // The request is being written to a connected socket: the wait for its head starts now.
+    if (timedByCourier(this.init.headersTimeoutMs)) this.#armPhase('headers', this.init.headersTimeoutMs);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx are interim; undici handles 100-continue and upgrades itself.
     if (statusCode < 200) return true;
     this.#headersSeen = true;
+    if (this.#phase !== null) this.#clearPhase();
     this.status = statusCode;
     this.#resume = resume;
     const raw: string[] = [];
@@ -162,9 +243,10 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
         return false;
       }
     }
-    if (this.slot && /\bclose\b/i.test(String(headers['connection'] ?? ''))) this.slot.reusable = false;
+    if (this.slot && /\bclose\b/i.test(String(headers['connection'] ?? ''))) this.slot.retire();
     const body = new ResponseBody(this);
     this.#body = body;
+    if (timedByCourier(this.init.bodyTimeoutMs)) this.#armPhase('body', this.init.bodyTimeoutMs);
     const timings = this.init.timings;
     timings.headersMs = performance.now() - this.init.startedAtMs;
     this.#resolve(
@@ -193,13 +275,17 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
         return false;
       }
     }
-    return this.#body!.push(chunk);
+    if (this.#phase === 'body') this.#phaseAt = performance.now();
+    const more = this.#body!.push(chunk);
+    if (!more) this.#paused = true;
+    return more;
   }
 
   onComplete(rawTrailers: Array<Buffer | string> | null): void {
     if (rawTrailers && rawTrailers.length > 0) parseRawHeaders(rawTrailers, this.#trailers);
     const slot = this.slot!;
     this.#settled = true;
+    if (this.#timer !== null) this.#clearPhase();
     this.init.timings.totalMs = performance.now() - this.init.startedAtMs;
     // Give the socket back before the caller sees the end, so its next request can reuse it.
     this.owner!.release(this, slot, null);
@@ -209,6 +295,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
 
   onError(err: Error): void {
     if (this.#settled) return;
+    if (this.#timer !== null) this.#clearPhase();
     const slot = this.slot;
     let error = this.abortReason ?? toCourierError(err);
     if (slot?.tlsError && isCloseCode(error)) error = toCourierError(slot.tlsError);
@@ -224,6 +311,7 @@ export class Exchange implements Dispatcher.DispatchHandler, BodySource {
   #fail(error: CourierError): void {
     if (this.#settled) return;
     this.#settled = true;
+    if (this.#timer !== null) this.#clearPhase();
     this.init.onSettled(error);
     if (this.#body) this.#body.fail(error);
     else this.#reject(error);

@@ -9,7 +9,7 @@ import { toCourierError } from './map-error.ts';
 import { originMachine } from './origin-machine.ts';
 import type { OriginId } from './origin-key.ts';
 import type { OriginPolicy } from './policy.ts';
-import { SocketSlot, type SocketEvents } from './socket-slot.ts';
+import { SocketSlot, type SocketActor, type SocketEvents } from './socket-slot.ts';
 import type { OriginSnapshot, OriginStateValue, OriginTransition, TlsOptions } from './types.ts';
 
 /** Hands out connectors shared by the actors of one client. */
@@ -42,21 +42,19 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #idle: SocketSlot[] = [];
   #queue: Exchange[] = [];
   #queueHead = 0;
-  #reusableSlots = 0;
-  #connected = 0;
-  #connecting = 0;
+  /** Adopted sockets (adopted-socket.ts) connected / connecting; Courier's own are socket actors. */
+  #adoptedConnected = 0;
+  #adoptedConnecting = 0;
   #inFlight = 0;
   #reportedActive = false;
   #idleCheckScheduled = false;
   /**
-   * closeConnections() generations; while one is pending no socket is made or kept reusable.
-   * Created by the first closeConnections(); until then nothing drains.
+   * The closeConnections() calls waiting for their requests (the chart counts generations and
+   * pending calls). Created by the first closeConnections(); until then nothing drains.
    */
   #drainTracker: DrainTracker | null = null;
   #closing: Promise<void> | null = null;
   #closed = false;
-  #connectFailures = 0;
-  #circuitOpen = false;
   #lastError: CourierError | null = null;
   #completed = 0;
   #failed = 0;
@@ -75,17 +73,14 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
         circuitThreshold: init.policy.circuitThreshold,
         circuitCooldownMs: init.policy.circuitCooldownMs,
         idleEvictionMs: init.policy.idleEvictionMs,
+        // The chart's `evict` action (idle eviction) lets the registry go of this actor.
+        onEvict: () => this.#evict(),
       },
       // The client's own hook only; the inspector attaches to the actor's system while watched.
       ...(init.inspect ? { inspect: init.inspect } : {}),
     });
     this.machine.subscribe((snap) => {
-      const value = snap.value;
-      // The chart reaching `closed` on its own is the idle eviction (the machine is shared by
-      // every actor, so it can't call back into this one: a provided machine per actor costs ~22 KB).
-      if (snap.status === 'done' && !this.#closed) this.#evict();
-      this.#circuitOpen = value === 'backoff';
-      publishState(this.id.key, stateName(value, this.#inFlight));
+      publishState(this.id.key, stateName(snap.value));
     });
     this.machine.start();
   }
@@ -96,7 +91,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   #recordTransition(event: unknown): void {
     const e = event as { event: { type: string }; snapshot: { value: MachineValue } };
-    const to = stateName(e.snapshot.value, this.#inFlight);
+    const to = stateName(e.snapshot.value);
     const transition: OriginTransition = { at: Date.now(), event: e.event.type, from: this.#lastValue, to };
     this.#lastValue = to;
     for (const w of this.#watchers ?? []) w(transition);
@@ -104,7 +99,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   /** Follow this actor's transitions (the dashboard's inspector); returns the unsubscribe. */
   watch(listener: (t: OriginTransition) => void): () => void {
-    this.#lastValue = stateName(this.machine.getSnapshot().value, this.#inFlight);
+    this.#lastValue = stateName(this.machine.getSnapshot().value);
     (this.#watchers ??= new Set()).add(listener);
     // Inspection is attached only while someone watches: an unwatched actor pays nothing.
     this.#inspection ??= this.machine.system.inspect((event) => {
@@ -124,9 +119,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     if (this.machine.getSnapshot().status === 'active') this.machine.send(event);
   }
 
-  /** A closeConnections() is pending: no socket is made or kept reusable. */
+  /** A closeConnections() is pending (the chart counts them): no socket is made or kept reusable. */
   get #draining(): boolean {
-    return this.#drainTracker?.draining === true;
+    return this.machine.getSnapshot().context.drainsPending > 0;
   }
 
   get closed(): boolean {
@@ -141,13 +136,14 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       ex.fail(new CourierError('CLIENT_CLOSED', `origin ${this.id.origin} is closing: no new requests`));
       return;
     }
-    if (this.#circuitOpen) {
+    // The chart holds the circuit: `backoff` until the cooldown ends.
+    if (this.machine.getSnapshot().value === 'backoff') {
       const last = this.#lastError;
-      ex.fail(new CourierError('CIRCUIT_OPEN', `origin ${this.id.origin}: circuit open after ${this.#connectFailures} failed connects (last: ${last?.code ?? 'unknown'})`, { cause: last }));
+      ex.fail(new CourierError('CIRCUIT_OPEN', `origin ${this.id.origin}: circuit open after ${this.machine.getSnapshot().context.connectFailures} failed connects (last: ${last?.code ?? 'unknown'})`, { cause: last }));
       return;
     }
     ex.owner = this;
-    ex.drainGeneration = this.#drainTracker?.generation ?? 0;
+    ex.drainGeneration = this.machine.getSnapshot().context.generation;
     if (this.#queueLength() === 0 && this.#tryRun(ex)) return;
     const max = this.policy.maxQueued;
     if (max > 0 && this.#queueLength() >= max) {
@@ -189,7 +185,14 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   #canMakeReusable(ex: Exchange): boolean {
-    return !ex.init.dontMakeReusable && !this.#draining && this.#reusableSlots < this.policy.connections;
+    return !ex.init.dontMakeReusable && !this.#draining && this.#reusableCount() < this.policy.connections;
+  }
+
+  /** Sockets that may take later requests, read from their actors: a closed one never counts. */
+  #reusableCount(): number {
+    let n = 0;
+    for (const slot of this.#slots) if (slot.reusable) n++;
+    return n;
   }
 
   #takeIdle(): SocketSlot | undefined {
@@ -216,10 +219,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   #openSlot(ex: Exchange, reusable: boolean): SocketSlot {
     const preferIpv6 = ex.init.preferIpv6;
-    const slot = new SocketSlot(this.id.origin, this.policy, this.#connectors.connector(this.id, this.#tls, preferIpv6, ex.init.connectTimeoutMs), reusable, this);
+    const connector = this.#connectors.connector(this.id, this.#tls, preferIpv6, ex.init.connectTimeoutMs);
+    const slot = new SocketSlot(this.id.origin, this.policy, connector, reusable, this, this.#spawnSocket);
     this.#slots.add(slot);
-    if (reusable) this.#reusableSlots++;
-    this.#connecting++;
     this.#socketsChanged();
     return slot;
   }
@@ -244,7 +246,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     if (--this.#inFlight === 0) this.#scheduleIdleCheck();
     if (error) {
       this.#lastError = error;
-      if (error.code !== 'ABORTED') slot.reusable = slot.reusable && slot.connected && !slot.retired;
+      if (error.code !== 'ABORTED' && !slot.connected) slot.retire();
     }
     this.#settleSlot(slot);
     let retried = false;
@@ -282,26 +284,18 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   /** `destroy`: abort what runs on it (with `reason`, when given) instead of letting it finish. */
   #removeSlot(slot: SocketSlot, destroy: boolean, reason?: CourierError): void {
     if (!this.#slots.delete(slot)) return;
-    this.#uncountReusable(slot);
+    // The socket's actor goes to `closing`: not reusable, no longer counted.
     if (destroy) slot.destroy(reason);
     else slot.close();
-    // A socket that never connected stops counting as connecting now; a connected one
-    // stops counting when undici reports the disconnect.
-    if (slot.connecting) {
-      slot.connecting = false;
-      this.#connecting--;
-    }
     this.#socketsChanged();
   }
 
-  /** The slot is no longer reusable, nor counted as such (whatever cleared its flag before). */
-  #uncountReusable(slot: SocketSlot): void {
-    slot.reusable = false;
-    if (slot.countedReusable) {
-      slot.countedReusable = false;
-      this.#reusableSlots--;
-    }
-  }
+  /** The origin's chart spawns the socket's child actor (see socket-machine.ts). */
+  readonly #spawnSocket = (id: number, reusable: boolean): SocketActor | undefined => {
+    const name = `socket-${id}`;
+    this.#send({ type: 'socket.open', id: name, reusable });
+    return this.machine.getSnapshot().children[name] as SocketActor | undefined;
+  };
 
   /** Start queued exchanges while sockets allow. */
   #pump(): void {
@@ -336,51 +330,45 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   // ---- SocketEvents ----
 
   connected(slot: SocketSlot): void {
-    if (slot.connecting) {
-      slot.connecting = false;
-      this.#connecting--;
-    }
-    slot.connected = true;
-    this.#connected++;
-    if (this.#connectFailures > 0) {
-      this.#connectFailures = 0;
-      this.#send({ type: 'connect.succeeded' });
-    }
+    // The chart counts consecutive failures (and opens the circuit); a success resets them.
+    if (this.machine.getSnapshot().context.connectFailures > 0) this.#send({ type: 'connect.succeeded' });
     // Connected after we let go of it (closed while connecting): it closes by itself.
     if (!this.#slots.has(slot)) slot.close();
     this.#socketsChanged();
   }
 
   disconnected(slot: SocketSlot): void {
-    slot.retired = true;
-    if (slot.connected) {
-      slot.connected = false;
-      this.#connected--;
-    }
     if (slot.running === 0) this.#removeSlot(slot, false);
     this.#socketsChanged();
   }
 
   connectFailed(slot: SocketSlot, error: Error): void {
-    slot.retired = true;
-    if (slot.connecting) {
-      slot.connecting = false;
-      this.#connecting--;
-    }
     this.#lastError = toCourierError(error);
-    this.#connectFailures++;
-    this.#send({ type: 'connect.failed', failures: this.#connectFailures });
+    this.#send({ type: 'connect.failed' });
     if (slot.running === 0) this.#removeSlot(slot, true);
     this.#socketsChanged();
   }
 
   #reportedSockets = '0/0';
 
+  /** Connected and connecting sockets, from the socket actors' states (and the adopted ones). */
+  #socketCounts(): { connected: number; connecting: number } {
+    let connected = this.#adoptedConnected;
+    let connecting = this.#adoptedConnecting;
+    for (const slot of this.#slots) {
+      if (slot.connected) connected++;
+      else if (slot.connecting) connecting++;
+    }
+    return { connected, connecting };
+  }
+
   #socketsChanged(): void {
-    const now = `${this.#connected}/${this.#connecting}`;
-    if (now === this.#reportedSockets || this.#closed) return;
+    if (this.#closed) return;
+    const { connected, connecting } = this.#socketCounts();
+    const now = `${connected}/${connecting}`;
+    if (now === this.#reportedSockets) return;
     this.#reportedSockets = now;
-    this.#send({ type: 'sockets.changed', connected: this.#connected, connecting: this.#connecting });
+    this.#send({ type: 'sockets.changed', connected, connecting });
   }
 
   // ---- connections ----
@@ -412,13 +400,13 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     if (this.#closing || this.#closed) return Promise.reject(new CourierError('CLIENT_CLOSED', `origin ${this.id.origin} is closing`));
     const connect = this.#connectors.connector(this.id, this.#tls, preferIpv6, connectTimeoutMs);
     const { protocol, hostname, port } = this.id;
-    this.#connecting++;
+    this.#adoptedConnecting++;
     this.#socketsChanged();
     return new Promise((resolve, reject) => {
       // The connector wants a bare IPv6 address, as undici passes it.
       const bare = hostname.replace(/^\[|\]$/g, '');
       connect({ hostname: bare, host: `${hostname}:${port}`, protocol, port: String(port), servername: null } as never, (err, socket) => {
-        this.#connecting--;
+        this.#adoptedConnecting--;
         if (err || !socket) {
           const error = toCourierError(err);
           this.#lastError = error;
@@ -428,7 +416,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
         }
         const record = new AdoptedRecord(socket as never, this);
         (this.#adopted ??= new Set()).add(record);
-        this.#connected++;
+        this.#adoptedConnected++;
         this.#socketsChanged();
         resolve(record);
       });
@@ -451,7 +439,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       this.#completed++;
     } else if (change === 'released') {
       this.#adopted?.delete(record);
-      this.#connected--;
+      this.#adoptedConnected--;
       this.#socketsChanged();
     }
   }
@@ -461,14 +449,19 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
    * before the call have finished; then sockets are made reusable again.
    */
   closeConnections(): Promise<void> {
+    // The drain waits for Courier's own requests (adopted sockets are retired below).
+    const remaining = this.#inFlight - this.#adoptedBusy + this.#queueLength();
+    // The chart opens a generation and retires every socket actor; the idle ones close now.
+    this.#send({ type: 'connections.close', waits: remaining > 0 });
     for (const slot of [...this.#slots]) {
       if (slot.running === 0) this.#removeSlot(slot, false);
-      else this.#uncountReusable(slot);
+      // A socket whose actor the chart does not hold (spawned after it stopped) is retired here.
+      else slot.retire();
     }
     this.#idle = [];
     this.#retireAdopted(false);
-    // Adopted sockets are retired above; the drain waits for Courier's own requests.
-    return (this.#drainTracker ??= new DrainTracker()).begin(this.#inFlight - this.#adoptedBusy + this.#queueLength());
+    const tracker = (this.#drainTracker ??= new DrainTracker((count) => this.#send({ type: 'connections.drained', count })));
+    return tracker.begin(this.machine.getSnapshot().context.generation, remaining);
   }
 
   /** Drain for good: finish in-flight and queued requests, refuse new ones, then close. */
@@ -541,8 +534,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     return {
       origin: this.id.origin,
       key: this.id.key,
-      state: stateName(this.machine.getSnapshot().value, this.#inFlight),
-      sockets: { connected: this.#connected, connecting: this.#connecting, free, busy, reusable },
+      state: stateName(this.machine.getSnapshot().value),
+      sockets: { ...this.#socketCounts(), free, busy, reusable },
       inFlight: this.#inFlight,
       queued: this.#queueLength(),
       completed: this.#completed,
@@ -554,10 +547,11 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
 type MachineValue = ReturnType<Actor<typeof originMachine>['getSnapshot']>['value'];
 
-/** The flat state name of the snapshot; available/active follow the live counter. */
-function stateName(value: MachineValue, inFlight: number): OriginStateValue {
+/** The flat state name of the chart's state: `ready.available` / `ready.active` are taken as they are. */
+function stateName(value: MachineValue): OriginStateValue {
   if (typeof value === 'string') return value as OriginStateValue;
   const open = (value as { open?: unknown }).open;
   if (open === 'idle' || open === 'connecting') return open;
-  return inFlight > 0 ? 'active' : 'available';
+  const ready = (open as { ready?: unknown } | undefined)?.ready;
+  return ready === 'active' ? 'active' : 'available';
 }

@@ -1,4 +1,5 @@
-import { assign, setup } from 'xstate';
+import { assign, enqueueActions, setup, spawnChild, stopChild } from 'xstate';
+import { socketMachine } from './socket-machine.ts';
 
 /**
  * The life of one origin, as a state chart. It holds no I/O: the OriginActor beside it owns
@@ -17,23 +18,42 @@ export interface OriginMachineContext {
   cooldownMs: number;
   baseCooldownMs: number;
   idleEvictionMs: number;
+  /**
+   * Lets the registry go of this origin: the `evict` action calls it. A function in the context,
+   * not a provided machine per actor (that costs ~22 KB each): every actor shares this machine.
+   */
+  onEvict: (() => void) | undefined;
+  /** closeConnections() calls so far: a request belongs to the generation current when accepted. */
+  generation: number;
+  /** closeConnections() calls still waiting: while any is, no socket is made or kept reusable. */
+  drainsPending: number;
 }
 
 export interface OriginMachineInput {
   circuitThreshold: number;
   circuitCooldownMs: number;
   idleEvictionMs: number;
+  onEvict?: () => void;
 }
 
 export type OriginMachineEvent =
   | { type: 'sockets.changed'; connected: number; connecting: number }
   | { type: 'requests.active' }
   | { type: 'requests.idle' }
-  | { type: 'connect.failed'; failures: number }
+  | { type: 'connect.failed' }
   | { type: 'connect.succeeded' }
   | { type: 'origin.drain' }
   | { type: 'origin.drained' }
-  | { type: 'origin.destroy' };
+  | { type: 'origin.destroy' }
+  /** A socket (undici Client) is opened: the chart spawns its child actor, id `id`. */
+  | { type: 'socket.open'; id: string; reusable: boolean }
+  /** closeConnections(): a new generation; `waits` when requests accepted before it still run. */
+  | { type: 'connections.close'; waits: boolean }
+  /** `count` closeConnections() calls have seen their requests finish. */
+  | { type: 'connections.drained'; count: number };
+
+/** A socket child reached `closed`: xstate's done event for it. */
+type SocketDone = { type: `xstate.done.actor.${string}`; actorId: string };
 
 const MAX_COOLDOWN_MS = 60_000;
 
@@ -43,13 +63,16 @@ export const originMachine = setup({
     events: {} as OriginMachineEvent,
     input: {} as OriginMachineInput,
   },
+  actors: { socket: socketMachine },
+  // Guards read the context: the sockets are recorded first, then eventless transitions route
+  // (so entering `open` again after the circuit finds the sockets that exist, too).
   guards: {
-    hasConnected: ({ event }) => event.type === 'sockets.changed' && event.connected > 0,
-    isOnlyConnecting: ({ event }) => event.type === 'sockets.changed' && event.connected === 0 && event.connecting > 0,
-    hasNoSockets: ({ event }) => event.type === 'sockets.changed' && event.connected === 0 && event.connecting === 0,
+    hasConnected: ({ context }) => context.connected > 0,
+    isOnlyConnecting: ({ context }) => context.connected === 0 && context.connecting > 0,
+    hasNoSockets: ({ context }) => context.connected === 0 && context.connecting === 0,
     hasInFlight: ({ context }) => context.inFlight > 0,
-    isCircuitTripped: ({ context, event }) =>
-      event.type === 'connect.failed' && context.circuitThreshold > 0 && event.failures >= context.circuitThreshold,
+    /** This failure is the threshold-th in a row. */
+    tripsCircuit: ({ context }) => context.circuitThreshold > 0 && context.connectFailures + 1 >= context.circuitThreshold,
     isEvictionEnabled: ({ context }) => context.idleEvictionMs > 0,
   },
   actions: {
@@ -58,11 +81,31 @@ export const originMachine = setup({
     ),
     markActive: assign({ inFlight: 1 }),
     markIdle: assign({ inFlight: 0 }),
-    recordFailure: assign(({ event }) => (event.type === 'connect.failed' ? { connectFailures: event.failures } : {})),
+    // Counted up to the threshold only: more says nothing new, and the context stays finite.
+    recordFailure: assign(({ context }) => ({ connectFailures: Math.min(context.connectFailures + 1, Math.max(context.circuitThreshold, 1)) })),
     resetFailures: assign(({ context }) => ({ connectFailures: 0, cooldownMs: context.baseCooldownMs })),
     lengthenCooldown: assign(({ context }) => ({ cooldownMs: Math.min(context.cooldownMs * 2, MAX_COOLDOWN_MS) })),
-    // Provided by the OriginActor (it owns the registry entry).
-    evict: () => {},
+    evict: ({ context }) => context.onEvict?.(),
+    beginDrain: assign(({ context, event }) => ({
+      generation: context.generation + 1,
+      drainsPending: context.drainsPending + (event.type === 'connections.close' && event.waits ? 1 : 0),
+    })),
+    // closeConnections(): no socket is kept reusable (the adapter then closes the idle ones).
+    retireSockets: enqueueActions(({ self, enqueue }) => {
+      // (No snapshot when the machine is stepped as a pure function, as the model tests do.)
+      const children = (self.getSnapshot() as { children?: Record<string, unknown> } | undefined)?.children ?? {};
+      for (const child of Object.values(children)) if (child) enqueue.sendTo(child as never, { type: 'retire' } as never);
+    }),
+    endDrains: assign(({ context, event }) => ({
+      drainsPending: Math.max(0, context.drainsPending - (event.type === 'connections.drained' ? event.count : 0)),
+    })),
+    spawnSocket: spawnChild('socket', {
+      id: ({ event }) => (event as { id: string }).id,
+      // While a closeConnections() is pending, no socket is made reusable.
+      input: ({ context, event }) => ({ reusable: (event as { reusable: boolean }).reusable && context.drainsPending === 0 }),
+    }),
+    // A socket that closed (from either side) leaves the origin's children by its own transition.
+    dropSocket: stopChild(({ event }) => (event as unknown as SocketDone).actorId),
   },
   delays: {
     idleEviction: ({ context }) => context.idleEvictionMs,
@@ -79,12 +122,20 @@ export const originMachine = setup({
     cooldownMs: input.circuitCooldownMs,
     baseCooldownMs: input.circuitCooldownMs,
     idleEvictionMs: input.idleEvictionMs,
+    onEvict: input.onEvict,
+    generation: 0,
+    drainsPending: 0,
   }),
   initial: 'open',
   on: {
     'requests.active': { actions: 'markActive' },
     'requests.idle': { actions: 'markIdle' },
+    'connect.succeeded': { actions: 'resetFailures' },
     'origin.destroy': '.closed',
+    'socket.open': { actions: 'spawnSocket' },
+    'connections.close': { actions: ['beginDrain', 'retireSockets'] },
+    'connections.drained': { actions: 'endDrains' },
+    'xstate.done.actor.*': { actions: 'dropSocket' },
   },
   states: {
     open: {
@@ -92,45 +143,32 @@ export const originMachine = setup({
       initial: 'idle',
       on: {
         'sockets.changed': { actions: 'recordSockets' },
-        'connect.failed': [
-          { guard: 'isCircuitTripped', target: 'backoff', actions: 'recordFailure' },
-          { actions: 'recordFailure' },
-        ],
-        'connect.succeeded': { actions: 'resetFailures' },
+        'connect.failed': [{ guard: 'tripsCircuit', target: 'backoff', actions: 'recordFailure' }, { actions: 'recordFailure' }],
         'origin.drain': 'draining',
       },
       states: {
         idle: {
           description: 'No socket is open or opening; evicted after the idle timeout.',
-          on: {
-            'sockets.changed': [
-              { guard: 'hasConnected', target: 'ready', actions: 'recordSockets' },
-              { guard: 'isOnlyConnecting', target: 'connecting', actions: 'recordSockets' },
-              { actions: 'recordSockets' },
-            ],
-          },
+          always: [
+            { guard: 'hasConnected', target: 'ready' },
+            { guard: 'isOnlyConnecting', target: 'connecting' },
+          ],
           after: { idleEviction: { guard: 'isEvictionEnabled', target: '#origin.closed', actions: 'evict' } },
         },
         connecting: {
           description: 'A socket is opening and none is connected yet.',
-          on: {
-            'sockets.changed': [
-              { guard: 'hasConnected', target: 'ready', actions: 'recordSockets' },
-              { guard: 'hasNoSockets', target: 'idle', actions: 'recordSockets' },
-              { actions: 'recordSockets' },
-            ],
-          },
+          always: [
+            { guard: 'hasConnected', target: 'ready' },
+            { guard: 'hasNoSockets', target: 'idle' },
+          ],
         },
         ready: {
           description: 'At least one socket is connected.',
           initial: 'settling',
-          on: {
-            'sockets.changed': [
-              { guard: 'isOnlyConnecting', target: 'connecting', actions: 'recordSockets' },
-              { guard: 'hasNoSockets', target: 'idle', actions: 'recordSockets' },
-              { actions: 'recordSockets' },
-            ],
-          },
+          always: [
+            { guard: 'isOnlyConnecting', target: 'connecting' },
+            { guard: 'hasNoSockets', target: 'idle' },
+          ],
           states: {
             settling: { always: [{ guard: 'hasInFlight', target: 'active' }, { target: 'available' }] },
             available: {
@@ -148,7 +186,12 @@ export const originMachine = setup({
     backoff: {
       description: 'Circuit open after repeated connect failures: requests fail fast until the cooldown ends.',
       exit: 'lengthenCooldown',
-      on: { 'sockets.changed': { actions: 'recordSockets' }, 'origin.drain': 'draining' },
+      on: {
+        'sockets.changed': { actions: 'recordSockets' },
+        // A connect begun before the trip got through: the origin answers, the circuit closes.
+        'connect.succeeded': { target: 'open', actions: 'resetFailures' },
+        'origin.drain': 'draining',
+      },
       after: { cooldown: { target: 'open' } },
     },
     draining: {

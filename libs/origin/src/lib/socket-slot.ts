@@ -1,8 +1,13 @@
 import { Client } from 'undici';
+import { createActor, type Actor, type ActorRefFrom } from 'xstate';
+import { backstop } from './connect-deadline.ts';
 import type { Connector } from './connector.ts';
 import { isTlsCode } from './map-error.ts';
 import { writePlutoHeads } from './pluto-head.ts';
 import type { OriginPolicy } from './policy.ts';
+import { socketMachine } from './socket-machine.ts';
+
+export type SocketActor = ActorRefFrom<typeof socketMachine> | Actor<typeof socketMachine>;
 
 export interface SocketEvents {
   connected(slot: SocketSlot): void;
@@ -23,20 +28,11 @@ let nextSlotId = 1;
 export class SocketSlot {
   readonly id = nextSlotId++;
   readonly client: Client;
-  /** May be kept alive and handed to later requests. */
-  reusable: boolean;
   /**
-   * Counted in the actor's tally of reusable sockets. `reusable` may be cleared on its own (a
-   * response with `Connection: close`, an error): the tally follows this flag, so it cannot
-   * keep counting a socket that is gone, and later sockets can be made reusable again.
+   * The socket's child actor in its origin's chart: the one record of its state and of whether
+   * it is reusable (socket-machine.ts). The getters below read it; nothing here mirrors it.
    */
-  countedReusable: boolean;
-  /** A TCP (and TLS) connection is established right now. */
-  connected = false;
-  /** A connect is under way. */
-  connecting = true;
-  /** Never dispatched to again (disconnected, failed, or being closed). */
-  retired = false;
+  readonly actor: SocketActor;
   /** Requests dispatched and not yet finished. */
   running = 0;
   /** Requests finished on this socket. */
@@ -50,9 +46,19 @@ export class SocketSlot {
    */
   tlsError: Error | null = null;
 
-  constructor(origin: string, policy: OriginPolicy, connector: Connector, reusable: boolean, events: SocketEvents) {
-    this.reusable = reusable;
-    this.countedReusable = reusable;
+  /**
+   * `spawn` asks the origin's chart for this socket's child actor; without one (the chart has
+   * already stopped) the slot runs its own.
+   */
+  constructor(
+    origin: string,
+    policy: OriginPolicy,
+    connector: Connector,
+    reusable: boolean,
+    events: SocketEvents,
+    spawn: (id: number, reusable: boolean) => SocketActor | undefined,
+  ) {
+    this.actor = spawn(this.id, reusable) ?? createActor(socketMachine, { input: { reusable } }).start();
     const keepAlive = policy.keepAliveTimeoutMs > 0 ? policy.keepAliveTimeoutMs : NO_TIMEOUT_MS;
     this.client = new Client(origin, {
       connect: (options, callback) =>
@@ -67,25 +73,69 @@ export class SocketSlot {
       keepAliveTimeout: keepAlive,
       // A server's Keep-Alive hint may shorten the timeout, never lengthen it.
       keepAliveMaxTimeout: keepAlive,
-      headersTimeout: policy.headersTimeoutMs,
-      bodyTimeout: policy.bodyTimeoutMs,
+      // Each exchange times its own phases precisely (exchange.ts); undici's timers are the backstop.
+      headersTimeout: backstop(policy.headersTimeoutMs),
+      bodyTimeout: backstop(policy.bodyTimeoutMs),
       maxHeaderSize: policy.maxHeaderBytes,
     });
-    // The actor keeps the flags and its counters in step; the slot only reports.
-    this.client.on('connect', () => events.connected(this));
-    this.client.on('disconnect', (_origin, _targets, err) => events.disconnected(this, err ?? null));
-    this.client.on('connectionError', (_origin, _targets, err) => events.connectFailed(this, err));
+    // undici's events become the socket's events first, then the origin hears of them.
+    this.client.on('connect', () => {
+      this.actor.send({ type: 'connected' });
+      events.connected(this);
+    });
+    this.client.on('disconnect', (_origin, _targets, err) => {
+      this.actor.send({ type: 'disconnected' });
+      events.disconnected(this, err ?? null);
+    });
+    this.client.on('connectionError', (_origin, _targets, err) => {
+      this.actor.send({ type: 'connect.failed' });
+      events.connectFailed(this, err);
+    });
+  }
+
+  #state(): string {
+    return this.actor.getSnapshot().value as string;
+  }
+
+  /** May be kept alive and handed to later requests. */
+  get reusable(): boolean {
+    return this.actor.getSnapshot().context.reusable;
+  }
+
+  /** A TCP (and TLS) connection is established right now. */
+  get connected(): boolean {
+    return this.#state() === 'open';
+  }
+
+  /** A connect is under way. */
+  get connecting(): boolean {
+    return this.#state() === 'connecting';
+  }
+
+  /** Never dispatched to again (closing or closed, from either side). */
+  get retired(): boolean {
+    const state = this.#state();
+    return state === 'closing' || state === 'closed';
+  }
+
+  /** No later request on this socket (a `Connection: close` response, an error, a drain). */
+  retire(): void {
+    if (this.actor.getSnapshot().context.reusable) this.actor.send({ type: 'retire' });
   }
 
   /** Graceful: finish what runs, then close the socket. */
   close(): void {
-    this.retired = true;
-    this.client.close().catch(() => {});
+    this.actor.send({ type: 'close' });
+    this.client.close().then(this.#closed, this.#closed);
   }
 
   /** Abort what runs and close now. */
   destroy(err?: Error): void {
-    this.retired = true;
-    this.client.destroy(err ?? null).catch(() => {});
+    this.actor.send({ type: 'close' });
+    this.client.destroy(err ?? null).then(this.#closed, this.#closed);
   }
+
+  readonly #closed = (): void => {
+    this.actor.send({ type: 'closed' });
+  };
 }
