@@ -318,13 +318,20 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     // Coalesce in-flight 1 → 0 → 1 within one turn (sequential requests): no event per request.
     if (this.#idleCheckScheduled) return;
     this.#idleCheckScheduled = true;
-    setImmediate(() => {
-      this.#idleCheckScheduled = false;
-      if (this.#inFlight === 0 && this.#reportedActive) {
-        this.#reportedActive = false;
-        this.#send({ type: 'requests.idle' });
-      }
-    });
+    setImmediate(() => this.#deliverIdle());
+  }
+
+  /**
+   * Tells the chart the origin went idle, if it still is. Runs a turn after the last request
+   * ended, and at once when someone reads the chart's state meanwhile (a snapshot), so what is
+   * read never shows `active` with nothing in flight.
+   */
+  #deliverIdle(): void {
+    this.#idleCheckScheduled = false;
+    if (this.#inFlight === 0 && this.#reportedActive) {
+      this.#reportedActive = false;
+      this.#send({ type: 'requests.idle' });
+    }
   }
 
   // ---- SocketEvents ----
@@ -531,6 +538,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       else free++;
       if (a.reusable) reusable++;
     }
+    if (this.#idleCheckScheduled && this.#inFlight === 0) this.#deliverIdle();
     return {
       origin: this.id.origin,
       key: this.id.key,
