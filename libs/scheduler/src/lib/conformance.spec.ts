@@ -3,10 +3,11 @@
 // fixture origins; plus the two examples of the seed doc, translated to TypeScript.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startHttpFixture, startRawFixture, type HttpFixture, type RawConnectionHandler, type RawFixture } from '../../../../test/fixtures/index.ts';
-import { createPlutoHttp, type PlutoHttp } from './http/pluto-http.ts';
+import { plutoHttpOverClient as createPlutoHttp, type ClientPlutoHttp as PlutoHttp } from './http/pluto-http.ts';
 import type { PlutoClientOptions } from './http/pluto-client.ts';
 import type { PlutoResult, PlutoSuccess } from './http/types.ts';
 import { Scheduler } from './scheduler.ts';
+import { until } from '../../../../test/harness/index.ts';
 
 /** A fixture origin with a `/held` route (tests hold it with `f.hold('/held')`). */
 async function fixture(options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> {
@@ -35,14 +36,6 @@ function ok(result: PlutoResult | undefined): PlutoSuccess {
 }
 
 /** Resolves once `ready()` holds, checking once per event-loop turn; bounded, never a sleep. */
-async function eventually(ready: () => boolean, turns = 10_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (ready()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error('condition not reached');
-}
-
 const response = (body: string) => `HTTP/1.1 200 OK\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 describe('hasconnection (§2)', () => {
@@ -289,7 +282,7 @@ describe('the scheduler with I/O', () => {
     const running = s.run();
     await latch.waitForArrivals(1);
     const before = loops;
-    await eventually(() => loops > before + 10);
+    await until(() => loops > before + 10, 'ten more loop passes', 10_000, 1);
     latch.release();
     await running;
     expect(done).toBe(true);
@@ -308,7 +301,7 @@ describe('the scheduler with I/O', () => {
     }
     const running = s.run();
     await latch.waitForArrivals(5);
-    await eventually(() => s.sleeping);
+    await until(() => s.sleeping, 'the scheduler asleep', 10_000, 1);
     const passes = s.passes;
     const resumes = s.resumes;
     expect(s.waiting).toBe(5);

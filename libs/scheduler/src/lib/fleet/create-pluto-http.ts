@@ -2,11 +2,12 @@ import { CourierError, isCourierError, type Client } from '@courier/origin';
 import { isInsideCoroutine } from '../coroutine-context.ts';
 import { buildRequest } from '../http/build-request.ts';
 import type { PlutoClientOptions } from '../http/pluto-client.ts';
-import { createPlutoHttp as createHttpOverClient, type PlutoHttp as ClientPlutoHttp } from '../http/pluto-http.ts';
+import { plutoHttpOverClient, type ClientPlutoHttp } from '../http/pluto-http.ts';
 import type { PlutoResult } from '../http/types.ts';
 import { Operation } from '../operation.ts';
 import { createInProcessTransport, type InProcessTransport } from './in-process-transport.ts';
 import { isPlutoTransport, type PlutoTransport } from './transport.ts';
+import { luaType } from '../http/lua-type.ts';
 
 /** Pluto's `pluto:http`, over a transport: this process's origin actors or the worker fleet. */
 export interface PlutoHttp extends ClientPlutoHttp {
@@ -22,11 +23,6 @@ export interface PlutoHttp extends ClientPlutoHttp {
 /** `createPlutoHttp({ transport })`: the facade over a transport of your choice. */
 export interface PlutoHttpOptions {
   transport: PlutoTransport;
-}
-
-function luaType(value: unknown): string {
-  if (value === null || value === undefined) return 'nil';
-  return typeof value === 'object' ? 'table' : typeof value;
 }
 
 function isTransportOptions(value: unknown): value is PlutoHttpOptions {
@@ -75,9 +71,9 @@ export function createPlutoHttp(arg?: Client | PlutoClientOptions | PlutoHttpOpt
   if (isTransportOptions(arg)) {
     if (!isPlutoTransport(arg.transport)) throw new CourierError('BAD_OPTION', 'createPlutoHttp: transport must come from createFleetTransport or createInProcessTransport');
     // In-process goes through the one facade that has always served it, whatever the entry.
-    if (arg.transport.kind === 'in-process') return Object.assign(createHttpOverClient((arg.transport as InProcessTransport).client), { transport: arg.transport });
+    if (arg.transport.kind === 'in-process') return Object.assign(plutoHttpOverClient((arg.transport as InProcessTransport).client), { transport: arg.transport });
     return httpOverTransport(arg.transport);
   }
-  const http = createHttpOverClient(arg);
+  const http = plutoHttpOverClient(arg);
   return Object.assign(http, { transport: createInProcessTransport(http.client) });
 }

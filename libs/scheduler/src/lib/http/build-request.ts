@@ -1,6 +1,7 @@
 import { CourierError, normaliseHeaders, normaliseMethod, withoutUserinfo, type RequestInit } from '@courier/origin';
 import { emitPlutoWarning, WarningCode } from '../warnings.ts';
 import { titleCase } from './title-case.ts';
+import { luaType } from './lua-type.ts';
 
 /** Soup's default request headers (reference §1.3), after `Host` and `Connection`, which undici writes. */
 export const defaultUserAgent = 'Mozilla/5.0 (compatible; calamity-inc/Soup)';
@@ -23,15 +24,6 @@ const overwrittenHeaders = new Set(['Connection', 'Content-Length']);
 export interface PlutoRequestSpec {
   url: string;
   init: RequestInit & { headers: Array<[string, string]> };
-}
-
-/** Lua's type names, for errors worded as Pluto's. */
-function luaType(value: unknown): string {
-  if (value === null || value === undefined) return 'nil';
-  if (typeof value === 'object') return value instanceof Uint8Array ? 'userdata' : 'table';
-  if (typeof value === 'bigint') return 'number';
-  if (typeof value === 'symbol') return 'userdata';
-  return typeof value;
 }
 
 function checkstringError(code: 'BAD_METHOD' | 'BAD_HEADER' | 'BAD_BODY', expected: string, value: unknown): CourierError {

@@ -5,9 +5,10 @@ import { buildRequest } from './build-request.ts';
 import { executeRequest } from './execute.ts';
 import { createPlutoClient, type PlutoClientOptions } from './pluto-client.ts';
 import type { PlutoRequestOptions, PlutoResult } from './types.ts';
+import { luaType } from './lua-type.ts';
 
-/** Pluto's `pluto:http` over a Courier client. */
-export interface PlutoHttp {
+/** Pluto's `pluto:http` over a Courier client (the in-process facade; `createPlutoHttp` wraps it with a transport). */
+export interface ClientPlutoHttp {
   /**
    * Starts a request now. Inside a coroutine `yield*` it (only that coroutine waits); outside,
    * `await` it. Bad input (no url, CR/LF in the URL or a header value, a header value that is
@@ -33,16 +34,11 @@ function isClient(value: unknown): value is Client {
   return typeof c === 'object' && c !== null && typeof c.request === 'function' && typeof c.hasConnection === 'function' && typeof c.closeConnections === 'function';
 }
 
-function luaType(value: unknown): string {
-  if (value === null || value === undefined) return 'nil';
-  return typeof value === 'object' ? 'table' : typeof value;
-}
-
 /**
  * Builds a Pluto `http` object. Give it a client (create it with `createPlutoClient` or with
  * `plutoPolicy` to get Pluto's pool) or the options to create one.
  */
-export function createPlutoHttp(clientOrOptions?: Client | PlutoClientOptions): PlutoHttp {
+export function plutoHttpOverClient(clientOrOptions?: Client | PlutoClientOptions): ClientPlutoHttp {
   const client = isClient(clientOrOptions) ? clientOrOptions : createPlutoClient(clientOrOptions);
   /** Requests not yet answered to their caller: closeconnections lets their waiters go first. */
   const inFlight = new Set<Promise<PlutoResult>>();

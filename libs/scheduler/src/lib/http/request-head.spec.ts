@@ -6,7 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { startRawFixture, type RawFixture } from '../../../../../test/fixtures/index.ts';
 import { requestJobFor } from '../fleet/request-job.ts';
 import { buildRequest } from './build-request.ts';
-import { createPlutoHttp } from './pluto-http.ts';
+import { plutoHttpOverClient as createPlutoHttp } from './pluto-http.ts';
 
 /** A server that answers every request with the request head it received, byte for byte. */
 async function echoHeads(): Promise<RawFixture> {

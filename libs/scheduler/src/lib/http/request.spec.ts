@@ -9,7 +9,7 @@ import { dualStackLookup, startHttpFixture, startRawFixture, type HttpFixture, t
 import { Scheduler } from '../scheduler.ts';
 import { WarningCode } from '../warnings.ts';
 import { defaultUserAgent } from './build-request.ts';
-import { createPlutoHttp, type PlutoHttp } from './pluto-http.ts';
+import { plutoHttpOverClient as createPlutoHttp, type ClientPlutoHttp as PlutoHttp } from './pluto-http.ts';
 import type { PlutoClientOptions } from './pluto-client.ts';
 import { plutoReasons } from './reasons.ts';
 import type { PlutoRequestOptions, PlutoResult, PlutoSuccess } from './types.ts';
