@@ -27,3 +27,4 @@ export type {
   Timings,
   TlsOptions,
 } from './lib/types.ts';
+export { luaType } from './lib/lua-type.ts';

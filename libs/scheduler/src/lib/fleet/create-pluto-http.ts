@@ -1,4 +1,4 @@
-import { CourierError, isCourierError, type Client } from '@courier/origin';
+import { CourierError, isCourierError, luaType, type Client } from '@courier/origin';
 import { isInsideCoroutine } from '../coroutine-context.ts';
 import { buildRequest } from '../http/build-request.ts';
 import type { PlutoClientOptions } from '../http/pluto-client.ts';
@@ -7,7 +7,6 @@ import type { PlutoResult } from '../http/types.ts';
 import { Operation } from '../operation.ts';
 import { createInProcessTransport, type InProcessTransport } from './in-process-transport.ts';
 import { isPlutoTransport, type PlutoTransport } from './transport.ts';
-import { luaType } from '../http/lua-type.ts';
 
 /** Pluto's `pluto:http`, over a transport: this process's origin actors or the worker fleet. */
 export interface PlutoHttp extends ClientPlutoHttp {

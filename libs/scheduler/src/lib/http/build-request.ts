@@ -1,7 +1,6 @@
-import { CourierError, normaliseHeaders, normaliseMethod, withoutUserinfo, type RequestInit } from '@courier/origin';
+import { CourierError, luaType, normaliseHeaders, normaliseMethod, withoutUserinfo, type RequestInit } from '@courier/origin';
 import { emitPlutoWarning, WarningCode } from '../warnings.ts';
 import { titleCase } from './title-case.ts';
-import { luaType } from './lua-type.ts';
 
 /** Soup's default request headers (reference §1.3), after `Host` and `Connection`, which undici writes. */
 export const defaultUserAgent = 'Mozilla/5.0 (compatible; calamity-inc/Soup)';

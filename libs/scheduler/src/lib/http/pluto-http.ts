@@ -1,11 +1,10 @@
-import { Client, CourierError, isCourierError } from '@courier/origin';
+import { Client, CourierError, isCourierError, luaType } from '@courier/origin';
 import { isInsideCoroutine } from '../coroutine-context.ts';
 import { Operation } from '../operation.ts';
 import { buildRequest } from './build-request.ts';
 import { executeRequest } from './execute.ts';
 import { createPlutoClient, type PlutoClientOptions } from './pluto-client.ts';
 import type { PlutoRequestOptions, PlutoResult } from './types.ts';
-import { luaType } from './lua-type.ts';
 
 /** Pluto's `pluto:http` over a Courier client (the in-process facade; `createPlutoHttp` wraps it with a transport). */
 export interface ClientPlutoHttp {
