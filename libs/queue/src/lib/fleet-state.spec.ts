@@ -1,27 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { channels, type OriginSnapshot, type RequestEndMessage } from '@courier/origin';
+import { channels, type RequestEndMessage } from '@courier/origin';
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { deletePrefix } from '../testing/redis-dump.ts';
 import { until, useTestRedis } from '../testing/test-redis.ts';
 import type { FleetSource } from './driver.ts';
 import { broadcastCloseConnections, publishFleetState, readFleetState } from './fleet-state.ts';
+import { originSnapshot } from '../testing/origin-snapshot.ts';
 
 const redis = useTestRedis();
 
-function snapshot(origin: string): OriginSnapshot {
-  return {
-    origin,
-    key: origin,
-    state: 'available',
-    sockets: { connected: 1, connecting: 0, free: 1, busy: 0, reusable: 1 },
-    inFlight: 0,
-    queued: 0,
-    completed: 3,
-    failed: 0,
-    lastError: null,
-  };
-}
+const snapshot = originSnapshot;
 
 function fakeSource(origin: string, close: (remote?: string) => Promise<void> = async () => {}): FleetSource & { closed: Array<string | undefined> } {
   const closed: Array<string | undefined> = [];

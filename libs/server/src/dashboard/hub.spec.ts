@@ -1,4 +1,3 @@
-import type { OriginSnapshot } from '@courier/origin';
 import type { QueueDriver } from '@courier/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import { describe, expect, test } from 'vitest';
@@ -7,18 +6,9 @@ import type { CampaignsSource } from './campaigns.ts';
 import { DashboardHub } from './hub.ts';
 import { originColumns, type OriginRow } from './origin-rows.ts';
 import type { Viewer } from './viewer.ts';
+import { originSnapshot } from '@courier/queue/testing';
 
-const snapshot = (origin: string): OriginSnapshot => ({
-  origin,
-  key: origin,
-  state: 'available',
-  sockets: { connected: 1, connecting: 0, free: 1, busy: 0, reusable: 1 },
-  inFlight: 0,
-  queued: 0,
-  completed: 3,
-  failed: 0,
-  lastError: null,
-});
+const snapshot = originSnapshot;
 const col = (name: (typeof originColumns)[number]) => originColumns.indexOf(name);
 
 /** A page that keeps the first full origins table it is sent. */

@@ -1,19 +1,8 @@
-import type { OriginSnapshot } from '@courier/origin';
 import { describe, expect, test } from 'vitest';
 import { originColumns, originRow, OriginTable } from './origin-rows.ts';
+import { originSnapshot } from '@courier/queue/testing';
 
-const snapshot = (origin: string, patch: Partial<OriginSnapshot> = {}): OriginSnapshot => ({
-  origin,
-  key: origin,
-  state: 'available',
-  sockets: { connected: 1, connecting: 0, free: 1, busy: 0, reusable: 1 },
-  inFlight: 0,
-  queued: 0,
-  completed: 3,
-  failed: 0,
-  lastError: null,
-  ...patch,
-});
+const snapshot = originSnapshot;
 const quiet = { rps: 0, p50Ms: null, p99Ms: null };
 const col = (name: (typeof originColumns)[number]) => originColumns.indexOf(name);
 
