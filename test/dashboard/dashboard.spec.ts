@@ -3,21 +3,15 @@
 // Ordering uses latches — a held DNS lookup keeps the actor `connecting`, a held response keeps
 // it `active` — so nothing depends on timing; the page's own updates (a few per second) are
 // awaited with the browser's waitFor*, bounded by a watchdog far above their interval.
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
 import { describe, expect, onTestFinished, test } from 'vitest';
 import { buildTestApp, startOrigin } from '@courier/server/testing';
 import { launchBrowser } from './support/browser.ts';
 import { loopbackLookup } from './support/loopback-lookup.ts';
+import { listen, standInCampaigns } from './support/serve-app.ts';
 
 /** Watchdog for one awaited page update: the page updates every 0.5–1 s, so this is ~10× that with room for a busy machine. */
 const PAGE_WAIT_MS = 10_000;
-
-async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
 
 const rowOf = (origin: string) => `#origin-spacer .row[data-origin="${origin}"]`;
 
@@ -119,9 +113,7 @@ describe('dashboard in chromium', () => {
         },
       ],
     };
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.method === 'GET' && request.url === '/v1/campaigns') return reply.send(standIn);
-    });
+    standInCampaigns(app, standIn);
     const base = await listen(app);
     const browser = await launchBrowser();
     onTestFinished(() => browser.close());

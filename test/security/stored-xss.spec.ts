@@ -1,12 +1,11 @@
 // Stored XSS on the API's own origin (issue 13, item 2): an upstream answers `text/html` with a
 // script; a signed-in operator opens the job's body URL. The bytes must come back inert: never
 // rendered as HTML there, never able to run with the session cookie's authority.
-import type { AddressInfo } from 'node:net';
 import type { JobRecord } from '@courier/queue';
-import type { FastifyInstance } from 'fastify';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildTestApp, json, startOrigin } from '@courier/server/testing';
 import { launchBrowser } from '../dashboard/support/browser.ts';
+import { listen, standInCampaigns } from '../dashboard/support/serve-app.ts';
 
 const token = 'xss-test-token-0123456789';
 const bearer = { authorization: `Bearer ${token}` };
@@ -25,11 +24,6 @@ function hostilePage(markerUrl: string): string {
     `<img src="x" onerror="document.title = 'pwned'">`,
     '</body></html>',
   ].join('\n');
-}
-
-async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }
 
 /** An app with a token, a fixture origin serving the hostile page, and the completed jobs that stored it (inline and spilled to a file). */
@@ -191,9 +185,7 @@ describe('the dashboard never renders upstream or caller text as HTML (chromium)
     const standIn = {
       campaigns: [{ id: 'hostile', name: hostileName, state: 'halted', failureThreshold: 0.1, bytes: { done: 0, total: 1 }, waves: [{ state: 'halted', devices: 1, counts: { completed: 0, failed: 1 } }] }],
     };
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.method === 'GET' && request.url === '/v1/campaigns') return reply.send(standIn);
-    });
+    standInCampaigns(app, standIn);
     const base = await listen(app);
     const browser = await launchBrowser();
     onTestFinished(() => browser.close());
