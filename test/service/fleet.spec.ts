@@ -118,7 +118,13 @@ describe('service: producers, workers and Redis as separate processes', () => {
       for (const p of producers) for (const b of p.acked) b.keys.forEach((k, i) => ids.set(k, b.ids[i]!));
       expect(ids.size).toBe(5_000);
       expect(new Set(ids.values()).size).toBe(5_000);
-      expect(producers.flatMap((p) => p.acked).reduce((n, b) => n + b.duplicates, 0)).toBe(1_000);
+      // A batch sent again after a producer-side timeout may have landed the first time: then its
+      // keys come back duplicate too (at-least-once acknowledgement, made safe by the keys).
+      const acked = producers.flatMap((p) => p.acked);
+      const duplicates = acked.reduce((n, b) => n + b.duplicates, 0);
+      const resentKeys = acked.filter((b) => b.resent).reduce((n, b) => n + b.keys.length, 0);
+      expect(duplicates).toBeGreaterThanOrEqual(1_000);
+      expect(duplicates).toBeLessThanOrEqual(1_000 + resentKeys);
 
       const records = await allFinished(queue, [...ids.values()], RUN_WATCHDOG_MS);
       expect(records.filter((r) => r.state !== 'completed').map((r) => r.error)).toEqual([]);

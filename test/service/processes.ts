@@ -86,7 +86,7 @@ export function startWorkerChild(id: string, env: Record<string, string>): Worke
 
 export interface ProducerChild {
   /** Every acknowledged batch, in order. */
-  acked: Array<{ keys: number[]; ids: string[]; duplicates: number }>;
+  acked: Array<{ keys: number[]; ids: string[]; duplicates: number; resent: boolean }>;
   /** Resolves when the producer reported done and exited 0. */
   done: Promise<void>;
 }
@@ -101,7 +101,7 @@ export function startProducerChild(env: Record<string, string>): ProducerChild {
   const acked: ProducerChild['acked'] = [];
   let failure: string | null = null;
   child.on('message', (message: ProducerMessage) => {
-    if (message.type === 'acked') acked.push({ keys: message.keys!, ids: message.ids!, duplicates: message.duplicates ?? 0 });
+    if (message.type === 'acked') acked.push({ keys: message.keys!, ids: message.ids!, duplicates: message.duplicates ?? 0, resent: message.resent ?? false });
     if (message.type === 'error') failure = message.message ?? 'error';
   });
   const done = exited.then((e) => {

@@ -15,6 +15,8 @@ export interface ProducerMessage {
   keys?: number[];
   ids?: string[];
   duplicates?: number;
+  /** The batch was sent again after a `QUEUE_UNAVAILABLE` (its first send may have landed: then all of it comes back duplicate). */
+  resent?: boolean;
   message?: string;
 }
 
@@ -41,7 +43,7 @@ async function main(): Promise<void> {
             keys.map((k) => jobForKey(origins, k)),
             keys.map((k) => ({ idempotencyKey: `job-${k}` })),
           );
-          await send({ type: 'acked', keys, ids: results.map((r) => r.id), duplicates: results.filter((r) => r.duplicate).length });
+          await send({ type: 'acked', keys, ids: results.map((r) => r.id), duplicates: results.filter((r) => r.duplicate).length, resent: tries > 1 });
           if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
           break;
         } catch (error) {

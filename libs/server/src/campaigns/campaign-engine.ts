@@ -10,8 +10,9 @@
  * so a restarted server — or a second server on the same Redis — picks up where it stood.
  */
 import { CourierError } from '@courier/origin';
-import type { QueueDriver, QueueLogger } from '@courier/queue';
+import type { HeaderPair, QueueDriver, QueueLogger } from '@courier/queue';
 import { splitFirmwareCredentials } from './campaign-credentials.ts';
+import { credentialVerifier, matchesVerifier } from './engine/credential-verifier.ts';
 import { campaignDefaults } from './campaign-defaults.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import type { CampaignDevice, CampaignSpec, StoredCampaign } from './campaign-types.ts';
@@ -100,7 +101,6 @@ export class CampaignEngine {
    * answers the existing campaign (`created: false`); a different one with the key is `CONFLICT`.
    */
   async create(request: CampaignRequest): Promise<{ campaign: StoredCampaign; created: boolean }> {
-    const specHash = hashRequest(request);
     const id = campaignIdFor(request);
     const devices: CampaignDevice[] = request.devices.map((d, index) => ({
       id: d.id,
@@ -108,6 +108,7 @@ export class CampaignEngine {
     }));
     // The firmware URL's userinfo never enters the record (see campaign-credentials.ts).
     const { url: firmwareUrl, credentials } = splitFirmwareCredentials(request.firmware.url);
+    const specHash = hashRequest(request, firmwareUrl);
     const spec: CampaignSpec = {
       id,
       name: request.name ?? null,
@@ -118,7 +119,7 @@ export class CampaignEngine {
       deviceCount: devices.length,
       waves: planWaves(request.waves, devices.length),
       specHash,
-      ...(credentials === null ? {} : { credentials: true as const }),
+      ...(credentials === null ? {} : { credentials: true as const, credentialsVerifier: await credentialVerifier(credentials) }),
     };
     // Stored before the campaign, so no release (here or on another server) finds them missing; taken back when the id was taken.
     const planted = credentials !== null && (await this.#store.putCredentials(id, credentials));
@@ -127,7 +128,9 @@ export class CampaignEngine {
     const stored = await this.#store.get(id);
     if (stored === null) throw new CourierError('NOT_FOUND', `campaign ${id} vanished right after it was created`);
     if (outcome === 'exists') {
-      if (stored.specHash !== specHash) throw new CourierError('CONFLICT', `idempotencyKey: campaign ${id} was created with another request`, { field: 'idempotencyKey' });
+      if (stored.specHash !== specHash || !(await sameCredentials(stored, credentials))) {
+        throw new CourierError('CONFLICT', `idempotencyKey: campaign ${id} was created with another request`, { field: 'idempotencyKey' });
+      }
       return { campaign: stored, created: false };
     }
     this.#ctx.logger?.info({ campaign: id, devices: devices.length, waves: spec.waves.length }, 'campaign created');
@@ -217,3 +220,9 @@ export class CampaignEngine {
 }
 
 export { finishedStates as campaignFinishedStates };
+
+/** The stored campaign was made with these credentials (or both have none). */
+async function sameCredentials(stored: StoredCampaign, credentials: HeaderPair[] | null): Promise<boolean> {
+  if (credentials === null || stored.credentialsVerifier === undefined) return credentials === null && stored.credentials !== true;
+  return matchesVerifier(credentials, stored.credentialsVerifier);
+}

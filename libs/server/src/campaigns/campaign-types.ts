@@ -79,6 +79,12 @@ export interface CampaignSpec {
   specHash: string;
   /** The firmware URL had userinfo: its credential headers are in the store's credential slot (the URL here has none). */
   credentials?: true;
+  /**
+   * With `credentials`: a salted scrypt verifier of them (engine/credential-verifier.ts), so a
+   * repeated create can be told apart from one with another password after the slot is gone.
+   * Never shown in answers (campaign-view.ts picks its fields).
+   */
+  credentialsVerifier?: string;
 }
 
 /** What changes as the campaign runs. */

@@ -22,10 +22,14 @@ export function campaignIdFor(request: CampaignRequest): string {
   return request.idempotencyKey === undefined ? `cmp-${randomUUID()}` : `cmp-${createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 32)}`;
 }
 
-/** The request's content, hashed with sorted keys (the idempotency key left out). */
-export function hashRequest(request: CampaignRequest): string {
+/**
+ * The request's content, hashed with sorted keys: the idempotency key left out, and the firmware
+ * URL as given after its userinfo was cut off (`firmwareUrl`). The credential is compared through
+ * its own salted verifier (credential-verifier.ts), never through this fast hash.
+ */
+export function hashRequest(request: CampaignRequest, firmwareUrl: string): string {
   const { idempotencyKey: _key, ...content } = request;
-  return createHash('sha256').update(stableJson(content)).digest('hex');
+  return createHash('sha256').update(stableJson({ ...content, firmware: { ...content.firmware, url: firmwareUrl } })).digest('hex');
 }
 
 function stableJson(value: unknown): string {

@@ -307,6 +307,9 @@ describe('POST /v1/campaigns: firmware URL credentials', () => {
     expect(again.statusCode).toBe(200);
     const other = await app.inject({ method: 'POST', url: '/v1/campaigns', payload: { ...payload, firmware: { ...payload.firmware, url: url.replace('s3cret', 'other') } } });
     expect(other.statusCode).toBe(409);
+    // Without the userinfo it is another request too.
+    const bare = await app.inject({ method: 'POST', url: '/v1/campaigns', payload: { ...payload, firmware: fw.firmware } });
+    expect(bare.statusCode).toBe(409);
     const list = await app.inject('/v1/campaigns');
     const jobs = await Promise.all(done.devicePage.items.map((d) => queue.get(d.jobId!)));
     for (const text of [created.body, again.body, list.body, JSON.stringify(done), JSON.stringify(jobs)]) expect(text).not.toContain('s3cret');
