@@ -32,7 +32,8 @@ export interface RedisHandle {
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 const running = new Set<ChildProcess>();
-const dirs = new Set<string>();
+/** Temp dirs removed when the test process exits (the cluster harness adds its own). */
+export const dirs = new Set<string>();
 
 // A test process that dies without stop() must not leave redis-servers behind.
 process.once('exit', () => {
@@ -104,7 +105,8 @@ function externalRedis(url: string): RedisHandle {
   };
 }
 
-async function launch(binary: string, port: number, dir: string, options: RedisOptions): Promise<ChildProcess> {
+/** Starts redis-server on `port` with its data in `dir`; resolves once it answers PING. `extraArgs` go last (they win). */
+export async function launch(binary: string, port: number, dir: string, options: RedisOptions, extraArgs: readonly string[] = []): Promise<ChildProcess> {
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',
@@ -116,6 +118,7 @@ async function launch(binary: string, port: number, dir: string, options: RedisO
     '--daemonize', 'no',
     '--logfile', '',
     ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ...extraArgs,
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
@@ -146,7 +149,7 @@ async function launch(binary: string, port: number, dir: string, options: RedisO
   return child;
 }
 
-async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+export async function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
