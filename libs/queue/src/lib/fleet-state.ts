@@ -18,6 +18,7 @@ import { channels, RequestWindow, type OriginRequestStats, type OriginSnapshot, 
 import type { Redis } from 'ioredis';
 import { queueDefaults } from './defaults.ts';
 import type { CloseConnectionsReport, FleetOriginSnapshot, FleetSource, FleetWorkerState, QueueLogger } from './driver.ts';
+import { duplicateConnection } from './bullmq/redis-connection.ts';
 
 export interface FleetKeysOptions {
   /** Redis key prefix. Default `courier`. */
@@ -144,7 +145,7 @@ export async function publishFleetState(options: PublishFleetStateOptions): Prom
       });
   }, heartbeatMs).unref();
 
-  const subscriber = redis.duplicate({ enableOfflineQueue: true });
+  const subscriber = duplicateConnection(redis);
   subscriber.on('error', (error: unknown) => logger?.warn({ err: error }, 'fleet subscriber connection error'));
   subscriber.on('message', (_channel: string, message: string) => {
     let command: CloseCommand;
@@ -247,7 +248,7 @@ export async function broadcastCloseConnections(redis: Redis, options: Broadcast
   const replyTo = keys.replies(requestId);
   const pending = new Set(live.map((w) => w.workerId));
   // The caller's connection may be a fail-fast producer one; this one may wait for its connect.
-  const subscriber = redis.duplicate({ enableOfflineQueue: true });
+  const subscriber = duplicateConnection(redis);
   subscriber.on('error', () => {});
   let settle: () => void = () => {};
   const done = new Promise<void>((resolve) => {

@@ -47,11 +47,13 @@ export interface ResolvedQueueOptions {
 }
 
 const namePattern = /^[A-Za-z0-9_.-]{1,100}$/;
+/** A prefix may be a Redis Cluster hash tag, `{name}`: every key of the queue then shares one slot. */
+const prefixPattern = /^(?:[A-Za-z0-9_.-]{1,100}|\{[A-Za-z0-9_.-]{1,100}\})$/;
 
 export function resolveQueueOptions(options: CreateQueueOptions): ResolvedQueueOptions {
   const prefix = options.prefix ?? queueDefaults.prefix;
   const queueName = options.queueName ?? queueDefaults.queueName;
-  if (!namePattern.test(prefix)) throw new CourierError('BAD_OPTION', 'prefix: letters, digits, _ . - only (1 to 100)');
+  if (!prefixPattern.test(prefix)) throw new CourierError('BAD_OPTION', 'prefix: letters, digits, _ . - only (1 to 100), or that in braces (a cluster hash tag)');
   if (!namePattern.test(queueName)) throw new CourierError('BAD_OPTION', 'queueName: letters, digits, _ . - only (1 to 100)');
   const retention = { ...queueDefaults.retention, ...options.retention };
   for (const [key, value] of Object.entries(retention)) {

@@ -4,3 +4,4 @@ export { useTestRedis, until, type TestRedis } from './test-redis.ts';
 export { describeDriver, type CreateDriver, type DriverUnderTest } from './describe-driver.ts';
 export { dumpRedis } from './redis-dump.ts';
 export { originSnapshot } from './origin-snapshot.ts';
+export { useTestRedisCluster, type TestRedisCluster } from './test-redis-cluster.ts';

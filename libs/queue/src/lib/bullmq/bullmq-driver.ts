@@ -30,6 +30,7 @@ import { RedisLimitStore } from '../../redis/redis-limit-store.ts';
 import { recordOf, stateOf, type CourierJob } from './bullmq-records.ts';
 import { BullmqQueueWorker } from './bullmq-worker.ts';
 import { createRedisConnection, guarded, toQueueError } from './redis-connection.ts';
+import type { ClusterNode } from '../cluster/cluster-connection.ts';
 import { courierKeys, type CourierKeys } from './queue-keys.ts';
 import { courierBackoff } from './retryable-error.ts';
 import { decodeFailedReason } from './failed-reason.ts';
@@ -42,6 +43,8 @@ export interface BullmqDriverOptions extends CreateQueueOptions {
   redisUrl: string;
   /** Open the event reader at once (producers, servers); workers don't need one. Default true. */
   events?: boolean;
+  /** Seed nodes of a Redis Cluster: connect with an ioredis `Cluster` (the prefix must be hash-tagged, see sharded-driver.ts). */
+  clusterNodes?: readonly ClusterNode[];
 }
 
 const finishedStates: ReadonlySet<JobState> = new Set(['completed', 'failed', 'cancelled']);
@@ -53,7 +56,7 @@ const PRIORITY_MIDPOINT = 1_048_576;
 export class BullmqDriver implements QueueDriver {
   readonly name = 'bullmq' as const;
   readonly fleet: FleetView;
-  readonly #options: ResolvedQueueOptions & { redisUrl: string };
+  readonly #options: ResolvedQueueOptions & { redisUrl: string; clusterNodes?: readonly ClusterNode[] };
   readonly #producer: Redis;
   readonly #queue: Queue<StoredJobData, unknown, JobKind>;
   readonly #keys: CourierKeys;
@@ -64,12 +67,12 @@ export class BullmqDriver implements QueueDriver {
   #closing: Promise<void> | null = null;
 
   private constructor(options: BullmqDriverOptions) {
-    this.#options = { ...resolveQueueOptions(options), redisUrl: options.redisUrl };
+    this.#options = { ...resolveQueueOptions(options), redisUrl: options.redisUrl, ...(options.clusterNodes ? { clusterNodes: options.clusterNodes } : {}) };
     const { prefix, queueName, retention } = this.#options;
     this.#keys = courierKeys(prefix, queueName);
     this.#depthKeys = depthLedgerKeys(prefix, queueName);
     this.#secrets = new SecretsStore(this.#keys, Math.max(retention.completedAgeMs, retention.failedAgeMs));
-    this.#producer = createRedisConnection(options.redisUrl, 'producer', this.#options.commandTimeoutMs);
+    this.#producer = createRedisConnection(options.redisUrl, 'producer', this.#options.commandTimeoutMs, options.clusterNodes);
     this.#producer.on('error', (error: unknown) => this.#options.logger?.debug({ err: error }, 'producer Redis connection error'));
     this.#queue = new Queue<StoredJobData, unknown, JobKind>(queueName, { connection: this.#producer, prefix });
     this.#queue.on('error', (error: unknown) => this.#options.logger?.debug({ err: error }, 'queue error'));
@@ -345,7 +348,7 @@ export class BullmqDriver implements QueueDriver {
       // Read from "now" by the server's clock, so nothing between this call and the first read is missed.
       const [seconds, micros] = await this.#producer.time();
       const lastEventId = `${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)}-0`;
-      const connection = createRedisConnection(this.#options.redisUrl, 'worker', this.#options.commandTimeoutMs);
+      const connection = createRedisConnection(this.#options.redisUrl, 'worker', this.#options.commandTimeoutMs, this.#options.clusterNodes);
       const events = new QueueEvents(this.#options.queueName, { connection, prefix: this.#options.prefix, lastEventId });
       events.setMaxListeners(0);
       events.on('error', (error: unknown) => this.#options.logger?.debug({ err: error }, 'queue events error'));
@@ -365,7 +368,7 @@ export class BullmqDriver implements QueueDriver {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new CourierError('BAD_OPTION', 'concurrency must be a positive integer');
     const workerId = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
     if (/[^A-Za-z0-9_.-]/.test(workerId)) throw new CourierError('BAD_OPTION', 'workerId: letters, digits, _ . - only');
-    const connection = createRedisConnection(this.#options.redisUrl, 'worker', this.#options.commandTimeoutMs);
+    const connection = createRedisConnection(this.#options.redisUrl, 'worker', this.#options.commandTimeoutMs, this.#options.clusterNodes);
     connection.on('error', (error: unknown) => options.logger?.debug({ err: error }, 'worker Redis connection error'));
     const worker = new BullmqQueueWorker(handler, { ...options, workerId }, {
       queueName: this.#options.queueName,

@@ -2,22 +2,33 @@
  * ioredis connections for each role. Producers fail fast while Redis is away (no offline queue,
  * a command timeout) so callers get `QUEUE_UNAVAILABLE` at once; workers and event readers wait
  * and reconnect (BullMQ requires `maxRetriesPerRequest: null` for them), so a Redis restart only
- * pauses them.
+ * pauses them. With `clusterNodes`, the same roles on an ioredis `Cluster` (cluster-connection.ts).
  */
 import { CourierError, isCourierError } from '@courier/origin';
 import { Redis, type RedisOptions } from 'ioredis';
+import { createClusterConnection, type ClusterNode } from '../cluster/cluster-connection.ts';
 
 export type ConnectionRole = 'producer' | 'worker';
 
 const reconnect = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000);
 
-export function createRedisConnection(url: string, role: ConnectionRole, commandTimeoutMs: number): Redis {
+export function createRedisConnection(url: string, role: ConnectionRole, commandTimeoutMs: number, clusterNodes?: readonly ClusterNode[]): Redis {
   const common: RedisOptions = { retryStrategy: reconnect, connectionName: `courier-${role}` };
   const options: RedisOptions =
     role === 'producer'
       ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: commandTimeoutMs }
       : { ...common, maxRetriesPerRequest: null, enableOfflineQueue: true };
+  if (clusterNodes && clusterNodes.length > 0) return createClusterConnection(clusterNodes, url, role, options);
   return new Redis(url, options);
+}
+
+/**
+ * A second connection like `redis` (for SUBSCRIBE), with an offline queue so it may subscribe
+ * before it is connected. `Cluster.duplicate` takes seed nodes first, `Redis.duplicate` options.
+ */
+export function duplicateConnection(redis: Redis): Redis {
+  if (redis.isCluster) return (redis as unknown as { duplicate(nodes: [], options: object): Redis }).duplicate([], { enableOfflineQueue: true });
+  return redis.duplicate({ enableOfflineQueue: true });
 }
 
 /** Anything but a CourierError from a Redis call means the queue could not be reached. */
