@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { shardConcurrency } from './shard-concurrency.ts';
 import { CLUSTER_SLOTS, keySlot, shardOf, shardPrefixes } from './shard-routing.ts';
 
 describe('shard routing', () => {
@@ -38,14 +37,5 @@ describe('shard routing', () => {
     }
     for (const c of counts) expect(c).toBeGreaterThan(60);
     expect(shardOf('http://a.test', 1)).toBe(0);
-  });
-
-  it("shares a worker's concurrency among shards: sum kept, at least one each, the remainder rotating with the worker id", () => {
-    expect(shardConcurrency(8, 3, 'w').reduce((a, b) => a + b)).toBe(8);
-    expect(Math.max(...shardConcurrency(8, 3, 'w')) - Math.min(...shardConcurrency(8, 3, 'w'))).toBe(1);
-    expect(shardConcurrency(1, 3, 'w')).toEqual([1, 1, 1]);
-    const perShard = [0, 0, 0];
-    for (let w = 0; w < 300; w += 1) shardConcurrency(4, 3, `worker-${w}`).forEach((c, i) => (perShard[i]! += c));
-    for (const total of perShard) expect(total).toBeGreaterThan(350);
   });
 });

@@ -26,7 +26,7 @@ import type {
 import { prepareJobs } from '../prepare-jobs.ts';
 import { resolveQueueOptions } from '../queue-options.ts';
 import { BullmqDriver, type BullmqDriverOptions } from '../bullmq/bullmq-driver.ts';
-import { shardConcurrency } from './shard-concurrency.ts';
+import { SharedSlots } from './shared-slots.ts';
 import { shardOf, shardPrefixes } from './shard-routing.ts';
 
 export interface ShardedDriverOptions extends BullmqDriverOptions {
@@ -137,17 +137,27 @@ export class ShardedDriver implements QueueDriver {
   }
 
   /**
-   * One BullMQ worker per shard, sharing `concurrency` between them (shard-concurrency.ts); only
-   * the first publishes fleet state and answers closeconnections (for the whole process).
+   * One BullMQ worker per shard, each allowed the whole `concurrency`, with the job slots shared
+   * between them first come first served (shared-slots.ts); only the first publishes fleet state
+   * and answers closeconnections (for the whole process).
    */
   startWorker(handler: JobHandler, options: WorkerOptions): QueueWorker {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new CourierError('BAD_OPTION', 'concurrency must be a positive integer');
     const id = options.workerId ?? `${process.pid}-${randomUUID().slice(0, 8)}`;
-    const shares = shardConcurrency(options.concurrency, this.shards.length, id);
+    const slots = new SharedSlots(options.concurrency);
+    const shared: JobHandler =
+      this.shards.length === 1
+        ? handler
+        : async (job) => {
+            await slots.take(job.signal);
+            try {
+              return await handler(job);
+            } finally {
+              slots.give();
+            }
+          };
     const { fleet, ...rest } = options;
-    const workers = this.shards.map((shard, i) =>
-      shard.startWorker(handler, { ...rest, workerId: id, concurrency: shares[i]!, ...(i === 0 && fleet ? { fleet } : {}) }),
-    );
+    const workers = this.shards.map((shard, i) => shard.startWorker(shared, { ...rest, workerId: id, ...(i === 0 && fleet ? { fleet } : {}) }));
     return {
       id,
       close: async (graceMs?: number) => {
