@@ -28,8 +28,8 @@ describe('sharded queue on a Redis Cluster', () => {
     // Which master serves each shard's slot.
     const admin = new Redis(redis.cluster.ports[0]!, '127.0.0.1');
     onTestFinished(() => admin.disconnect());
-    const slots = (await admin.cluster('SLOTS')) as Array<[number, number, [string, number]]>;
-    const ownerOf = (key: string) => slots.find(([from, to]) => keySlot(key) >= from && keySlot(key) <= to)![2][1];
+    const slots = await admin.cluster('SLOTS');
+    const ownerOf = (key: string) => slots.find(([from, to]) => keySlot(key) >= from && keySlot(key) <= to)![2]![1];
     expect(new Set(sharded.prefixes.map((p) => ownerOf(`${p}:jobs:wait`))).size).toBe(3);
 
     const urls = Array.from({ length: 30 }, (_, i) => `http://127.0.0.1:${40_000 + i}/x`);
