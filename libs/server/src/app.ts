@@ -31,7 +31,7 @@ import { sessionRoutes } from './routes/v1/session/index.ts';
 export type AppConfig = Pick<CourierConfig, 'token' | 'bodyLimitBytes' | 'maxBatch' | 'maxWaitMs' | 'metricsTopOrigins' | 'resultsDir'> &
   // Optional: the download root checks `dst`s at enqueue; with the BullMQ driver, the Redis URL,
   // prefix and queue name are where campaigns are kept (without them, in memory).
-  Partial<Pick<CourierConfig, 'downloadRoot' | 'redisUrl' | 'queuePrefix' | 'queueName'>> &
+  Partial<Pick<CourierConfig, 'downloadRoot' | 'redisUrl' | 'clusterNodes' | 'queuePrefix' | 'queueName'>> &
   // Optional: behind an https proxy, whose X-Forwarded-Proto makes the session cookie Secure (default: no proxy trusted).
   Partial<Pick<CourierConfig, 'trustProxy'>>;
 
@@ -141,7 +141,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(downloadsRoutes, { prefix: '/v1/downloads', maxBatch: config.maxBatch, downloadRoot: config.downloadRoot });
   await app.register(campaignsPlugin, {
     ...(options.campaignStore === undefined ? {} : { store: options.campaignStore }),
-    ...(config.redisUrl === undefined ? {} : { redis: { url: config.redisUrl, prefix: config.queuePrefix, queueName: config.queueName } }),
+    ...campaignRedis(config),
     ...(options.campaignCheckIntervalMs === undefined ? {} : { reconcileIntervalMs: options.campaignCheckIntervalMs }),
   });
   await app.register(campaignsRoutes, { prefix: '/v1/campaigns', downloadRoot: config.downloadRoot });
@@ -150,4 +150,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     await app.register(bullBoardPlugin, { ...options.bullBoard, basePath: '/admin/queues' });
   }
   return app;
+}
+
+/** Where campaigns live with Redis: beside the queue, on the same Redis or cluster. */
+function campaignRedis(config: Partial<Pick<CourierConfig, 'redisUrl' | 'clusterNodes' | 'queuePrefix' | 'queueName'>>) {
+  const seed = config.clusterNodes?.[0];
+  const url = config.redisUrl ?? (seed ? `redis://${seed.host}:${seed.port}` : undefined);
+  if (url === undefined) return {};
+  return { redis: { url, prefix: config.queuePrefix, queueName: config.queueName, ...(config.clusterNodes ? { clusterNodes: config.clusterNodes } : {}) } };
 }

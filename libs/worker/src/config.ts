@@ -6,14 +6,18 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { downloadDefaults } from '@courier/download';
-import { ConfigError, emptyAsUnset, integerSetting as int, logLevelSetting, nameSetting, optionalNameSetting, parseEnv, queueDefaults, sensitiveHeadersSetting, type LogLevel, type OriginLimitOverride } from '@courier/queue';
+import { clusterNodesSetting, ConfigError, emptyAsUnset, queueShardsSetting, type ClusterNode, integerSetting as int, logLevelSetting, nameSetting, optionalNameSetting, parseEnv, queueDefaults, sensitiveHeadersSetting, type LogLevel, type OriginLimitOverride } from '@courier/queue';
 import { z } from 'zod';
 import { parseDestinationRule } from './destination-policy.ts';
 import { readOriginPolicyFile, type OriginPolicyFile } from './origin-policy-file.ts';
 
 export interface WorkerConfig {
-  /** `REDIS_URL`: the queue. Required for a standalone worker. */
+  /** `REDIS_URL`: the queue. Required for a standalone worker (unless `REDIS_CLUSTER_NODES` is set; then it only lends credentials and TLS). */
   redisUrl: string | undefined;
+  /** `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster (`host:port,…`); set → the queue on the cluster. */
+  clusterNodes: ClusterNode[] | undefined;
+  /** `COURIER_QUEUE_SHARDS`: BullMQ queues the queue is split into (jobs routed by origin). Default 1; on a cluster, the number of seed nodes. Must match the server's. */
+  queueShards: number | undefined;
   /** `COURIER_QUEUE_PREFIX` / `COURIER_QUEUE_NAME`: must match the server's. Defaults `courier` / `jobs`. */
   queuePrefix: string;
   queueName: string;
@@ -81,6 +85,8 @@ const overrideSchema = z.array(
 
 const envSchema = z.object({
   REDIS_URL: z.preprocess(emptyAsUnset, z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
+  REDIS_CLUSTER_NODES: clusterNodesSetting,
+  COURIER_QUEUE_SHARDS: queueShardsSetting,
   COURIER_QUEUE_PREFIX: nameSetting(queueDefaults.prefix),
   COURIER_QUEUE_NAME: nameSetting(queueDefaults.queueName),
   COURIER_WORKER_ID: optionalNameSetting,
@@ -142,6 +148,8 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   return {
     originPolicy,
     redisUrl: e.REDIS_URL,
+    clusterNodes: e.REDIS_CLUSTER_NODES,
+    queueShards: e.COURIER_QUEUE_SHARDS,
     queuePrefix: e.COURIER_QUEUE_PREFIX,
     queueName: e.COURIER_QUEUE_NAME,
     workerId: e.COURIER_WORKER_ID,

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { createClient, plutoPolicy, proxyFromEnv, type Client } from '@courier/origin';
 import { createDownloadCache, createDownloadJobHandler, startStalePartSweeper, type DownloadCache } from '@courier/download';
 import { createJobHandlers, createQueue, startWorker, type QueueDriver, type QueueWorker } from '@courier/queue';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { WorkerConfig } from './config.ts';
 import { createDestinationPolicy } from './destination-policy.ts';
@@ -32,8 +32,8 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
   const workerId = config.workerId ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-')}-${process.pid}`;
   const logger = (options.logger ?? createWorkerLogger(config)).child({ workerId });
   const ownsQueue = options.queue === undefined;
-  if (ownsQueue && !config.redisUrl) {
-    throw new Error('REDIS_URL: required for a worker of its own (the in-memory queue lives inside the server process)');
+  if (ownsQueue && !config.redisUrl && !config.clusterNodes) {
+    throw new Error('REDIS_URL (or REDIS_CLUSTER_NODES): required for a worker of its own (the in-memory queue lives inside the server process)');
   }
   const client = createClient({
     allowAddress: createDestinationPolicy(config.allowDestinations),
@@ -48,7 +48,15 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
   });
   const queue =
     options.queue ??
-    (await createQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix, queueName: config.queueName, events: false, logger }));
+    (await createQueue({
+      redisUrl: config.redisUrl,
+      ...(config.clusterNodes ? { clusterNodes: config.clusterNodes } : {}),
+      ...(config.queueShards ? { shards: config.queueShards } : {}),
+      prefix: config.queuePrefix,
+      queueName: config.queueName,
+      events: false,
+      logger,
+    }));
 
   const handlers = createJobHandlers();
   let cacheRedis: Redis | null = null;
@@ -56,7 +64,12 @@ export async function startWorkerProcess(config: WorkerConfig, options: StartWor
   if (config.downloadCacheDir) {
     // Its own connection, failing fast: without Redis a download runs unshared rather than hang
     // (the download README), while BullMQ's connections wait for Redis to come back.
-    cacheRedis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+    // On a cluster the lock keys (one key per script) go to whichever node owns them.
+    cacheRedis = config.clusterNodes
+      ? (new Cluster(config.clusterNodes, { redisOptions: { maxRetriesPerRequest: 2 } }) as unknown as Redis)
+      : config.redisUrl
+        ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 })
+        : null;
     cache = createDownloadCache({ cacheDir: config.downloadCacheDir, ...(cacheRedis ? { redis: cacheRedis } : {}) });
   }
   const download = createDownloadJobHandler({

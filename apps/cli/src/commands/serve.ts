@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
-import { waitForRedis } from './wait-for-redis.ts';
+import { redisWaitUrl, waitForRedis } from './wait-for-redis.ts';
 
 interface ServeFlags {
   worker: boolean;
@@ -37,11 +37,14 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
     if (error instanceof ConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
     throw error;
   }
-  if (config.redisUrl !== undefined) await waitForRedis(config.redisUrl, io);
+  const waitTarget = redisWaitUrl(config);
+  if (waitTarget !== undefined) await waitForRedis(waitTarget, io);
   const logger = createLogger(config.logLevel, config.sensitiveHeaders);
   const queue = await createQueue({
     sensitiveHeaders: config.sensitiveHeaders,
     ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+    ...(config.clusterNodes === undefined ? {} : { clusterNodes: config.clusterNodes }),
+    ...(config.queueShards === undefined ? {} : { shards: config.queueShards }),
     prefix: config.queuePrefix,
     queueName: config.queueName,
     maxDepth: config.maxQueuedJobs,
@@ -60,7 +63,10 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
       logger,
       queue,
       client,
-      ...(config.redisUrl === undefined ? {} : { bullBoard: { redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, queueName: config.queueName } }),
+      // Bull Board shows one BullMQ queue on a single Redis; a sharded queue has N (not shown there).
+      ...(config.redisUrl === undefined || config.clusterNodes !== undefined || (config.queueShards ?? 1) > 1
+        ? {}
+        : { bullBoard: { redisUrl: config.redisUrl, queuePrefix: config.queuePrefix, queueName: config.queueName } }),
     });
   } catch (error) {
     // A port in use, say: undo what started, so the process can exit with the message.
@@ -80,10 +86,14 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
   ];
   closeOnSignals(steps, logger, shutdownGraceMs + (workerConfig?.shutdownGraceMs ?? 0) + (workerConfig?.closeDeadlineMs ?? 0));
 
-  const where = config.redisUrl === undefined ? 'in-memory queue' : `Redis ${printableRedisUrl(config.redisUrl)}`;
+  const where = config.clusterNodes
+    ? `Redis Cluster ${config.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`
+    : config.redisUrl === undefined
+      ? 'in-memory queue'
+      : `Redis ${printableRedisUrl(config.redisUrl)}`;
   const work = worker === undefined ? 'no worker in this process' : `worker ${worker.workerId}, ${workerConfig?.concurrency ?? config.concurrency} jobs in flight`;
   if (flags.json) {
-    io.out(JSON.stringify({ listening: server.url, queue: config.redisUrl === undefined ? 'memory' : 'redis', workerId: worker?.workerId ?? null, token: config.token !== undefined }));
+    io.out(JSON.stringify({ listening: server.url, queue: config.redisUrl === undefined && config.clusterNodes === undefined ? 'memory' : 'redis', workerId: worker?.workerId ?? null, token: config.token !== undefined }));
   } else {
     io.out(`courier listening on ${server.url} (${where}; ${work}${config.token === undefined ? '; no token' : ''})`);
   }

@@ -8,6 +8,19 @@ export const redisBackoffMs = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000] as co
 /** One try's bound (connect and PING), in milliseconds. */
 const tryTimeoutMs = 3_000;
 
+/**
+ * What to wait for: `REDIS_URL`, or on a cluster (`REDIS_CLUSTER_NODES`) its first seed node, with
+ * `REDIS_URL`'s credentials if set. Undefined without either.
+ */
+export function redisWaitUrl(config: { redisUrl: string | undefined; clusterNodes?: ReadonlyArray<{ host: string; port: number }> | undefined }): string | undefined {
+  const seed = config.clusterNodes?.[0];
+  if (!seed) return config.redisUrl;
+  const url = new URL(config.redisUrl ?? 'redis://localhost');
+  url.hostname = seed.host.includes(':') ? `[${seed.host}]` : seed.host;
+  url.port = String(seed.port);
+  return url.href;
+}
+
 /** The URL without its password, for messages. */
 function shown(url: string): string {
   const parsed = new URL(url);

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { exitCodes } from '../exit-codes.ts';
 import { CliError, type CliIo } from '../io.ts';
 import type { CliCommand } from './command.ts';
-import { waitForRedis } from './wait-for-redis.ts';
+import { redisWaitUrl, waitForRedis } from './wait-for-redis.ts';
 
 interface WorkerFlags {
   aliveFile?: string;
@@ -36,10 +36,11 @@ async function runWorker(flags: WorkerFlags, io: CliIo): Promise<void> {
     if (error instanceof ConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
     throw error;
   }
-  if (config.redisUrl === undefined) {
-    throw new CliError('REDIS_URL: required for a worker of its own (without Redis, `courier serve` runs the worker in its process)', exitCodes.usage);
+  const waitTarget = redisWaitUrl(config);
+  if (waitTarget === undefined) {
+    throw new CliError('REDIS_URL (or REDIS_CLUSTER_NODES): required for a worker of its own (without Redis, `courier serve` runs the worker in its process)', exitCodes.usage);
   }
-  await waitForRedis(config.redisUrl, io);
+  await waitForRedis(waitTarget, io);
   const logger = createLogger(config.logLevel, config.sensitiveHeaders).child({ service: 'courier-worker' });
   const worker = await startWorkerProcess(config, { logger });
   const stopAlive = flags.aliveFile === undefined ? () => {} : await keepAlive(flags.aliveFile);

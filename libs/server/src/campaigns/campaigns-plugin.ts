@@ -1,4 +1,4 @@
-import { queueDefaults } from '@courier/queue';
+import { queueDefaults, type ClusterNode } from '@courier/queue';
 import fp from 'fastify-plugin';
 import { CampaignEngine } from './campaign-engine.ts';
 import type { CampaignStore } from './campaign-store.ts';
@@ -15,7 +15,7 @@ export interface CampaignsPluginOptions {
   /** A store of the caller's (tests); closed with the app all the same. */
   store?: CampaignStore;
   /** The queue's Redis, prefix and name: with the BullMQ driver, campaigns are kept there beside the jobs. */
-  redis?: { url: string; prefix?: string; queueName?: string };
+  redis?: { url: string; prefix?: string; queueName?: string; clusterNodes?: readonly ClusterNode[] };
   /** Period of the engine's check of open jobs against the queue, in milliseconds. */
   reconcileIntervalMs?: number;
 }
@@ -33,6 +33,7 @@ export const campaignsPlugin = fp<CampaignsPluginOptions>(
         redisUrl: options.redis.url,
         prefix: options.redis.prefix ?? queueDefaults.prefix,
         queueName: options.redis.queueName ?? queueDefaults.queueName,
+        ...(options.redis.clusterNodes ? { clusterNodes: options.redis.clusterNodes } : {}),
       });
     }
     if (store === undefined) {

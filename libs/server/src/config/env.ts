@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { defaultResultsDir, emptyAsUnset, integerSetting as integer, logLevelSetting, nameSetting, parseEnv, queueDefaults, sensitiveHeadersSetting, type LogLevel } from '@courier/queue';
+import { clusterNodesSetting, defaultResultsDir, emptyAsUnset, queueShardsSetting, type ClusterNode, integerSetting as integer, logLevelSetting, nameSetting, parseEnv, queueDefaults, sensitiveHeadersSetting, type LogLevel } from '@courier/queue';
 import { z } from 'zod';
 import { defaults } from './defaults.ts';
 
@@ -15,6 +15,10 @@ export interface CourierConfig {
   host: string;
   /** `REDIS_URL`: set → BullMQ on Redis; unset → the in-memory queue in this process. */
   redisUrl: string | undefined;
+  /** `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster (`host:port,…`); set → BullMQ on the cluster (`REDIS_URL` then only lends credentials and TLS). */
+  clusterNodes: ClusterNode[] | undefined;
+  /** `COURIER_QUEUE_SHARDS`: BullMQ queues the queue is split into, jobs routed by origin. Default 1; on a cluster, the number of seed nodes. The workers' too. */
+  queueShards: number | undefined;
   /** `COURIER_QUEUE_PREFIX` / `COURIER_QUEUE_NAME`: the Redis key prefix and queue name, the workers' too. */
   queuePrefix: string;
   queueName: string;
@@ -102,6 +106,8 @@ const envSchema = z.object({
       .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
       .optional(),
   ),
+  REDIS_CLUSTER_NODES: clusterNodesSetting,
+  COURIER_QUEUE_SHARDS: queueShardsSetting,
   COURIER_QUEUE_PREFIX: nameSetting(queueDefaults.prefix),
   COURIER_QUEUE_NAME: nameSetting(queueDefaults.queueName),
   COURIER_TOKEN: z.preprocess(
@@ -130,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
+    clusterNodes: e.REDIS_CLUSTER_NODES,
+    queueShards: e.COURIER_QUEUE_SHARDS,
     queuePrefix: e.COURIER_QUEUE_PREFIX,
     queueName: e.COURIER_QUEUE_NAME,
     token: e.COURIER_TOKEN,

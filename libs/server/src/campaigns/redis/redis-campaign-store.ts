@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CourierError, isCourierError } from '@courier/origin';
-import type { HeaderPair } from '@courier/queue';
-import { Redis } from 'ioredis';
+import type { ClusterNode, HeaderPair } from '@courier/queue';
+import { Cluster, Redis } from 'ioredis';
 import { decodeOutcome, encodeOutcome, type CampaignStore, type StatusPatch, type StoredOutcome } from '../campaign-store.ts';
 import type { CampaignDevice, CampaignSpec, CampaignState, HaltInfo, StoredCampaign, WaveProgress } from '../campaign-types.ts';
 import { defineCampaignScripts } from './scripts.ts';
@@ -13,6 +13,12 @@ export interface RedisCampaignStoreOptions {
   queueName: string;
   /** Longest wait for one Redis command, in milliseconds (past it: `QUEUE_UNAVAILABLE`). Default 5,000. */
   commandTimeoutMs?: number;
+  /**
+   * Seed nodes of a Redis Cluster (`redisUrl` then only lends credentials and TLS): the keys go
+   * under one hash tag, `{<prefix>:<queueName>:campaigns}`, so the scripts and MULTIs that touch
+   * several of them stay in one slot.
+   */
+  clusterNodes?: readonly ClusterNode[];
 }
 
 /** Devices pushed per RPUSH while a campaign is created. */
@@ -45,11 +51,14 @@ export class RedisCampaignStore implements CampaignStore {
 
   constructor(options: RedisCampaignStoreOptions) {
     // Fail fast while Redis is away (the API answers 503), reconnect in the background.
-    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 5_000 });
+    const nodeOptions = { maxRetriesPerRequest: 1, commandTimeout: options.commandTimeoutMs ?? 5_000 };
+    this.#redis = options.clusterNodes?.length
+      ? (new Cluster([...options.clusterNodes], { redisOptions: { ...nodeOptions, ...credentialsOf(options.redisUrl) } }) as unknown as Redis)
+      : new Redis(options.redisUrl, nodeOptions);
     this.#redis.on('error', () => {
       // Connection errors surface on the commands (QUEUE_UNAVAILABLE); an unhandled 'error' would crash the process.
     });
-    this.#base = `${options.prefix}:${options.queueName}:campaigns`;
+    this.#base = options.clusterNodes?.length ? `{${options.prefix}:${options.queueName}:campaigns}` : `${options.prefix}:${options.queueName}:campaigns`;
     this.#run = defineCampaignScripts(this.#redis);
   }
 
@@ -227,4 +236,14 @@ function parseCampaign(hash: Record<string, string>): StoredCampaign {
   if (finishedAt !== undefined) status.finishedAt = finishedAt;
   if (hash.halt !== undefined) status.halt = JSON.parse(hash.halt) as HaltInfo;
   return { ...spec, status };
+}
+
+/** The credentials and TLS of a `redis(s)://` URL, for the nodes of a cluster. */
+function credentialsOf(url: string): { username?: string; password?: string; tls?: object } {
+  const parsed = new URL(url);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
 }
