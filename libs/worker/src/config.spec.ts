@@ -17,6 +17,19 @@ describe('worker configuration', () => {
     expect(config).toMatchObject({ redisUrl: undefined, concurrency: 16, queuePrefix: 'courier', queueName: 'jobs', allowDestinations: [], originConcurrency: 32, leaseLingerMs: 20, logLevel: 'info' });
   });
 
+  it('reads a Redis Cluster seed list and a shard count, and names a bad one', () => {
+    expect(loadWorkerConfig({})).toMatchObject({ clusterNodes: undefined, queueShards: undefined });
+    expect(loadWorkerConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001', COURIER_QUEUE_SHARDS: '3' })).toMatchObject({
+      clusterNodes: [
+        { host: '127.0.0.1', port: 7000 },
+        { host: '127.0.0.1', port: 7001 },
+      ],
+      queueShards: 3,
+    });
+    expect(errorOf({ REDIS_CLUSTER_NODES: '127.0.0.1' })).toMatch(/^REDIS_CLUSTER_NODES: .*host:port/);
+    expect(errorOf({ COURIER_QUEUE_SHARDS: '2000' })).toBe('COURIER_QUEUE_SHARDS: must be ≤ 1024 (got "2000")');
+  });
+
   it('reads every variable', () => {
     const config = loadWorkerConfig({
       REDIS_URL: 'redis://127.0.0.1:6380',

@@ -13,6 +13,18 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('reads a Redis Cluster seed list and a shard count; neither is set by default', () => {
+    expect(loadConfig({})).toMatchObject({ clusterNodes: undefined, queueShards: undefined });
+    expect(loadConfig({ REDIS_CLUSTER_NODES: ' redis-1:7000, 10.0.0.2:7001,[::1]:7002 ', COURIER_QUEUE_SHARDS: '6' })).toMatchObject({
+      clusterNodes: [
+        { host: 'redis-1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      queueShards: 6,
+    });
+  });
+
   it('has the documented defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
@@ -86,6 +98,10 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ COURIER_QUEUE_NAME: 'a:b' }, 'COURIER_QUEUE_NAME'],
     [{ COURIER_MAX_BATCH: '-1' }, 'COURIER_MAX_BATCH'],
+    [{ REDIS_CLUSTER_NODES: 'redis-1' }, 'REDIS_CLUSTER_NODES'],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:70000' }, 'REDIS_CLUSTER_NODES'],
+    [{ COURIER_QUEUE_SHARDS: '0' }, 'COURIER_QUEUE_SHARDS'],
+    [{ COURIER_QUEUE_SHARDS: 'three' }, 'COURIER_QUEUE_SHARDS'],
   ])('stops on %j naming %s', (env, variable) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
