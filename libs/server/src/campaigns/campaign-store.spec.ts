@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startRedis, type RedisHandle } from '../../../../test/harness/index.ts';
+import { startRedis, startRedisCluster, type RedisClusterHandle, type RedisHandle } from '../../../../test/harness/index.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import type { CampaignDevice, CampaignSpec } from './campaign-types.ts';
 import { MemoryCampaignStore } from './memory-campaign-store.ts';
@@ -11,11 +11,12 @@ import { RedisCampaignStore } from './redis/redis-campaign-store.ts';
 import { planWaves } from './wave-plan.ts';
 
 let redis: RedisHandle;
+let cluster: RedisClusterHandle;
 beforeAll(async () => {
-  redis = await startRedis();
-});
+  [redis, cluster] = await Promise.all([startRedis(), startRedisCluster()]);
+}, 120_000);
 afterAll(async () => {
-  await redis?.stop();
+  await Promise.all([redis?.stop(), cluster?.stop()]);
 });
 
 function spec(id: string, deviceCount: number, createdAt = Date.now()): CampaignSpec {
@@ -130,6 +131,15 @@ function describeStore(name: string, create: () => CampaignStore) {
 
 describeStore('memory', () => new MemoryCampaignStore());
 describeStore('redis', () => new RedisCampaignStore({ redisUrl: redis.url, prefix: `courier-test-${randomUUID()}`, queueName: 'jobs' }));
+// On a 3-master cluster every script and MULTI must stay in one slot, or the cluster refuses it.
+describeStore('redis cluster', () =>
+  new RedisCampaignStore({
+    redisUrl: `redis://${cluster.nodes[0]}`,
+    clusterNodes: cluster.ports.map((port) => ({ host: '127.0.0.1', port })),
+    prefix: `courier-test-${randomUUID()}`,
+    queueName: 'jobs',
+  }),
+);
 
 describe('redis campaign store: retention', () => {
   it('gives a settled campaign’s keys a TTL, and a list drops it from the index once they are gone', async () => {
