@@ -4,7 +4,7 @@
  * unavailable (safe: the keys make a re-sent batch a duplicate). Reports every acknowledged batch
  * to the parent over IPC, then exits.
  *
- * Env: REDIS_URL, COURIER_QUEUE_PREFIX, ORIGINS (JSON array of base URLs), FROM, TO, BATCH,
+ * Env: REDIS_URL (or REDIS_CLUSTER_NODES, COURIER_QUEUE_SHARDS), COURIER_QUEUE_PREFIX, ORIGINS (JSON array of base URLs), FROM, TO, BATCH,
  * PAUSE_MS (between batches, so a run can outlast a Redis restart).
  */
 import { isCourierError } from '@courier/origin';
@@ -33,7 +33,14 @@ async function main(): Promise<void> {
   const to = Number(process.env.TO);
   const batch = Number(process.env.BATCH ?? 100);
   const pauseMs = Number(process.env.PAUSE_MS ?? 0);
-  const queue = await createQueue({ redisUrl: process.env.REDIS_URL, prefix: process.env.COURIER_QUEUE_PREFIX, events: false, commandTimeoutMs: 2_000 });
+  const queue = await createQueue({
+    redisUrl: process.env.REDIS_URL,
+    ...(process.env.REDIS_CLUSTER_NODES ? { clusterNodes: process.env.REDIS_CLUSTER_NODES } : {}),
+    ...(process.env.COURIER_QUEUE_SHARDS ? { shards: Number(process.env.COURIER_QUEUE_SHARDS) } : {}),
+    prefix: process.env.COURIER_QUEUE_PREFIX,
+    events: false,
+    commandTimeoutMs: 2_000,
+  });
   try {
     for (let start = from; start < to; start += batch) {
       const keys = Array.from({ length: Math.min(batch, to - start) }, (_, i) => start + i);
