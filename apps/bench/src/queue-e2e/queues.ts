@@ -78,7 +78,9 @@ async function timed(op: () => Promise<void>): Promise<number> {
 }
 
 /** Courier's producer: `@courier/queue` `createQueue({ redisUrl })` and `enqueue(batch)` (validation, credentials split, ids …). */
-export async function courierBenchQueue(redisUrl: string, prefix: string, name: string, job: RequestJob): Promise<BenchQueue & { driver: QueueDriver }> {
+export async function courierBenchQueue(redisUrl: string, prefix: string, name: string, job: RequestJob | readonly RequestJob[]): Promise<BenchQueue & { driver: QueueDriver }> {
+  // Several jobs: enqueued in turn, job i of the round is jobs[i mod n] (the contended row's origins).
+  const jobs: readonly RequestJob[] = Array.isArray(job) ? job : [job as RequestJob];
   // The bench fills a paused queue past the service's default depth bound on purpose (long BENCH_DURATION_MS).
   const driver = await createQueue({ redisUrl, prefix, queueName: name, retention: benchRetention, events: false, maxDepth: 1_000_000_000, maxQueuedBytes: 2 ** 50 });
   const c = control(redisUrl, prefix, name);
@@ -88,7 +90,7 @@ export async function courierBenchQueue(redisUrl: string, prefix: string, name: 
     driver,
     fill: (count) =>
       timed(async () => {
-        for (let done = 0; done < count; done += BATCH) await driver.enqueue(Array.from({ length: Math.min(BATCH, count - done) }, () => job));
+        for (let done = 0; done < count; done += BATCH) await driver.enqueue(Array.from({ length: Math.min(BATCH, count - done) }, (_, i) => jobs[(done + i) % jobs.length]!));
       }),
     drain: (count) => c.drain(count),
     reset: () => c.reset(),

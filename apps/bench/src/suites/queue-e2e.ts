@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { processCpuMicros, processCpuSplit, processSyscalls } from '../queue-e2e/process-cpu.ts';
 import { componentTimes, inclusiveTimes, type CpuProfile, type FrameMatcher } from '../queue-e2e/profile-groups.ts';
 import { commandDelta, commandStats, redisIo, type CommandStats, type RedisIo } from '../queue-e2e/redis-commands.ts';
+import { CONTENDED, CONTENDED_LIMIT, CONTENDED_ORIGINS, contendedJobs, contendedMethod } from '../queue-e2e/contended.ts';
 import { BATCH, courierBenchQueue, plainBenchQueue, type BenchQueue } from '../queue-e2e/queues.ts';
 import { startBenchRedis } from '../queue-e2e/redis-server.ts';
 import { measureRecordShapes } from '../queue-e2e/record-shapes.ts';
@@ -39,6 +40,8 @@ interface System {
   kind: WorkerKind;
   /** Courier only: the fleet-wide per-origin concurrency (0 = no limit, no Lua scripts per job). */
   originConcurrency?: number;
+  /** Courier only: jobs interleaved over this many origins (the contended row) instead of one. */
+  origins?: number;
 }
 
 const LIMIT_ON = 'courier worker, fleet limit on';
@@ -86,8 +89,9 @@ interface CourierFiles {
   policyFile: string;
 }
 
-async function startSystem(system: System, workerEntry: string, redisUrl: string, targetUrl: string, concurrency: number, files: CourierFiles, runId: string, spread: boolean): Promise<Running> {
-  const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}`;
+async function startSystem(system: System, workerEntry: string, redisUrl: string, target: { url: string; ports: readonly number[] }, concurrency: number, files: CourierFiles, runId: string, spread: boolean): Promise<Running> {
+  const targetUrl = target.url;
+  const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}${system.origins ? `-${system.origins}` : ''}`;
   const env: Record<string, string> = {
     REDIS_URL: redisUrl,
     COURIER_QUEUE_PREFIX: PREFIX,
@@ -106,7 +110,7 @@ async function startSystem(system: System, workerEntry: string, redisUrl: string
     });
     // The same job as the plain side's `{ url }`: a GET of the URL (GET is the default method).
     const job: RequestJob = { kind: 'request', url: targetUrl };
-    queue = await courierBenchQueue(redisUrl, PREFIX, name, job);
+    queue = await courierBenchQueue(redisUrl, PREFIX, name, system.origins ? contendedJobs(target.ports.slice(1), new URL(targetUrl).pathname) : job);
   } else {
     queue = await plainBenchQueue(redisUrl, PREFIX, name, { url: targetUrl });
   }
@@ -192,6 +196,7 @@ function record(ctx: BenchContext, r: Running, m: RoundResult, jobs: number): vo
 /** Short column names of the systems in the profile tables. */
 function shortName(system: System): string {
   if (system.kind === 'plain') return 'plain';
+  if (system.origins) return 'contended';
   return system.originConcurrency ? 'limit on' : 'limit off';
 }
 
@@ -358,7 +363,7 @@ function commandRows(running: Running[]): BenchRow[] {
       columns: Object.fromEntries(
         running.flatMap((r) => [
           [`${r.system.label}`, perJob(r, name).toFixed(2)],
-          [`µs/call (${r.system.kind === 'plain' ? 'plain' : r.system.originConcurrency ? 'limit on' : 'limit off'})`, Number.isNaN(usecPerCall(r, name)) ? '–' : usecPerCall(r, name).toFixed(1)],
+          [`µs/call (${shortName(r.system)})`, Number.isNaN(usecPerCall(r, name)) ? '–' : usecPerCall(r, name).toFixed(1)],
         ]),
       ),
     }));
@@ -368,7 +373,10 @@ function commandRows(running: Running[]): BenchRow[] {
   const off = running.find((r) => r.system.label === LIMIT_OFF);
   if (on && off) {
     const extra = perJob(on, 'evalsha') - perJob(off, 'evalsha');
-    rows.push({ table: COMMANDS_TABLE, label: LIMIT_SCRIPTS, value: extra, unit: 'calls/job', rounds: [extra], columns: { [LIMIT_ON]: extra.toFixed(2) } });
+    const contended = running.find((r) => r.system.origins);
+    const columns: Record<string, string> = { [LIMIT_ON]: extra.toFixed(2) };
+    if (contended) columns[contended.system.label] = (perJob(contended, 'evalsha') - perJob(off, 'evalsha')).toFixed(2);
+    rows.push({ table: COMMANDS_TABLE, label: LIMIT_SCRIPTS, value: extra, unit: 'calls/job', rounds: [extra], columns });
   }
   return rows;
 }
@@ -441,6 +449,7 @@ export const queueE2eSuite: Suite = {
     `  commands table's last row, *${LIMIT_SCRIPTS}*, is how many script calls per job the limit added in these`,
     '  rounds; its `evalsha` row counts all of them per job, BullMQ\'s own scripts included;',
     `- *${LIMIT_OFF}*: the same with \`COURIER_ORIGIN_CONCURRENCY=0\` (no limit, no scripts);`,
+    ...contendedMethod,
     `- *${PLAIN}*: a BullMQ \`Worker\` whose processor calls \`undici.request\` (global dispatcher, defaults),`,
     '  reads the body and returns status, headers and body.',
     `Each round, per system: the queue is paused, N = ${JOBS_PER_MS} × \`BENCH_DURATION_MS\` jobs are enqueued in batches of`,
@@ -477,6 +486,7 @@ export const queueE2eSuite: Suite = {
     const systems: System[] = [
       { label: LIMIT_ON, kind: 'courier', originConcurrency: settings.inFlight },
       { label: LIMIT_OFF, kind: 'courier', originConcurrency: 0 },
+      { label: CONTENDED, kind: 'courier', originConcurrency: CONTENDED_LIMIT, origins: CONTENDED_ORIGINS },
       { label: PLAIN, kind: 'plain' },
     ];
     const wanted = systems.filter((s) => ctx.selects(`${RUN_TABLE} ${s.label}`) || ctx.selects(`${ENQUEUE_TABLE} ${s.kind === 'plain' ? PLAIN_ENQUEUE : COURIER_ENQUEUE}`));
@@ -487,7 +497,8 @@ export const queueE2eSuite: Suite = {
     try {
       ctx.log('compiling the worker children (npm run build of libs/worker, from the Nx cache when unchanged)');
       const workerEntry = await compileWorkerEntry();
-      const target = await startTarget({ listeners: 1, core: ctx.serverCore });
+      // Port 0 serves the one-origin rows; the contended row's origins are the next 200.
+      const target = await startTarget({ listeners: 1 + (wanted.some((s) => s.origins) ? CONTENDED_ORIGINS : 0), core: ctx.serverCore });
       cleanups.push(() => target.stop());
       // When BENCH_PIN put this process on core 0, Redis and the workers get every core back.
       const spread = ctx.serverCore !== null;
@@ -507,7 +518,7 @@ export const queueE2eSuite: Suite = {
       const runId = randomUUID().slice(0, 8);
       const running: Running[] = [];
       for (const system of wanted) {
-        const r = await startSystem(system, workerEntry, redis.url, targetUrl, settings.inFlight, { resultsDir, policyFile }, runId, spread);
+        const r = await startSystem(system, workerEntry, redis.url, { url: targetUrl, ports: target.ports }, settings.inFlight, { resultsDir, policyFile }, runId, spread);
         cleanups.push(() => r.queue.close());
         cleanups.push(() => r.worker.stop());
         running.push(r);
@@ -527,7 +538,7 @@ export const queueE2eSuite: Suite = {
       }
       const rows = [...runRows(running), ...enqueueRows(running), ...commandRows(running)];
       if (ctx.selects(`${RECORDS_TABLE} records`)) rows.push(...(await recordRows(ctx, redis, targetUrl, resultsDir, runId, settings.inFlight, jobs, warmJobs)));
-      if (ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, running, jobs)));
+      if (ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, running.filter((r) => !r.system.origins), jobs)));
       return rows;
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => ctx.log(`cleanup failed: ${String(error)}`));
