@@ -28,6 +28,7 @@ interface Service {
   deploy?: { replicas?: number };
   init?: boolean;
   stop_grace_period?: string;
+  profiles?: string[];
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -47,6 +48,13 @@ function withoutDraft4Ids(node: unknown): unknown {
       .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
       .map(([key, value]) => [key, withoutDraft4Ids(value)]),
   );
+}
+
+/** Services `docker compose up` starts without `--profile`. */
+function defaultServices(services: Record<string, Service>): string[] {
+  return Object.keys(services)
+    .filter((name) => !services[name]!.profiles?.length)
+    .sort();
 }
 
 function commandOf(service: Service): string[] {
@@ -81,7 +89,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs redis, the server and scalable workers', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['redis', 'server', 'worker']);
+    expect(defaultServices(compose.services)).toEqual(['redis', 'server', 'worker']);
     expect(worker.deploy?.replicas).toBeGreaterThanOrEqual(2);
     expect(commandOf(server)[0]).toBe('serve');
     expect(commandOf(worker)[0]).toBe('worker');
@@ -111,6 +119,37 @@ describe('docker-compose.yml', () => {
     expect(compose.volumes).toHaveProperty('courier-data');
   });
 
+  it('has a `cluster` profile: three cluster-enabled masters (AOF, noeviction) joined once by redis-cluster-init', () => {
+    const nodes = ['redis-node-1', 'redis-node-2', 'redis-node-3'].map((name) => compose.services[name]!);
+    for (const [i, node] of nodes.entries()) {
+      expect(node.profiles).toEqual(['cluster']);
+      const args = commandOf(node);
+      expect(args[0]).toBe('redis-server');
+      expect(args[args.indexOf('--cluster-enabled') + 1]).toBe('yes');
+      expect(args[args.indexOf('--appendonly') + 1]).toBe('yes');
+      expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+      expect(node.volumes).toEqual([`redis-node-${i + 1}-data:/data`]);
+      expect(compose.volumes).toHaveProperty(`redis-node-${i + 1}-data`);
+    }
+    const init = compose.services['redis-cluster-init']!;
+    expect(init.profiles).toEqual(['cluster']);
+    const script = commandOf(init).join(' ');
+    expect(script).toContain('--cluster create');
+    expect(script).toContain('--cluster-yes');
+    // Idempotent: a cluster already up is left alone.
+    expect(script).toMatch(/cluster_state:ok \|\|/);
+    for (const name of ['redis-node-1', 'redis-node-2', 'redis-node-3']) {
+      expect(script).toContain(`getent hosts ${name}`);
+      expect(init.depends_on?.[name]?.condition).toBe('service_healthy');
+    }
+    // The server and the workers switch to the cluster when REDIS_CLUSTER_NODES is given.
+    for (const service of [server, worker]) {
+      expect(service.environment?.REDIS_CLUSTER_NODES).toBe('${REDIS_CLUSTER_NODES:-}');
+      expect(service.environment?.COURIER_QUEUE_SHARDS).toBe('${COURIER_QUEUE_SHARDS:-}');
+    }
+    expect(composeText).toContain('REDIS_CLUSTER_NODES=redis-node-1:6379,redis-node-2:6379,redis-node-3:6379');
+  });
+
   it('publishes the API port on loopback by default, with the server listening on all container interfaces', () => {
     expect(server.environment?.HOST).toBe('0.0.0.0');
     expect(String(server.environment?.PORT)).toBe('8080');
@@ -134,7 +173,8 @@ describe('docker-compose.yml', () => {
       env: { ...process.env, COURIER_TOKEN: 'compose-test-token' },
     });
     const resolved = parse(stdout) as ComposeFile;
-    expect(Object.keys(resolved.services).sort()).toEqual(['redis', 'server', 'worker']);
+    expect(defaultServices(resolved.services)).toEqual(['redis', 'server', 'worker']);
+    expect(resolved.services['redis-node-1']?.profiles).toEqual(['cluster']);
     expect(resolved.services.server?.environment?.COURIER_TOKEN).toBe('compose-test-token');
   });
 
