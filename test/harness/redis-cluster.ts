@@ -27,6 +27,8 @@ export interface RedisClusterHandle {
   /** The seed list as `REDIS_CLUSTER_NODES` takes it (comma-separated). */
   seeds: string;
   ports: number[];
+  /** Process ids of the masters now (a restarted master has a new one). */
+  pids(): number[];
   /** Stops every node and deletes their dirs; safe to call twice. */
   stop(): Promise<void>;
   /**
@@ -92,6 +94,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     nodes: nodes.map((n) => `127.0.0.1:${n.port}`),
     seeds: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
     ports: nodes.map((n) => n.port),
+    pids: () => nodes.map((n) => n.child?.pid ?? 0),
     stop,
     async restartMaster(index, restart = {}) {
       const node = nodes[index];

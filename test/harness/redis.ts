@@ -21,6 +21,8 @@ export interface RedisHandle {
   dir: string;
   /** True when REDIS_URL was used: restart() and kill() are unavailable. */
   external: boolean;
+  /** The server's process id now; undefined for an external REDIS_URL. */
+  pid(): number | undefined;
   /** SIGTERM, then deletes the dir; safe to call twice. A no-op for REDIS_URL. */
   stop(): Promise<void>;
   /** Graceful stop (if running) and start again on the same port and dir. */
@@ -70,6 +72,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisHandl
     port,
     dir,
     external: false,
+    pid: () => child?.pid,
     stop() {
       stopping ??= (async () => {
         if (child) await terminate(child, 'SIGTERM');
@@ -98,6 +101,7 @@ function externalRedis(url: string): RedisHandle {
     port: Number(new URL(url).port || 6379),
     dir: '',
     external: true,
+    pid: () => undefined,
     // Not ours to stop or flush: tests isolate themselves with key prefixes.
     stop: () => Promise.resolve(),
     restart: unavailable('restart'),
