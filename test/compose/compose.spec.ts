@@ -126,6 +126,7 @@ describe('docker-compose.yml', () => {
       const args = commandOf(node);
       expect(args[0]).toBe('redis-server');
       expect(args[args.indexOf('--cluster-enabled') + 1]).toBe('yes');
+      expect(args[args.indexOf('--cluster-require-full-coverage') + 1]).toBe('no');
       expect(args[args.indexOf('--appendonly') + 1]).toBe('yes');
       expect(args[args.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
       expect(node.volumes).toEqual([`redis-node-${i + 1}-data:/data`]);

@@ -80,6 +80,15 @@ async function main(): Promise<void> {
     }
     const run = median(results.map((f) => f.run[0]!));
     rows.push(`| one Redis, 1 queue | ${fmt(median(results.map((f) => f.jobsPerSec)))} | ${run.toFixed(0)} | – | – | ${run.toFixed(0)} | ${fmt(median(results.map((f) => f.idle[0]!)))} |`);
+    // The same Redis with the queue in 3 shards: what sharding itself costs, apart from the cluster.
+    const sharded: Figures[] = [];
+    for (let r = 0; r < ROUNDS; r += 1) {
+      const queue = await createQueue({ redisUrl: single.url, shards: 3, prefix: `split-sharded-${r}`, events: false, maxDepth: 10_000_000 });
+      sharded.push(await measure(queue, () => [single.pid()!]));
+      await queue.close();
+    }
+    const shardedRun = median(sharded.map((f) => f.run[0]!));
+    rows.push(`| one Redis, 3 shards | ${fmt(median(sharded.map((f) => f.jobsPerSec)))} | ${shardedRun.toFixed(0)} | – | – | ${shardedRun.toFixed(0)} | ${fmt(median(sharded.map((f) => f.idle[0]!)))} |`);
   } finally {
     await single.stop();
   }
