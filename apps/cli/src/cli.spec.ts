@@ -14,7 +14,7 @@ import { runCourier, serveCourier, spawnCourier, type CourierRun, type ServedCou
 /** A clean environment: no Redis, no token, no server from the caller's shell. */
 function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', ...extra };
-  for (const name of ['REDIS_URL', 'COURIER_TOKEN', 'COURIER_SERVER', 'PORT', 'HOST', 'COURIER_ALLOW_DESTINATIONS', 'COURIER_QUEUE_PREFIX']) {
+  for (const name of ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'COURIER_QUEUE_SHARDS', 'COURIER_TOKEN', 'COURIER_SERVER', 'PORT', 'HOST', 'COURIER_ALLOW_DESTINATIONS', 'COURIER_QUEUE_PREFIX']) {
     if (!(name in extra)) delete env[name];
   }
   return env;
@@ -153,6 +153,15 @@ describe('courier (the CLI)', { timeout: 120_000 }, () => {
     expect([served.code, worker.code]).toEqual([2, 2]);
     expect(served.stderr.trim()).toBe('courier: bad configuration: COURIER_CONCURRENCY: must be an integer (got "abc")');
     expect(worker.stderr.trim()).toBe(served.stderr.trim());
+    // The cluster settings, in both: a seed without a port, a shard count of 0.
+    const [badSeeds, badShards] = await Promise.all([run(['worker'], { REDIS_CLUSTER_NODES: 'redis-1' }), run(['serve'], { COURIER_QUEUE_SHARDS: '0' })]);
+    expect([badSeeds.code, badShards.code]).toEqual([2, 2]);
+    expect(badSeeds.stderr.trim()).toBe('courier: bad configuration: REDIS_CLUSTER_NODES: "redis-1" is not host:port (expected host:port,host:port,…) (got "redis-1")');
+    expect(badShards.stderr.trim()).toBe('courier: bad configuration: COURIER_QUEUE_SHARDS: must be ≥ 1 (got "0")');
+    // `courier run` reads them too before it opens the queue.
+    const script = await run(['run', 'package.json'], { REDIS_CLUSTER_NODES: 'redis-1' });
+    expect(script.code).toBe(2);
+    expect(script.stderr.trim()).toBe(badSeeds.stderr.trim());
   });
 
   it('says when no server answers (exit 3), and refuses bad flags with exit 2', async () => {

@@ -43,7 +43,7 @@ export { MemoryDriver } from './lib/memory/memory-driver.ts';
 export { BullmqDriver, type BullmqDriverOptions } from './lib/bullmq/bullmq-driver.ts';
 export { ShardedDriver, type ShardedDriverOptions } from './lib/cluster/sharded-driver.ts';
 export { parseClusterNodes, type ClusterNode } from './lib/cluster/cluster-connection.ts';
-export { clusterNodesSetting, queueShardsSetting } from './lib/cluster/cluster-settings.ts';
+export { clusterNodesSetting, loadClusterSettings, queueShardsSetting } from './lib/cluster/cluster-settings.ts';
 export { keySlot, shardOf, shardPrefixes } from './lib/cluster/shard-routing.ts';
 export { depthLedgerKeys, type DepthLedgerKeys } from './lib/bullmq/depth-ledger.ts';
 export { REDACTED, credentialHeaderNames, parseSensitiveHeaders, redactRedirects, redactResponseHeaders, redactUserinfo, sensitiveHeaderNames, sensitiveHeadersSetting } from './lib/credentials.ts';

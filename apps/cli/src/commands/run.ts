@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createQueue, type QueueDriver } from '@courier/queue';
+import { ConfigError, createQueue, loadClusterSettings, type ClusterNode, type QueueDriver } from '@courier/queue';
 import { createFleetTransport, setDefaultTransport, type FleetTransport } from '@courier/scheduler';
 import type { Command } from 'commander';
 import { exitCodes } from '../exit-codes.ts';
@@ -34,14 +34,26 @@ function shown(url: string): string {
   }
 }
 
+/** `REDIS_CLUSTER_NODES` and `COURIER_QUEUE_SHARDS` as the server and workers read them (a bad value: exit 2). */
+function clusterSettings(io: CliIo): { clusterNodes?: ClusterNode[]; shards?: number } {
+  try {
+    return loadClusterSettings(io.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(`bad configuration: ${error.message}`, exitCodes.usage);
+    throw error;
+  }
+}
+
 async function fleetFor(flags: RunFlags, io: CliIo): Promise<Fleet | null> {
-  const redisUrl = flags.local ? undefined : (flags.redis ?? io.env['REDIS_URL']);
+  const cluster = flags.local ? {} : clusterSettings(io);
+  const seed = cluster.clusterNodes?.[0];
+  const redisUrl = flags.local ? undefined : (flags.redis ?? io.env['REDIS_URL'] ?? (seed ? `redis://${seed.host}:${seed.port}` : undefined));
   if (!redisUrl) return null;
   if (!/^rediss?:\/\/./.test(redisUrl)) throw new CliError(`--redis: expected a redis:// or rediss:// URL, got ${shown(redisUrl)}`, exitCodes.usage);
   let queue: QueueDriver;
   try {
     // Our own driver (events on, as the transport needs), so the fleet view can be read from it too.
-    queue = await createQueue({ redisUrl, ...(flags.prefix ? { prefix: flags.prefix } : {}), ...(flags.queue ? { queueName: flags.queue } : {}), events: true });
+    queue = await createQueue({ redisUrl, ...cluster, ...(flags.prefix ? { prefix: flags.prefix } : {}), ...(flags.queue ? { queueName: flags.queue } : {}), events: true });
   } catch (error) {
     throw new CliError(`--prefix/--queue: ${(error as Error).message}`, exitCodes.usage);
   }
