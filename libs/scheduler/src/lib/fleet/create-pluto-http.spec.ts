@@ -63,7 +63,7 @@ describe('transport choice', () => {
   it('picks the default http transport from setDefaultTransport, else COURIER_TRANSPORT', () => {
     expect(transportFromEnv({})).toBeNull();
     expect(transportFromEnv({ COURIER_TRANSPORT: 'in-process', REDIS_URL: 'redis://x' })).toBeNull();
-    expect(codeOf(() => transportFromEnv({ COURIER_TRANSPORT: 'fleet' }))).toMatch(/^BAD_OPTION: COURIER_TRANSPORT=fleet needs REDIS_URL/);
+    expect(codeOf(() => transportFromEnv({ COURIER_TRANSPORT: 'fleet' }))).toMatch(/^BAD_OPTION: COURIER_TRANSPORT=fleet needs REDIS_URL or REDIS_CLUSTER_NODES/);
     expect(codeOf(() => transportFromEnv({ COURIER_TRANSPORT: 'moon' }))).toMatch(/^BAD_OPTION: COURIER_TRANSPORT must be/);
     const fleet = transportFromEnv({ COURIER_TRANSPORT: 'fleet', REDIS_URL: 'redis://127.0.0.1:1' });
     onTestFinished(() => fleet?.close());

@@ -13,7 +13,8 @@ let shared: PlutoHttp | null = null;
  * The default `http` from the environment, on first use:
  * - `COURIER_TRANSPORT` unset or `in-process`: this process's origin actors (`COURIER_CA_FILE`
  *   adds a trusted CA);
- * - `COURIER_TRANSPORT=fleet`: the worker fleet behind the queue at `REDIS_URL` (required).
+ * - `COURIER_TRANSPORT=fleet`: the worker fleet behind the queue at `REDIS_URL`, or on the Redis
+ *   Cluster of `REDIS_CLUSTER_NODES` (with `COURIER_QUEUE_SHARDS`); one of them is required.
  * Any other value stops with a message naming the variable.
  */
 export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): PlutoTransport | null {
@@ -21,8 +22,11 @@ export function transportFromEnv(env: NodeJS.ProcessEnv = process.env): PlutoTra
   if (kind === 'in-process') return null;
   if (kind !== 'fleet') throw new CourierError('BAD_OPTION', `COURIER_TRANSPORT must be "in-process" or "fleet", got ${JSON.stringify(kind.slice(0, 40))}`);
   const redisUrl = env['REDIS_URL'];
-  if (!redisUrl) throw new CourierError('BAD_OPTION', 'COURIER_TRANSPORT=fleet needs REDIS_URL (the queue the workers consume)');
-  return createFleetTransport({ redisUrl });
+  const clusterNodes = env['REDIS_CLUSTER_NODES']?.trim();
+  if (!redisUrl && !clusterNodes) throw new CourierError('BAD_OPTION', 'COURIER_TRANSPORT=fleet needs REDIS_URL or REDIS_CLUSTER_NODES (the queue the workers consume)');
+  const shards = env['COURIER_QUEUE_SHARDS']?.trim();
+  // The queue checks both when it opens (BAD_OPTION for a bad seed list or shard count).
+  return createFleetTransport({ ...(redisUrl ? { redisUrl } : {}), ...(clusterNodes ? { clusterNodes } : {}), ...(shards ? { shards: Number(shards) } : {}) });
 }
 
 /** Created on first use, not at import: importing the package opens nothing and reads no file. */

@@ -2,8 +2,15 @@ import type { QueueDriver, QueueLogger } from '@courier/queue';
 
 /** How to reach the fleet: the Redis queue the workers consume. */
 export interface FleetTransportOptions {
-  /** `redis://` or `rediss://` URL of the queue's Redis. Required unless `queue` is given. */
+  /** `redis://` or `rediss://` URL of the queue's Redis. Required unless `queue` or `clusterNodes` is given. */
   redisUrl?: string;
+  /**
+   * Seed nodes of a Redis Cluster (`host:port,…`, as `REDIS_CLUSTER_NODES`): the queue is there,
+   * in `shards` shards (as the workers have it; default the number of seeds). `redisUrl` then only
+   * lends credentials and TLS.
+   */
+  clusterNodes?: string;
+  shards?: number;
   /**
    * A queue driver to use instead of opening one from `redisUrl` (it must read events: BullMQ's
    * with `events` on). The transport does not close it. `prefix` and `queueName` are then its own.

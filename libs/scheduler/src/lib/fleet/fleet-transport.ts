@@ -103,7 +103,7 @@ class Transport implements FleetTransport {
   #recheckTimer: NodeJS.Timeout | null = null;
 
   constructor(options: FleetTransportOptions) {
-    if (options?.queue === undefined && (typeof options?.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl))) {
+    if (options?.queue === undefined && !options?.clusterNodes && (typeof options?.redisUrl !== 'string' || !/^rediss?:\/\//.test(options.redisUrl))) {
       throw new CourierError('BAD_OPTION', 'createFleetTransport: redisUrl must be a redis:// or rediss:// URL');
     }
     this.#options = options;
@@ -139,9 +139,19 @@ class Transport implements FleetTransport {
   async #open(): Promise<Connection> {
     // Loaded on first use: an in-process script never loads BullMQ.
     const queue: QueueModule = await import('@courier/queue');
-    const { redisUrl, prefix, queueName, logger } = this.#options;
+    const { redisUrl, clusterNodes, shards, prefix, queueName, logger } = this.#options;
     const owned = this.#options.queue === undefined;
-    const driver = this.#options.queue ?? (await queue.createQueue({ redisUrl: redisUrl!, prefix, queueName, events: true, ...(logger ? { logger } : {}) }));
+    const driver =
+      this.#options.queue ??
+      (await queue.createQueue({
+        ...(redisUrl ? { redisUrl } : {}),
+        ...(clusterNodes ? { clusterNodes } : {}),
+        ...(shards ? { shards } : {}),
+        prefix,
+        queueName,
+        events: true,
+        ...(logger ? { logger } : {}),
+      }));
     try {
       // createQueue does not fail while Redis is away; this does (QUEUE_UNAVAILABLE).
       await driver.counts();
