@@ -1,7 +1,7 @@
 // A download in its own process, for cross-process tests: started with
 //   node --conditions=@courier/source --import tsx download-child.ts '<json args>'
 // It prints one JSON line per event on stdout: started, progress, done or error.
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createClient } from '@courier/origin';
 import { createDownloadCache, download, type DownloadOptions } from '@courier/download';
 
@@ -12,6 +12,8 @@ export interface ChildArgs {
   sha256?: string;
   cacheDir?: string;
   redisUrl?: string;
+  /** A Redis Cluster's seed nodes instead of `redisUrl` (the lock keys go to whichever node owns them). */
+  clusterNodes?: Array<{ host: string; port: number }>;
   lockTtlMs?: number;
   progressIntervalMs?: number;
 }
@@ -22,7 +24,11 @@ function emit(event: Record<string, unknown>): void {
 
 const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
 const client = createClient();
-const redis = args.redisUrl ? new Redis(args.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+const redis = args.clusterNodes
+  ? (new Cluster(args.clusterNodes, { redisOptions: { maxRetriesPerRequest: 2 } }) as unknown as Redis)
+  : args.redisUrl
+    ? new Redis(args.redisUrl, { maxRetriesPerRequest: 2 })
+    : undefined;
 const options: DownloadOptions = {
   root: args.root,
   progressIntervalMs: args.progressIntervalMs ?? 100,
