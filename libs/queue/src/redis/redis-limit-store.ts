@@ -3,10 +3,17 @@ import type { OriginLimit } from '../lib/limits/limits-config.ts';
 import type { AcquireOutcome, Lease, LimitStore } from '../lib/limits/limit-store.ts';
 import { pipelineScript, scriptPipeline, runScript } from './script-loader.ts';
 import { scriptOutcome } from './script-codes.ts';
+import { hashTagOf, keySlot, originTag } from '../lib/cluster/shard-routing.ts';
 
-/** Keys of one origin's limit state, under the prefix (shared by every queue of that prefix). */
-export function limitKeys(prefix: string, origin: string): { leases: string; rate: string } {
-  return { leases: `${prefix}:limits:${origin}:leases`, rate: `${prefix}:limits:${origin}:rate` };
+/**
+ * Keys of one origin's limit state, under the prefix (shared by every queue of that prefix). Under
+ * a hash-tagged prefix (a Redis Cluster) they are tagged by origin instead, `<name>:limits:{o:<origin>}:…`,
+ * so each script touches one slot and the origins' limit work spreads over the cluster's nodes.
+ */
+export function limitKeys(prefix: string, origin: string): { leases: string; rate: string; parked: string } {
+  const tag = hashTagOf(prefix);
+  const base = tag === undefined ? `${prefix}:limits:${origin}` : `${tag}:limits:${originTag(origin)}`;
+  return { leases: `${base}:leases`, rate: `${base}:rate`, parked: `${base}:parked` };
 }
 
 /** Fleet-wide per-origin limits held in Redis by the scripts of `commands/`. */
@@ -22,7 +29,7 @@ export class RedisLimitStore implements LimitStore {
   constructor(redis: Redis, prefix: string, parkedKey?: (origin: string) => string) {
     this.#redis = redis;
     this.#prefix = prefix;
-    this.#parkedKey = parkedKey ?? ((origin) => `${prefix}:limits:${origin}:parked`);
+    this.#parkedKey = parkedKey ?? ((origin) => limitKeys(prefix, origin).parked);
   }
 
   async acquire(origin: string, limit: OriginLimit, token: string, leaseTtlMs: number): Promise<AcquireOutcome> {
@@ -47,6 +54,19 @@ export class RedisLimitStore implements LimitStore {
 
   async renew(leases: readonly Lease[], leaseTtlMs: number): Promise<Lease[]> {
     if (leases.length === 0) return [];
+    // One pipeline; on a cluster one per slot (a pipeline's keys must be served by one node).
+    const groups = new Map<number, Lease[]>();
+    for (const lease of leases) {
+      const slot = this.#redis.isCluster ? keySlot(limitKeys(this.#prefix, lease.origin).leases) : 0;
+      const group = groups.get(slot);
+      if (group) group.push(lease);
+      else groups.set(slot, [lease]);
+    }
+    const lost = await Promise.all([...groups.values()].map((group) => this.#renewGroup(group, leaseTtlMs)));
+    return lost.flat();
+  }
+
+  async #renewGroup(leases: readonly Lease[], leaseTtlMs: number): Promise<Lease[]> {
     const pipeline = scriptPipeline(this.#redis);
     for (const lease of leases) pipelineScript(pipeline, 'renewLease', [limitKeys(this.#prefix, lease.origin).leases], [lease.token, leaseTtlMs]);
     const replies = (await pipeline.exec()) ?? [];

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { limitKeys } from '../../redis/redis-limit-store.ts';
+import { depthLedgerKeys } from '../bullmq/depth-ledger.ts';
+import { courierKeys } from '../bullmq/queue-keys.ts';
 import { CLUSTER_SLOTS, keySlot, shardOf, shardPrefixes } from './shard-routing.ts';
 
 describe('shard routing', () => {
@@ -20,12 +23,23 @@ describe('shard routing', () => {
       prefixes.forEach((p, i) => {
         expect(p).toMatch(/^\{courier-\d+(\.\d+)?\}$/);
         const slot = keySlot(`${p}:jobs:wait`);
-        expect(slot).toBe(keySlot(`${p}:limits:http://a.test:leases`));
+        expect(slot).toBe(keySlot(courierKeys(p, 'jobs').secrets('job-1')));
+        expect(slot).toBe(keySlot(depthLedgerKeys(p, 'jobs').ledger));
         expect(slot).toBeGreaterThanOrEqual(Math.floor((i * CLUSTER_SLOTS) / n));
         expect(slot).toBeLessThan(Math.floor(((i + 1) * CLUSTER_SLOTS) / n));
       });
     }
     expect(shardPrefixes('{courier}', 2, true)).toEqual(shardPrefixes('courier', 2, true));
+  });
+
+  it("tags an origin's limit keys and parked list by origin on a cluster, and keeps today's keys on a single Redis", () => {
+    const origin = 'http://a.test:8080';
+    const [shard] = shardPrefixes('courier', 3, true);
+    const keys = limitKeys(shard!, origin);
+    const slots = new Set([keys.leases, keys.rate, keys.parked, courierKeys(shard!, 'jobs').parked(origin)].map(keySlot));
+    expect([...slots]).toEqual([keySlot(`{o:${origin}}`)]);
+    expect(limitKeys('courier', origin)).toEqual({ leases: `courier:limits:${origin}:leases`, rate: `courier:limits:${origin}:rate`, parked: `courier:limits:${origin}:parked` });
+    expect(courierKeys('courier', 'jobs').parked(origin)).toBe(`courier:jobs:parked:${origin}`);
   });
 
   it('sends an origin to the same shard every time, and spreads origins over the shards', () => {

@@ -3,11 +3,11 @@
  *
  * A sharded queue is N ordinary Courier queues (BullMQ queue + Courier's keys), each under its own
  * hash-tagged prefix, `{courier-0}` … `{courier-N-1}` (the user's prefix, numbered): every key of a
- * shard — BullMQ's, the depth ledger, credentials, parked lists, fleet state and the per-origin
- * limit keys — hashes to the shard's one slot, so every Lua script, pipeline and MULTI stays in one
- * slot. A job goes to the shard of its origin (a pure function of the origin, the same in every
- * process), so an origin's limit keys and parked list live beside the only queue its jobs are in:
- * per-origin keys are tagged by their origin's shard.
+ * shard — BullMQ's, the depth ledger, credentials, fleet state — hashes to the shard's one slot.
+ * Per-origin keys (lease set, rate key, parked list) are tagged by origin, `{o:<origin>}`: the
+ * acquire and release scripts use them together and nothing else. So every Lua script, pipeline
+ * and MULTI stays in one slot. A job goes to the shard of its origin (a pure function of the
+ * origin, the same in every process), so one origin's jobs are in one queue.
  *
  * Each shard's tag is picked so its slot lies in the shard's own 1/N of the 16384 slots; a cluster
  * made by `redis-cli --cluster create` gives each of M masters an equal contiguous range, so with
@@ -15,6 +15,19 @@
  */
 
 export const CLUSTER_SLOTS = 16_384;
+
+/** The name inside a hash-tagged prefix (`{courier-0}` → `courier-0`); undefined for a plain prefix. */
+export function hashTagOf(prefix: string): string | undefined {
+  return /^\{([^{}]+)\}$/.exec(prefix)?.[1];
+}
+
+/**
+ * The hash tag of an origin's keys on a cluster (`{o:<origin>}`): its lease set, rate key and
+ * parked list share one slot, whichever shard's queue its jobs are in.
+ */
+export function originTag(origin: string): string {
+  return `{o:${origin}}`;
+}
 
 /** Key prefixes of the shards. One shard on a single Redis keeps today's untagged prefix (same keys). */
 export function shardPrefixes(prefix: string, shards: number, cluster: boolean): string[] {

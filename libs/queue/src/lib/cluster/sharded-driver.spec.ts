@@ -10,6 +10,8 @@ import { until } from '../../testing/test-redis.ts';
 import { createQueue } from '../create-queue.ts';
 import { ShardedDriver } from './sharded-driver.ts';
 import { keySlot } from './shard-routing.ts';
+import { createRedisConnection } from '../bullmq/redis-connection.ts';
+import { limitKeys, RedisLimitStore } from '../../redis/redis-limit-store.ts';
 
 const redis = useTestRedisCluster();
 
@@ -128,6 +130,20 @@ describe('sharded queue on a Redis Cluster', () => {
     expect(most).toBe(2);
     await until(async () => (await driver.fleet.workers()).length > 0, 'the worker in the fleet view');
     expect((await driver.fleet.workers()).map((w) => w.workerId)).toEqual(['sharded-w']);
+  });
+
+  it('renews the leases of many origins at once on the cluster (one pipeline per slot)', async () => {
+    const prefix = `{${redis.prefix()}}`;
+    const connection = createRedisConnection('redis://127.0.0.1', 'worker', 5_000, redis.cluster.ports.map((port) => ({ host: '127.0.0.1', port })));
+    onTestFinished(() => connection.disconnect());
+    const store = new RedisLimitStore(connection, prefix);
+    const origins = Array.from({ length: 12 }, (_, i) => `http://127.0.0.1:${42_000 + i}`);
+    expect(new Set(origins.map((o) => keySlot(limitKeys(prefix, o).leases))).size).toBe(12);
+    for (const origin of origins) expect((await store.acquire(origin, { concurrency: 1, rps: 0, burst: 1 }, `t-${origin}`, 5_000)).ok).toBe(true);
+    const leases = origins.map((origin) => ({ origin, token: `t-${origin}` }));
+    expect(await store.renew([...leases, { origin: origins[0]!, token: 'never-taken' }], 60_000)).toEqual([{ origin: origins[0]!, token: 'never-taken' }]);
+    for (const origin of origins) expect(await connection.pttl(limitKeys(prefix, origin).leases)).toBeGreaterThan(5_000);
+    for (const lease of leases) await store.release(lease);
   });
 
   it('refuses bad cluster settings with BAD_OPTION', async () => {
