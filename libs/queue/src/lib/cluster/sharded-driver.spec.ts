@@ -132,6 +132,29 @@ describe('sharded queue on a Redis Cluster', () => {
     expect((await driver.fleet.workers()).map((w) => w.workerId)).toEqual(['sharded-w']);
   });
 
+  it('consumes every shard fairly: with a backlog in each, no shard waits for another to drain', async () => {
+    const driver = (await createQueue({ clusterNodes: redis.seeds, shards: 3, prefix: redis.prefix() })) as ShardedDriver;
+    onTestFinished(() => driver.close());
+    const urls = originsInEveryShard(driver, 3);
+    const oneEach = [0, 1, 2].map((shard) => urls.find((u) => driver.shardOfUrl(u) === shard)!);
+    const jobs = await driver.enqueue(oneEach.flatMap((url) => Array.from({ length: 10 }, (_, i) => ({ url: `${url}?i=${i}` }))));
+    const started: number[] = [];
+    const result = { kind: 'request', status: 200, statusText: 'OK', headers: {}, url: '', redirects: [], timings: { startedAt: 0, headersMs: 0, totalMs: 0 }, bodyBytes: 0, workerId: 'w' } satisfies JobResult;
+    const worker = driver.startWorker(
+      async (job) => {
+        started.push(driver.shardOfUrl(job.input.url));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return result;
+      },
+      { concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 },
+    );
+    onTestFinished(() => worker.close(0));
+    for (const job of jobs) expect((await driver.wait(job.id, 30_000))?.state).toBe('completed');
+    // In the first 12 jobs run, every shard's backlog was served more than once.
+    const firstTwelve = started.slice(0, 12);
+    for (const shard of [0, 1, 2]) expect(firstTwelve.filter((s) => s === shard).length, `shard ${shard} in ${firstTwelve.join(',')}`).toBeGreaterThanOrEqual(2);
+  });
+
   it('renews the leases of many origins at once on the cluster (one pipeline per slot)', async () => {
     const prefix = `{${redis.prefix()}}`;
     const connection = createRedisConnection('redis://127.0.0.1', 'worker', 5_000, redis.cluster.ports.map((port) => ({ host: '127.0.0.1', port })));
