@@ -66,9 +66,9 @@ export class ShardedDriver implements QueueDriver {
   }
 
   async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
+    if (this.shards.length === 1) return this.shards[0]!.enqueue(jobs, options);
     // The whole batch is checked before any shard adds a job: a bad job adds nothing anywhere.
     const prepared = prepareJobs(jobs, options, this.#sensitive);
-    if (this.shards.length === 1) return this.shards[0]!.enqueue(jobs, options);
     const groups = new Map<number, number[]>();
     prepared.forEach((p, index) => {
       const shard = this.shardOfUrl(p.stored.url);
@@ -80,10 +80,7 @@ export class ShardedDriver implements QueueDriver {
     const settled = await Promise.allSettled(
       [...groups].map(async ([shard, indexes]) => {
         const own = Array.isArray(options) ? indexes.map((i) => options[i]!) : options;
-        const added = await this.shards[shard]!.enqueue(
-          indexes.map((i) => jobs[i]),
-          own,
-        );
+        const added = await this.shards[shard]!.enqueue(indexes.map((i) => jobs[i]), own);
         added.forEach((result, k) => (results[indexes[k]!] = result));
       }),
     );
