@@ -133,6 +133,14 @@ describe('dashboard in chromium', () => {
     // The hops are transitions of A's chart, listed with the others.
     expect(await page.$$('#transitions li[data-actor="origin"][data-event="redirect.handoff"]')).toHaveLength(1);
     await waitForText(page, '[data-count="completed"]', '2');
+
+    // Close all connections: A's socket child goes closing → closed, seen live through inspection,
+    // and leaves the socket list.
+    const closed = page.waitForResponse((r) => r.url() === `${base}/v1/connections` && r.request().method() === 'DELETE');
+    await page.click('#close-all');
+    expect((await closed).status()).toBe(200);
+    await page.waitForSelector('#transitions li[data-actor^="socket-"][data-from="closing"][data-to="closed"]', { timeout: PAGE_WAIT_MS });
+    await page.waitForSelector('#inspector-sockets li', { state: 'detached', timeout: PAGE_WAIT_MS });
     expect(browser.errors).toEqual([]);
   });
 

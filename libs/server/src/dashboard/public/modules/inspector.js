@@ -32,11 +32,7 @@ export function openInspector(origin) {
         ]),
       ),
     );
-    ui.inspectorSockets.replaceChildren(
-      ...msg.sockets.map((/** @type {any} */ s) =>
-        el('li', { 'data-socket': s.id, 'data-state': s.state }, [`${s.id} `, badge(s.state), s.reusable ? ' keep-alive' : ' one-off']),
-      ),
-    );
+    ui.inspectorSockets.replaceChildren(...msg.sockets.map((/** @type {any} */ s) => socketItem(s.id, s.state, s.reusable)));
   });
   events.addEventListener('transition', (e) => {
     const t = JSON.parse(/** @type {MessageEvent} */ (e).data);
@@ -47,6 +43,8 @@ export function openInspector(origin) {
     ]);
     ui.transitions.prepend(item);
     while (ui.transitions.children.length > MAX_TRANSITIONS) ui.transitions.lastElementChild?.remove();
+    // A socket child's transition updates its line at once (the snapshot refreshes it only every second).
+    if (t.actor !== 'origin') updateSocket(t.actor, t.to);
     if (t.handoff) {
       // Handed on by this origin's actor (its hop answered a redirect), or received from another's.
       const verb = t.event === 'redirect.handoff' ? 'handed off' : 'received';
@@ -61,6 +59,29 @@ export function openInspector(origin) {
   events.addEventListener('error', () => {
     if (events.readyState === EventSource.CLOSED) ui.inspectorWatching.textContent = 'the inspector stream ended';
   });
+}
+
+/** @param {string} id @param {string} socketState @param {boolean | null} reusable (null: not known until the next snapshot) */
+function socketItem(id, socketState, reusable) {
+  return el('li', { 'data-socket': id, 'data-state': socketState }, [
+    `${id} `,
+    badge(socketState),
+    el('span', { class: 'reuse' }, [reusable === null ? '' : reusable ? ' reusable' : ' not reusable']),
+  ]);
+}
+
+/** @param {string} id @param {string} socketState */
+function updateSocket(id, socketState) {
+  const line = [...ui.inspectorSockets.children].find((li) => li.getAttribute('data-socket') === id);
+  if (socketState === 'closed') line?.remove();
+  else if (!line) ui.inspectorSockets.append(socketItem(id, socketState, null));
+  else {
+    line.setAttribute('data-state', socketState);
+    line.querySelector('.badge')?.replaceWith(badge(socketState));
+    // A closing socket takes nothing new.
+    const reuse = line.querySelector('.reuse');
+    if (socketState === 'closing' && reuse) reuse.textContent = ' not reusable';
+  }
 }
 
 export function closeInspector() {
