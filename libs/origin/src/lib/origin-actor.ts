@@ -74,7 +74,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
         circuitCooldownMs: init.policy.circuitCooldownMs,
         idleEvictionMs: init.policy.idleEvictionMs,
         // The chart's `evict` action (idle eviction) lets the registry go of this actor.
-        onEvict: () => this.#evict(),
+        owner: this,
       },
       // The client's own hook only; the inspector attaches to the actor's system while watched.
       ...(init.inspect ? { inspect: init.inspect } : {}),
@@ -267,7 +267,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #openSlot(ex: Exchange, reusable: boolean): SocketSlot {
     const preferIpv6 = ex.init.preferIpv6;
     const connector = this.#connectors.connector(this.id, this.#tls, preferIpv6, ex.init.connectTimeoutMs);
-    const slot = new SocketSlot(this.id.origin, this.policy, connector, reusable, this, this.#spawnSocket);
+    const slot = new SocketSlot(this.id.origin, this.policy, connector, reusable, this);
     this.#slots.add(slot);
     this.#socketsChanged();
     return slot;
@@ -324,7 +324,10 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     }
     if (!slot.listedIdle) {
       slot.listedIdle = true;
-      this.#idle.push(slot);
+      // An empty list gets a new one-element array: push would give it room for 17 (V8's
+      // growth step), heap an idle origin with one keep-alive socket would carry for nothing.
+      if (this.#idle.length === 0) this.#idle = [slot];
+      else this.#idle.push(slot);
     }
   }
 
@@ -338,11 +341,11 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   /** The origin's chart spawns the socket's child actor (see socket-machine.ts). */
-  readonly #spawnSocket = (id: number, reusable: boolean): SocketActor | undefined => {
+  spawnSocket(id: number, reusable: boolean): SocketActor | undefined {
     const name = `socket-${id}`;
     this.#send({ type: 'socket.open', id: name, reusable });
     return this.machine.getSnapshot().children[name] as SocketActor | undefined;
-  };
+  }
 
   /** Start queued exchanges while sockets allow. */
   #pump(): void {
@@ -564,7 +567,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     this.#drainTracker?.releaseAll();
   }
 
-  #evict(): void {
+  /** The chart's `evict` action: evicted after its idle timeout, the registry lets go of it. */
+  evicted(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#onEvicted(this);

@@ -19,10 +19,11 @@ export interface OriginMachineContext {
   baseCooldownMs: number;
   idleEvictionMs: number;
   /**
-   * Lets the registry go of this origin: the `evict` action calls it. A function in the context,
-   * not a provided machine per actor (that costs ~22 KB each): every actor shares this machine.
+   * Lets the registry go of this origin: the `evict` action calls `owner.evicted()`. The adapter
+   * itself in the context (no closure per actor), not a provided machine per actor (that costs
+   * ~22 KB each): every actor shares this machine.
    */
-  onEvict: (() => void) | undefined;
+  owner: OriginMachineOwner | undefined;
   /** closeConnections() calls so far: a request belongs to the generation current when accepted. */
   generation: number;
   /** closeConnections() calls still waiting: while any is, no socket is made or kept reusable. */
@@ -33,7 +34,12 @@ export interface OriginMachineInput {
   circuitThreshold: number;
   circuitCooldownMs: number;
   idleEvictionMs: number;
-  onEvict?: () => void;
+  owner?: OriginMachineOwner;
+}
+
+/** What the chart calls on the adapter beside it (origin-actor.ts). */
+export interface OriginMachineOwner {
+  evicted(): void;
 }
 
 export type OriginMachineEvent =
@@ -102,7 +108,7 @@ export const originMachine = setup({
     recordFailure: assign(({ context }) => ({ connectFailures: Math.min(context.connectFailures + 1, Math.max(context.circuitThreshold, 1)) })),
     resetFailures: assign(({ context }) => ({ connectFailures: 0, cooldownMs: context.baseCooldownMs })),
     lengthenCooldown: assign(({ context }) => ({ cooldownMs: Math.min(context.cooldownMs * 2, MAX_COOLDOWN_MS) })),
-    evict: ({ context }) => context.onEvict?.(),
+    evict: ({ context }) => context.owner?.evicted(),
     beginDrain: assign(({ context, event }) => ({
       generation: context.generation + 1,
       drainsPending: context.drainsPending + (event.type === 'connections.close' && event.waits ? 1 : 0),
@@ -148,7 +154,7 @@ export const originMachine = setup({
     cooldownMs: input.circuitCooldownMs,
     baseCooldownMs: input.circuitCooldownMs,
     idleEvictionMs: input.idleEvictionMs,
-    onEvict: input.onEvict,
+    owner: input.owner,
     generation: 0,
     drainsPending: 0,
   }),

@@ -61,16 +61,19 @@ export class OriginRegistry implements ConnectorSource {
       policy: this.#policies.resolve(id.origin),
       connectors: this,
       tls,
-      onEvicted: (a) => {
-        if (this.#actors.get(a.id.key) === a) this.#actors.delete(a.id.key);
-        if (this.#latest === a) this.#latest = null;
-      },
+      onEvicted: this.#forget,
       inspect: this.#options.inspect,
     });
     this.#actors.set(id.key, actor);
     this.#latest = actor;
     return actor;
   }
+
+  /** Every actor's `onEvicted`: one function for all (a closure per actor is heap it keeps for nothing). */
+  readonly #forget = (a: OriginActor): void => {
+    if (this.#actors.get(a.id.key) === a) this.#actors.delete(a.id.key);
+    if (this.#latest === a) this.#latest = null;
+  };
 
   #markUsed(actor: OriginActor): void {
     this.#actors.delete(actor.id.key);
