@@ -39,7 +39,12 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   readonly machine: Actor<typeof originMachine>;
 
   readonly #slots = new Set<SocketSlot>();
-  #idle: SocketSlot[] = [];
+  /**
+   * Idle sockets, a stack. Created with the first idle socket as a one-element array: push onto
+   * `[]` would give it room for 17 (V8's growth step), heap an idle origin with one keep-alive
+   * socket would carry for nothing; push and pop on it then allocate nothing per request.
+   */
+  #idle: SocketSlot[] | null = null;
   #queue: Exchange[] = [];
   #queueHead = 0;
   /** Adopted sockets (adopted-socket.ts) connected / connecting; Courier's own are socket actors. */
@@ -243,8 +248,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   #takeIdle(): SocketSlot | undefined {
-    while (this.#idle.length > 0) {
-      const slot = this.#idle.pop()!;
+    const idle = this.#idle;
+    while (idle !== null && idle.length > 0) {
+      const slot = idle.pop()!;
       slot.listedIdle = false;
       if (!slot.retired && slot.reusable && slot.running === 0) return slot;
     }
@@ -324,9 +330,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     }
     if (!slot.listedIdle) {
       slot.listedIdle = true;
-      // An empty list gets a new one-element array: push would give it room for 17 (V8's
-      // growth step), heap an idle origin with one keep-alive socket would carry for nothing.
-      if (this.#idle.length === 0) this.#idle = [slot];
+      if (this.#idle === null) this.#idle = [slot];
       else this.#idle.push(slot);
     }
   }
@@ -515,7 +519,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       // A socket whose actor the chart does not hold (spawned after it stopped) is retired here.
       else slot.retire();
     }
-    this.#idle = [];
+    this.#idle = null;
     this.#retireAdopted(false);
     const tracker = (this.#drainTracker ??= new DrainTracker((count) => this.#send({ type: 'connections.drained', count })));
     return tracker.begin(this.machine.getSnapshot().context.generation, remaining);
