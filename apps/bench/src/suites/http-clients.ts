@@ -4,10 +4,14 @@ import { lowerRatio, median, ratio, showRatio } from '../stats.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 import { startTarget, type TargetProcess } from '../target/target-process.ts';
 
-/** Response body sizes, in bytes, with their table headings. */
+/**
+ * Response body sizes, in bytes, with their table headings and Courier's target against
+ * `undici.request`: issue 14 asks the direct path for ≥ 1.3× on small bodies (64 B, where the
+ * per-request cost of the client is all there is); on 64 KiB bodies the copy dominates.
+ */
 const bodySizes = [
-  { bytes: 64, table: '64 B body' },
-  { bytes: 64 * 1024, table: '64 KiB body' },
+  { bytes: 64, table: '64 B body', minVsUndici: 1.3 },
+  { bytes: 64 * 1024, table: '64 KiB body', minVsUndici: 0.9 },
 ] as const;
 
 const BASELINE: ClientName = 'undici.request';
@@ -110,6 +114,8 @@ export const httpClientsSuite: Suite = {
     'on a shared machine it moves less than req/s when the client is descheduled. `client CPU` / `server CPU` are',
     'shares of one core (a client well under 100 % was waiting for a core); `new sockets` is the most TCP',
     'connections the server accepted during one measured window (keep-alive: 0). Targets are judged on req/s.',
+    'Every client runs as compiled JavaScript in the bench process (tsx compiles the TypeScript sources with',
+    'esbuild when they load; the other clients are their published builds).',
   ].join('\n'),
 
   async run(ctx) {
@@ -141,8 +147,8 @@ export const httpClientsSuite: Suite = {
 
   verdicts(rows) {
     const out: Verdict[] = [];
-    for (const { table } of bodySizes) {
-      out.push(ratioVerdict(rows, table, 'undici.request', 0.9));
+    for (const { table, minVsUndici } of bodySizes) {
+      out.push(ratioVerdict(rows, table, 'undici.request', minVsUndici));
       out.push(ratioVerdict(rows, table, 'got', 2));
       out.push(ratioVerdict(rows, table, 'axios', 2));
     }

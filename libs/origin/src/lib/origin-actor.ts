@@ -6,11 +6,11 @@ import { publishState } from './diagnostics.ts';
 import { CourierError } from './errors.ts';
 import type { Exchange, ExchangeOwner } from './exchange.ts';
 import { toCourierError } from './map-error.ts';
-import { originMachine } from './origin-machine.ts';
+import { originMachine, type RedirectHandoff } from './origin-machine.ts';
 import type { OriginId } from './origin-key.ts';
 import type { OriginPolicy } from './policy.ts';
 import { SocketSlot, type SocketActor, type SocketEvents } from './socket-slot.ts';
-import type { OriginSnapshot, OriginStateValue, OriginTransition, TlsOptions } from './types.ts';
+import type { OriginSnapshot, OriginStateValue, OriginTransition, SocketState, TlsOptions } from './types.ts';
 
 /** Hands out connectors shared by the actors of one client. */
 export interface ConnectorSource {
@@ -39,7 +39,12 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   readonly machine: Actor<typeof originMachine>;
 
   readonly #slots = new Set<SocketSlot>();
-  #idle: SocketSlot[] = [];
+  /**
+   * Idle sockets, a stack. Created with the first idle socket as a one-element array: push onto
+   * `[]` would give it room for 17 (V8's growth step), heap an idle origin with one keep-alive
+   * socket would carry for nothing; push and pop on it then allocate nothing per request.
+   */
+  #idle: SocketSlot[] | null = null;
   #queue: Exchange[] = [];
   #queueHead = 0;
   /** Adopted sockets (adopted-socket.ts) connected / connecting; Courier's own are socket actors. */
@@ -74,7 +79,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
         circuitCooldownMs: init.policy.circuitCooldownMs,
         idleEvictionMs: init.policy.idleEvictionMs,
         // The chart's `evict` action (idle eviction) lets the registry go of this actor.
-        onEvict: () => this.#evict(),
+        owner: this,
       },
       // The client's own hook only; the inspector attaches to the actor's system while watched.
       ...(init.inspect ? { inspect: init.inspect } : {}),
@@ -87,31 +92,78 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   #watchers: Set<(t: OriginTransition) => void> | null = null;
   #inspection: { unsubscribe(): void } | null = null;
-  #lastValue = 'idle';
+  /** The last state seen per watched actor: the origin's chart (`origin`) and each socket child. */
+  #lastValues: Map<string, string> | null = null;
 
-  #recordTransition(event: unknown): void {
-    const e = event as { event: { type: string }; snapshot: { value: MachineValue } };
-    const to = stateName(e.snapshot.value);
-    const transition: OriginTransition = { at: Date.now(), event: e.event.type, from: this.#lastValue, to };
-    this.#lastValue = to;
+  #recordTransition(actor: string, event: { type: string }, to: string): void {
+    this.#lastValues ??= new Map();
+    const from = this.#lastValues.get(actor) ?? (actor === 'origin' ? to : 'connecting');
+    if (to === 'closed' && actor !== 'origin') this.#lastValues.delete(actor);
+    else this.#lastValues.set(actor, to);
+    const transition: OriginTransition = { at: Date.now(), actor, event: event.type, from, to: to as OriginTransition['to'] };
+    if (event.type === 'redirect.handoff' || event.type === 'redirect.received') {
+      const { hop, from: fromKey, to: toKey } = event as unknown as RedirectHandoff;
+      transition.handoff = { hop, from: fromKey, to: toKey };
+    }
     for (const w of this.#watchers ?? []) w(transition);
   }
 
-  /** Follow this actor's transitions (the dashboard's inspector); returns the unsubscribe. */
+  /**
+   * Follow this actor's transitions and its socket children's (the dashboard's inspector),
+   * redirect hand-offs included; returns the unsubscribe.
+   */
   watch(listener: (t: OriginTransition) => void): () => void {
-    this.#lastValue = stateName(this.machine.getSnapshot().value);
+    if (this.#inspection === null) {
+      // Created while watched only: an idle actor nobody watches keeps no map (its heap budget).
+      this.#lastValues = new Map();
+      const snap = this.machine.getSnapshot();
+      this.#lastValues.set('origin', stateName(snap.value));
+      for (const [id, child] of Object.entries(snap.children)) {
+        this.#lastValues.set(id, String((child as SocketActor).getSnapshot().value));
+      }
+    }
     (this.#watchers ??= new Set()).add(listener);
     // Inspection is attached only while someone watches: an unwatched actor pays nothing.
     this.#inspection ??= this.machine.system.inspect((event) => {
-      if (event.type === '@xstate.snapshot' && event.actorRef === this.machine) this.#recordTransition(event);
+      if (event.type !== '@xstate.snapshot') return;
+      const { actorRef, snapshot } = event as unknown as { actorRef: { id: string; _parent?: unknown }; snapshot: { value: unknown } };
+      if (actorRef === this.machine) this.#recordTransition('origin', event.event, stateName(snapshot.value as MachineValue));
+      else if (actorRef._parent === this.machine) this.#recordTransition(actorRef.id, event.event, String(snapshot.value));
     });
     return () => {
       this.#watchers?.delete(listener);
       if (this.#watchers?.size === 0) {
         this.#inspection?.unsubscribe();
         this.#inspection = null;
+        this.#lastValues = null;
       }
     };
+  }
+
+  /** The socket children's states, read from the chart (the inspector shows each socket). */
+  socketStates(): SocketState[] {
+    const children = this.machine.getSnapshot().children as Record<string, SocketActor | undefined>;
+    const out: SocketState[] = [];
+    for (const [id, child] of Object.entries(children)) {
+      if (!child) continue;
+      const snap = child.getSnapshot();
+      out.push({ id, state: snap.value, reusable: snap.context.reusable });
+    }
+    return out;
+  }
+
+  /**
+   * A hop of a redirect chain this origin answered goes to `target` (the registry's actor for the
+   * next hop's origin; this actor again on the same origin): the hand-off is an event from this
+   * chart to the target's (`redirect.handoff` here, `redirect.received` there), then the target
+   * runs the hop. Only redirects pay for it; a request without one sends no event.
+   */
+  handOff(target: OriginActor, ex: Exchange, hop: number): void {
+    const handoff: RedirectHandoff = { hop, from: this.id.key, to: target.id.key };
+    if (this.machine.getSnapshot().status === 'active') this.machine.send({ type: 'redirect.handoff', ...handoff, target: target.machine });
+    // This actor has stopped meanwhile (evicted or closed): the target still hears of the hop.
+    else target.#send({ type: 'redirect.received', ...handoff });
+    target.dispatch(ex);
   }
 
   /** Events after the chart reached its final state are dropped (late socket events after close). */
@@ -196,8 +248,9 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   #takeIdle(): SocketSlot | undefined {
-    while (this.#idle.length > 0) {
-      const slot = this.#idle.pop()!;
+    const idle = this.#idle;
+    while (idle !== null && idle.length > 0) {
+      const slot = idle.pop()!;
       slot.listedIdle = false;
       if (!slot.retired && slot.reusable && slot.running === 0) return slot;
     }
@@ -220,7 +273,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   #openSlot(ex: Exchange, reusable: boolean): SocketSlot {
     const preferIpv6 = ex.init.preferIpv6;
     const connector = this.#connectors.connector(this.id, this.#tls, preferIpv6, ex.init.connectTimeoutMs);
-    const slot = new SocketSlot(this.id.origin, this.policy, connector, reusable, this, this.#spawnSocket);
+    const slot = new SocketSlot(this.id.origin, this.policy, connector, reusable, this);
     this.#slots.add(slot);
     this.#socketsChanged();
     return slot;
@@ -277,7 +330,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     }
     if (!slot.listedIdle) {
       slot.listedIdle = true;
-      this.#idle.push(slot);
+      if (this.#idle === null) this.#idle = [slot];
+      else this.#idle.push(slot);
     }
   }
 
@@ -291,11 +345,11 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
   }
 
   /** The origin's chart spawns the socket's child actor (see socket-machine.ts). */
-  readonly #spawnSocket = (id: number, reusable: boolean): SocketActor | undefined => {
+  spawnSocket(id: number, reusable: boolean): SocketActor | undefined {
     const name = `socket-${id}`;
     this.#send({ type: 'socket.open', id: name, reusable });
     return this.machine.getSnapshot().children[name] as SocketActor | undefined;
-  };
+  }
 
   /** Start queued exchanges while sockets allow. */
   #pump(): void {
@@ -465,7 +519,7 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
       // A socket whose actor the chart does not hold (spawned after it stopped) is retired here.
       else slot.retire();
     }
-    this.#idle = [];
+    this.#idle = null;
     this.#retireAdopted(false);
     const tracker = (this.#drainTracker ??= new DrainTracker((count) => this.#send({ type: 'connections.drained', count })));
     return tracker.begin(this.machine.getSnapshot().context.generation, remaining);
@@ -517,7 +571,8 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
     this.#drainTracker?.releaseAll();
   }
 
-  #evict(): void {
+  /** The chart's `evict` action: evicted after its idle timeout, the registry lets go of it. */
+  evicted(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#onEvicted(this);

@@ -1,4 +1,4 @@
-import { assign, enqueueActions, setup, spawnChild, stopChild } from 'xstate';
+import { assign, enqueueActions, sendTo, setup, spawnChild, stopChild, type AnyActorRef } from 'xstate';
 import { socketMachine } from './socket-machine.ts';
 
 /**
@@ -19,10 +19,11 @@ export interface OriginMachineContext {
   baseCooldownMs: number;
   idleEvictionMs: number;
   /**
-   * Lets the registry go of this origin: the `evict` action calls it. A function in the context,
-   * not a provided machine per actor (that costs ~22 KB each): every actor shares this machine.
+   * Lets the registry go of this origin: the `evict` action calls `owner.evicted()`. The adapter
+   * itself in the context (no closure per actor), not a provided machine per actor (that costs
+   * ~22 KB each): every actor shares this machine.
    */
-  onEvict: (() => void) | undefined;
+  owner: OriginMachineOwner | undefined;
   /** closeConnections() calls so far: a request belongs to the generation current when accepted. */
   generation: number;
   /** closeConnections() calls still waiting: while any is, no socket is made or kept reusable. */
@@ -33,7 +34,12 @@ export interface OriginMachineInput {
   circuitThreshold: number;
   circuitCooldownMs: number;
   idleEvictionMs: number;
-  onEvict?: () => void;
+  owner?: OriginMachineOwner;
+}
+
+/** What the chart calls on the adapter beside it (origin-actor.ts). */
+export interface OriginMachineOwner {
+  evicted(): void;
 }
 
 export type OriginMachineEvent =
@@ -50,7 +56,24 @@ export type OriginMachineEvent =
   /** closeConnections(): a new generation; `waits` when requests accepted before it still run. */
   | { type: 'connections.close'; waits: boolean }
   /** `count` closeConnections() calls have seen their requests finish. */
-  | { type: 'connections.drained'; count: number };
+  | { type: 'connections.drained'; count: number }
+  /**
+   * This origin's hop `hop - 1` answered with a followable redirect: hop `hop` is handed to the
+   * target origin's actor (`target`, the registry's actor for `to`; this one again when the
+   * redirect stays on this origin). Sent only on a redirect, never per request.
+   */
+  | { type: 'redirect.handoff'; hop: number; from: string; to: string; target: AnyActorRef }
+  /** Another origin's actor (or this one) handed hop `hop` of a redirect chain to this origin. */
+  | { type: 'redirect.received'; hop: number; from: string; to: string };
+
+/** What one redirect hand-off carries between the charts (and what the inspector shows of it). */
+export interface RedirectHandoff {
+  hop: number;
+  /** The actor key of the origin that answered with the redirect. */
+  from: string;
+  /** The actor key of the origin the next hop goes to. */
+  to: string;
+}
 
 /** A socket child reached `closed`: xstate's done event for it. */
 type SocketDone = { type: `xstate.done.actor.${string}`; actorId: string };
@@ -85,7 +108,7 @@ export const originMachine = setup({
     recordFailure: assign(({ context }) => ({ connectFailures: Math.min(context.connectFailures + 1, Math.max(context.circuitThreshold, 1)) })),
     resetFailures: assign(({ context }) => ({ connectFailures: 0, cooldownMs: context.baseCooldownMs })),
     lengthenCooldown: assign(({ context }) => ({ cooldownMs: Math.min(context.cooldownMs * 2, MAX_COOLDOWN_MS) })),
-    evict: ({ context }) => context.onEvict?.(),
+    evict: ({ context }) => context.owner?.evicted(),
     beginDrain: assign(({ context, event }) => ({
       generation: context.generation + 1,
       drainsPending: context.drainsPending + (event.type === 'connections.close' && event.waits ? 1 : 0),
@@ -104,6 +127,15 @@ export const originMachine = setup({
       // While a closeConnections() is pending, no socket is made reusable.
       input: ({ context, event }) => ({ reusable: (event as { reusable: boolean }).reusable && context.drainsPending === 0 }),
     }),
+    // The hand-off goes through xstate, actor to actor: the target's chart receives the hop (and
+    // inspection sees an event from this actor to that one); the adapter then runs the hop there.
+    handOff: sendTo(
+      ({ event }) => (event as Extract<OriginMachineEvent, { type: 'redirect.handoff' }>).target,
+      ({ event }) => {
+        const { hop, from, to } = event as Extract<OriginMachineEvent, { type: 'redirect.handoff' }>;
+        return { type: 'redirect.received', hop, from, to } as const;
+      },
+    ),
     // A socket that closed (from either side) leaves the origin's children by its own transition.
     dropSocket: stopChild(({ event }) => (event as unknown as SocketDone).actorId),
   },
@@ -122,7 +154,7 @@ export const originMachine = setup({
     cooldownMs: input.circuitCooldownMs,
     baseCooldownMs: input.circuitCooldownMs,
     idleEvictionMs: input.idleEvictionMs,
-    onEvict: input.onEvict,
+    owner: input.owner,
     generation: 0,
     drainsPending: 0,
   }),
@@ -136,6 +168,9 @@ export const originMachine = setup({
     'connections.close': { actions: ['beginDrain', 'retireSockets'] },
     'connections.drained': { actions: 'endDrains' },
     'xstate.done.actor.*': { actions: 'dropSocket' },
+    'redirect.handoff': { actions: 'handOff' },
+    // Received in any state: the hop is then dispatched (and refused while in backoff or draining).
+    'redirect.received': {},
   },
   states: {
     open: {

@@ -12,6 +12,12 @@ import type { ClientOptions, OriginSnapshot, TlsOptions } from './types.ts';
  * children into one parent costs quadratically). An actor leaves the map when it is evicted
  * after its idle timeout or closed, so memory returns to baseline.
  *
+ * The registry is the receptionist of redirect hand-offs: the next hop's origin actor is looked
+ * up (or created) here, and the current actor's chart sends the hop to it (OriginActor.handOff).
+ * Not one xstate system for all origins: a stopping actor cancels its delayed events by walking
+ * every delayed event of its system (xstate 5's `scheduler.cancelAll`), so a shared system would
+ * make evicting many idle origins (each with its eviction timer) quadratic.
+ *
  * The map's order is the order of last use (an actor used again moves to the end), so when the
  * table is full the least recently used idle actor is found from the front and evicted: a
  * flood of one-off origins can not lock out real work.
@@ -61,16 +67,19 @@ export class OriginRegistry implements ConnectorSource {
       policy: this.#policies.resolve(id.origin),
       connectors: this,
       tls,
-      onEvicted: (a) => {
-        if (this.#actors.get(a.id.key) === a) this.#actors.delete(a.id.key);
-        if (this.#latest === a) this.#latest = null;
-      },
+      onEvicted: this.#forget,
       inspect: this.#options.inspect,
     });
     this.#actors.set(id.key, actor);
     this.#latest = actor;
     return actor;
   }
+
+  /** Every actor's `onEvicted`: one function for all (a closure per actor is heap it keeps for nothing). */
+  readonly #forget = (a: OriginActor): void => {
+    if (this.#actors.get(a.id.key) === a) this.#actors.delete(a.id.key);
+    if (this.#latest === a) this.#latest = null;
+  };
 
   #markUsed(actor: OriginActor): void {
     this.#actors.delete(actor.id.key);

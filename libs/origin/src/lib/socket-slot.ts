@@ -13,6 +13,34 @@ export interface SocketEvents {
   connected(slot: SocketSlot): void;
   disconnected(slot: SocketSlot, error: Error | null): void;
   connectFailed(slot: SocketSlot, error: Error): void;
+  /** The origin's chart spawns the socket's child actor; undefined once the chart has stopped. */
+  spawnSocket(id: number, reusable: boolean): SocketActor | undefined;
+}
+
+/** The undici Client of one slot: its listeners find the slot here (shared functions, no closures per socket). */
+class SlotClient extends Client {
+  slot!: SocketSlot;
+}
+
+// undici's events become the socket's events first, then the origin hears of them. One set of
+// listener functions for every socket (`this` is the emitting Client): an idle origin's heap
+// budget has no room for three closures per socket.
+function onConnect(this: SlotClient): void {
+  const slot = this.slot;
+  slot.actor.send({ type: 'connected' });
+  slot.events.connected(slot);
+}
+
+function onDisconnect(this: SlotClient, _origin: unknown, _targets: unknown, err: Error | null | undefined): void {
+  const slot = this.slot;
+  slot.actor.send({ type: 'disconnected' });
+  slot.events.disconnected(slot, err ?? null);
+}
+
+function onConnectionError(this: SlotClient, _origin: unknown, _targets: unknown, err: Error): void {
+  const slot = this.slot;
+  slot.actor.send({ type: 'connect.failed' });
+  slot.events.connectFailed(slot, err);
 }
 
 // undici needs a finite keep-alive; "no timeout" (Pluto's pool) is a very long one.
@@ -28,6 +56,7 @@ let nextSlotId = 1;
 export class SocketSlot {
   readonly id = nextSlotId++;
   readonly client: Client;
+  readonly events: SocketEvents;
   /**
    * The socket's child actor in its origin's chart: the one record of its state and of whether
    * it is reusable (socket-machine.ts). The getters below read it; nothing here mirrors it.
@@ -47,20 +76,14 @@ export class SocketSlot {
   tlsError: Error | null = null;
 
   /**
-   * `spawn` asks the origin's chart for this socket's child actor; without one (the chart has
-   * already stopped) the slot runs its own.
+   * The socket's child actor comes from the origin's chart (`events.spawnSocket`); without one
+   * (the chart has already stopped) the slot runs its own.
    */
-  constructor(
-    origin: string,
-    policy: OriginPolicy,
-    connector: Connector,
-    reusable: boolean,
-    events: SocketEvents,
-    spawn: (id: number, reusable: boolean) => SocketActor | undefined,
-  ) {
-    this.actor = spawn(this.id, reusable) ?? createActor(socketMachine, { input: { reusable } }).start();
+  constructor(origin: string, policy: OriginPolicy, connector: Connector, reusable: boolean, events: SocketEvents) {
+    this.events = events;
+    this.actor = events.spawnSocket(this.id, reusable) ?? createActor(socketMachine, { input: { reusable } }).start();
     const keepAlive = policy.keepAliveTimeoutMs > 0 ? policy.keepAliveTimeoutMs : NO_TIMEOUT_MS;
-    this.client = new Client(origin, {
+    const client = new SlotClient(origin, {
       connect: (options, callback) =>
         connector(options, (err, socket) => {
           socket?.on('error', (e: NodeJS.ErrnoException) => {
@@ -78,19 +101,11 @@ export class SocketSlot {
       bodyTimeout: backstop(policy.bodyTimeoutMs),
       maxHeaderSize: policy.maxHeaderBytes,
     });
-    // undici's events become the socket's events first, then the origin hears of them.
-    this.client.on('connect', () => {
-      this.actor.send({ type: 'connected' });
-      events.connected(this);
-    });
-    this.client.on('disconnect', (_origin, _targets, err) => {
-      this.actor.send({ type: 'disconnected' });
-      events.disconnected(this, err ?? null);
-    });
-    this.client.on('connectionError', (_origin, _targets, err) => {
-      this.actor.send({ type: 'connect.failed' });
-      events.connectFailed(this, err);
-    });
+    client.slot = this;
+    client.on('connect', onConnect);
+    client.on('disconnect', onDisconnect);
+    client.on('connectionError', onConnectionError);
+    this.client = client;
   }
 
   #state(): string {
@@ -126,16 +141,15 @@ export class SocketSlot {
   /** Graceful: finish what runs, then close the socket. */
   close(): void {
     this.actor.send({ type: 'close' });
-    this.client.close().then(this.#closed, this.#closed);
+    const closed = () => this.actor.send({ type: 'closed' });
+    this.client.close().then(closed, closed);
   }
 
   /** Abort what runs and close now. */
   destroy(err?: Error): void {
     this.actor.send({ type: 'close' });
-    this.client.destroy(err ?? null).then(this.#closed, this.#closed);
+    // (Made here, not kept per socket: most sockets are never closed by us while idle-counted.)
+    const closed = () => this.actor.send({ type: 'closed' });
+    this.client.destroy(err ?? null).then(closed, closed);
   }
-
-  readonly #closed = (): void => {
-    this.actor.send({ type: 'closed' });
-  };
 }
