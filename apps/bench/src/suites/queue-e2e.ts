@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { profiled } from '../queue-e2e/self-profile.ts';
 import { compileWorkerEntry, startWorkerChild, type WorkerChild } from '../queue-e2e/worker-process.ts';
 import type { WorkerKind } from '../queue-e2e/worker-protocol.ts';
 import { lowerRatio, median, ratio as ratioOf, showRatio, type Ratio } from '../stats.ts';
+import { SettingsError } from '../settings.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 import { startTarget, type TargetProcess } from '../target/target-process.ts';
 
@@ -39,6 +41,8 @@ interface System {
   kind: WorkerKind;
   /** Courier only: the fleet-wide per-origin concurrency (0 = no limit, no Lua scripts per job). */
   originConcurrency?: number;
+  /** A baseline Courier: the compiled worker entry of another checkout (`BENCH_BASELINE_WORKER`), and its name. */
+  baseline?: { entry: string; name: string };
 }
 
 const LIMIT_ON = 'courier worker, fleet limit on';
@@ -192,7 +196,26 @@ function record(ctx: BenchContext, r: Running, m: RoundResult, jobs: number): vo
 /** Short column names of the systems in the profile tables. */
 function shortName(system: System): string {
   if (system.kind === 'plain') return 'plain';
-  return system.originConcurrency ? 'limit on' : 'limit off';
+  const limit = system.originConcurrency ? 'limit on' : 'limit off';
+  return system.baseline ? `${system.baseline.name} ${limit}` : limit;
+}
+
+/**
+ * `BENCH_BASELINE_WORKER`: the compiled worker entry of another checkout of Courier (built by
+ * `apps/bench/scripts/baseline-worker.sh <git-ref>`), run beside today's workers in the same
+ * rounds, so "within 5 % of the code at <ref>" is a ratio measured in one run, on one machine,
+ * rather than a comparison with figures recorded on another day (the hosts here vary by 2×).
+ * `BENCH_BASELINE_NAME` names it in the tables (default `baseline`; the script prints the ref's short hash).
+ */
+function baselineSystems(inFlight: number, env: NodeJS.ProcessEnv = process.env): System[] {
+  const entry = env['BENCH_BASELINE_WORKER']?.trim();
+  if (!entry) return [];
+  if (!existsSync(entry)) throw new SettingsError(`BENCH_BASELINE_WORKER: no such file ${JSON.stringify(entry)} (build it with apps/bench/scripts/baseline-worker.sh <git-ref>)`);
+  const name = env['BENCH_BASELINE_NAME']?.trim() || 'baseline';
+  return [
+    { label: `${LIMIT_ON} at ${name}`, kind: 'courier', originConcurrency: inFlight, baseline: { entry, name } },
+    { label: `${LIMIT_OFF} at ${name}`, kind: 'courier', originConcurrency: 0, baseline: { entry, name } },
+  ];
 }
 
 interface ProfiledRound {
@@ -443,6 +466,9 @@ export const queueE2eSuite: Suite = {
     `- *${LIMIT_OFF}*: the same with \`COURIER_ORIGIN_CONCURRENCY=0\` (no limit, no scripts);`,
     `- *${PLAIN}*: a BullMQ \`Worker\` whose processor calls \`undici.request\` (global dispatcher, defaults),`,
     '  reads the body and returns status, headers and body.',
+    '- *… at <ref>* (only with `BENCH_BASELINE_WORKER`): the same two Courier workers built from an older revision',
+    '  (`eval "$(bash apps/bench/scripts/baseline-worker.sh <ref>)"`), fed by today\'s producer, in the same rounds;',
+    '  the targets compare today\'s workers with them (≥ 0.95×: "within 5 % of the code at <ref>").',
     `Each round, per system: the queue is paused, N = ${JOBS_PER_MS} × \`BENCH_DURATION_MS\` jobs are enqueued in batches of`,
     `${BATCH.toLocaleString('en-US')} (Courier: \`createQueue({ redisUrl }).enqueue(batch)\`; plain: \`Queue.addBulk\`, with the same`,
     '`removeOnComplete`/`removeOnFail`), the queue is resumed and the clock runs until BullMQ counts N completed',
@@ -478,6 +504,7 @@ export const queueE2eSuite: Suite = {
       { label: LIMIT_ON, kind: 'courier', originConcurrency: settings.inFlight },
       { label: LIMIT_OFF, kind: 'courier', originConcurrency: 0 },
       { label: PLAIN, kind: 'plain' },
+      ...baselineSystems(settings.inFlight),
     ];
     const wanted = systems.filter((s) => ctx.selects(`${RUN_TABLE} ${s.label}`) || ctx.selects(`${ENQUEUE_TABLE} ${s.kind === 'plain' ? PLAIN_ENQUEUE : COURIER_ENQUEUE}`));
     if (wanted.length === 0) return [];
@@ -507,7 +534,7 @@ export const queueE2eSuite: Suite = {
       const runId = randomUUID().slice(0, 8);
       const running: Running[] = [];
       for (const system of wanted) {
-        const r = await startSystem(system, workerEntry, redis.url, targetUrl, settings.inFlight, { resultsDir, policyFile }, runId, spread);
+        const r = await startSystem(system, system.baseline?.entry ?? workerEntry, redis.url, targetUrl, settings.inFlight, { resultsDir, policyFile }, runId, spread);
         cleanups.push(() => r.queue.close());
         cleanups.push(() => r.worker.stop());
         running.push(r);
@@ -527,7 +554,8 @@ export const queueE2eSuite: Suite = {
       }
       const rows = [...runRows(running), ...enqueueRows(running), ...commandRows(running)];
       if (ctx.selects(`${RECORDS_TABLE} records`)) rows.push(...(await recordRows(ctx, redis, targetUrl, resultsDir, runId, settings.inFlight, jobs, warmJobs)));
-      if (ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, running, jobs)));
+      // The profile tables are today's code; a baseline's profile would be another build's frames.
+      if (ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, running.filter((r) => !r.system.baseline), jobs)));
       return rows;
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => ctx.log(`cleanup failed: ${String(error)}`));
@@ -535,14 +563,22 @@ export const queueE2eSuite: Suite = {
   },
 
   verdicts(rows): Verdict[] {
-    const plain = rows.find((r) => r.table === RUN_TABLE && r.label === PLAIN);
-    return [LIMIT_ON, LIMIT_OFF].map((label) => {
-      const courier = rows.find((r) => r.table === RUN_TABLE && r.label === label);
-      const target = `${label} ≥ 1.00× ${PLAIN}`;
-      if (!courier || !plain) return { target, measured: 'not measured', met: null };
-      const x = ratioOf(courier.rounds, plain.rounds);
-      const byCpu = ratioOf(plain.series?.['workerCpuPerJob'] ?? [], courier.series?.['workerCpuPerJob'] ?? []);
-      return { target, measured: `${showRatio(x)}× (by worker CPU cost ${showRatio(byCpu)}×)`, met: lowerRatio(x) >= 1 };
-    });
+    const run = (label: string) => rows.find((r) => r.table === RUN_TABLE && r.label === label);
+    const compare = (label: string, base: string, floor: number): Verdict => {
+      const courier = run(label);
+      const other = run(base);
+      const target = `${label} ≥ ${floor.toFixed(2)}× ${base}`;
+      if (!courier || !other) return { target, measured: 'not measured', met: null };
+      const x = ratioOf(courier.rounds, other.rounds);
+      const byCpu = ratioOf(other.series?.['workerCpuPerJob'] ?? [], courier.series?.['workerCpuPerJob'] ?? []);
+      return { target, measured: `${showRatio(x)}× (by worker CPU cost ${showRatio(byCpu)}×)`, met: lowerRatio(x) >= floor };
+    };
+    const verdicts = [LIMIT_ON, LIMIT_OFF].map((label) => compare(label, PLAIN, 1));
+    // Issue 13's "benchmarks within 5 %": today's workers against the baseline build, same limit.
+    for (const label of [LIMIT_ON, LIMIT_OFF]) {
+      const base = rows.find((r) => r.table === RUN_TABLE && r.label.startsWith(`${label} at `));
+      if (base) verdicts.push(compare(label, base.label, 0.95));
+    }
+    return verdicts;
   },
 };
