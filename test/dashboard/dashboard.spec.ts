@@ -69,9 +69,10 @@ describe('dashboard in chromium', () => {
     await waitForText(page, cell(origin, 'free'), '1');
 
     // The inspector saw the actor's own transitions, in order, and stops watching when closed.
-    await page.waitForSelector('#transitions li[data-to="available"]', { timeout: PAGE_WAIT_MS });
+    await page.waitForSelector('#transitions li[data-actor="origin"][data-to="available"]', { timeout: PAGE_WAIT_MS });
     // Newest first on the page; events that left the state as it was (a socket count changing) are listed too.
-    const transitions = await page.$$eval('#transitions li', (items) =>
+    // (The origin's own chart: its socket children's transitions are listed too, marked with their id.)
+    const transitions = await page.$$eval('#transitions li[data-actor="origin"]', (items) =>
       items.reverse().map((li) => `${li.getAttribute('data-from')}→${li.getAttribute('data-to')}`),
     );
     expect(transitions.filter((t) => t.split('→')[0] !== t.split('→')[1])).toEqual(['connecting→active', 'active→available']);
@@ -87,6 +88,51 @@ describe('dashboard in chromium', () => {
     await waitForBadge(page, origin, 'idle');
     await fixture.until((f) => f.openConnections === 0);
 
+    expect(browser.errors).toEqual([]);
+  });
+
+  test('the inspector shows a redirect chain A → B → A hop by hop, handed between the two origin actors, and the socket children', async () => {
+    const names = loopbackLookup();
+    const fixture = await startOrigin();
+    const { app } = await buildTestApp({ client: { lookup: names.lookup } });
+    const base = await listen(app);
+    const browser = await launchBrowser();
+    onTestFinished(() => browser.close());
+    const { page } = browser;
+
+    // Two origins on one loopback fixture (two host names): A and B.
+    const a = `http://hop-a.fleet.test:${fixture.port}`;
+    const b = `http://hop-b.fleet.test:${fixture.port}`;
+    await page.goto(base);
+    await page.waitForSelector('#stream-status[data-status="live"]', { timeout: PAGE_WAIT_MS });
+
+    // A's actor exists once it served a request; then its inspector can watch it.
+    expect((await app.inject({ method: 'POST', url: '/v1/requests', payload: { url: `${a}/hello` } })).statusCode).toBe(202);
+    await waitForBadge(page, a, 'available');
+    await page.click(`${rowOf(a)} button[data-action="inspect"]`);
+    await page.waitForSelector('#inspector-watching[data-watching="1"]', { timeout: PAGE_WAIT_MS });
+    // Each socket child with its state: A's keep-alive socket is open.
+    await page.waitForSelector('#inspector-sockets li[data-state="open"]', { timeout: PAGE_WAIT_MS });
+    await page.waitForSelector('#inspector-snapshot [data-queued="0"]', { timeout: PAGE_WAIT_MS });
+
+    const back = `${a}/hello`;
+    const viaB = `${b}/redirect/302?to=${encodeURIComponent(back)}`;
+    const chain = `${a}/redirect/302?to=${encodeURIComponent(viaB)}`;
+    expect((await app.inject({ method: 'POST', url: '/v1/requests', payload: { url: chain } })).statusCode).toBe(202);
+
+    // A's actor handed hop 1 to B's, and received hop 2 back from it.
+    await page.waitForSelector('#hops li[data-hop="2"]', { timeout: PAGE_WAIT_MS });
+    const hops = await page.$$eval('#hops li', (items) =>
+      items.reverse().map((li) => [li.getAttribute('data-hop'), li.getAttribute('data-event'), li.getAttribute('data-from'), li.getAttribute('data-to')]),
+    );
+    expect(hops).toEqual([
+      ['1', 'redirect.handoff', a, b],
+      ['2', 'redirect.received', b, a],
+    ]);
+    expect(await page.textContent('#hops li[data-hop="1"]')).toContain(`hop 1 handed off: ${a} → ${b}`);
+    // The hops are transitions of A's chart, listed with the others.
+    expect(await page.$$('#transitions li[data-actor="origin"][data-event="redirect.handoff"]')).toHaveLength(1);
+    await waitForText(page, '[data-count="completed"]', '2');
     expect(browser.errors).toEqual([]);
   });
 

@@ -8,7 +8,7 @@ export { defaultPolicy, plutoPolicy, PolicyResolver, type OriginPolicy, type Ori
 export { originIdOf, originOf, remoteToUrl, type OriginId } from './lib/origin-key.ts';
 export { parseUrl, normaliseHeaders, normaliseMethod, userinfoAuthorization, withoutUserinfo } from './lib/validate.ts';
 export { proxyFromEnv, type ProxyOptions } from './lib/proxy.ts';
-export { originMachine } from './lib/origin-machine.ts';
+export { originMachine, type RedirectHandoff } from './lib/origin-machine.ts';
 export { channels, type OriginStateMessage, type RequestEndMessage } from './lib/diagnostics.ts';
 export { RequestWindow, windowMs as requestWindowMs, type OriginRequestStats, type RequestWindowOptions } from './lib/request-window.ts';
 export { signalInUse } from './lib/request-control.ts';
@@ -24,6 +24,8 @@ export type {
   RedirectHop,
   RequestInit,
   ResponseHeaders,
+  SocketState,
+  SocketStateValue,
   Timings,
   TlsOptions,
 } from './lib/types.ts';

@@ -11,7 +11,7 @@ import { OriginRegistry } from './registry.ts';
 import { isReplayable } from './replayable-body.ts';
 import { RequestControl, publishRequestEnd } from './request-control.ts';
 import type { CourierResponse } from './response.ts';
-import type { BodyInit, ClientOptions, OriginSnapshot, OriginTransition, RedirectHop, RequestInit, Timings, TlsOptions } from './types.ts';
+import type { BodyInit, ClientOptions, OriginSnapshot, OriginTransition, RedirectHop, RequestInit, SocketState, Timings, TlsOptions } from './types.ts';
 import { hasHeader, normaliseHeaders, normaliseMethod, parseUrl, userinfoAuthorization } from './validate.ts';
 
 function checkBody(body: unknown): BodyInit {
@@ -76,6 +76,8 @@ export class Client {
     const timings: Timings = { startedAt: Date.now(), headersMs: 0 };
     let control: RequestControl | null = null;
     let seen: Set<string> | null = null;
+    /** The actor whose hop answered the redirect being followed: it hands the next hop on. */
+    let handing: OriginActor | null = null;
     for (;;) {
       let actor: OriginActor;
       try {
@@ -91,7 +93,7 @@ export class Client {
         const total = init.totalTimeoutMs ?? policy.totalTimeoutMs;
         if (init.signal || total > 0) control = new RequestControl(init.signal, total);
       }
-      const ex = this.#exchange(actor, hop, init, policy, redirects, timings, startedAtMs, control);
+      const ex = this.#exchange(actor, handing, hop, init, policy, redirects, timings, startedAtMs, control);
       let res: CourierResponse;
       try {
         res = await ex.promise;
@@ -125,11 +127,13 @@ export class Client {
       ex.redirected = true;
       await res.body.dump();
       hop = next;
+      handing = actor;
     }
   }
 
   #exchange(
     actor: OriginActor,
+    handing: OriginActor | null,
     hop: Hop,
     init: RequestInit,
     policy: OriginPolicy,
@@ -189,7 +193,10 @@ export class Client {
           return;
         }
       }
-      actor.dispatch(ex);
+      // A redirect's next hop is handed from the actor that answered it to this one (through
+      // their charts, see OriginActor.handOff); the first hop goes straight in.
+      if (handing === null) actor.dispatch(ex);
+      else handing.handOff(actor, ex, redirects.length);
     });
     return out;
   }
@@ -230,6 +237,12 @@ export class Client {
       if (isCourierError(err) && err.code === 'BLOCKED_DESTINATION') this.#registry.dropUnused(actor);
       throw err;
     });
+  }
+
+  /** The socket child actors of one origin's actor(s) and their states (the dashboard's inspector). */
+  originSockets(remote: string | URL): Array<SocketState & { key: string }> {
+    const id = originIdOf(remoteToUrl(remote), undefined);
+    return [...this.#registry.byOrigin(id.origin)].flatMap((a) => a.socketStates().map((s) => ({ ...s, key: a.id.key })));
   }
 
   /** A snapshot per origin actor. */

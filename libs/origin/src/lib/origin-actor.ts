@@ -6,11 +6,11 @@ import { publishState } from './diagnostics.ts';
 import { CourierError } from './errors.ts';
 import type { Exchange, ExchangeOwner } from './exchange.ts';
 import { toCourierError } from './map-error.ts';
-import { originMachine } from './origin-machine.ts';
+import { originMachine, type RedirectHandoff } from './origin-machine.ts';
 import type { OriginId } from './origin-key.ts';
 import type { OriginPolicy } from './policy.ts';
 import { SocketSlot, type SocketActor, type SocketEvents } from './socket-slot.ts';
-import type { OriginSnapshot, OriginStateValue, OriginTransition, TlsOptions } from './types.ts';
+import type { OriginSnapshot, OriginStateValue, OriginTransition, SocketState, TlsOptions } from './types.ts';
 
 /** Hands out connectors shared by the actors of one client. */
 export interface ConnectorSource {
@@ -87,31 +87,78 @@ export class OriginActor implements ExchangeOwner, SocketEvents, AdoptedSocketOw
 
   #watchers: Set<(t: OriginTransition) => void> | null = null;
   #inspection: { unsubscribe(): void } | null = null;
-  #lastValue = 'idle';
+  /** The last state seen per watched actor: the origin's chart (`origin`) and each socket child. */
+  #lastValues: Map<string, string> | null = null;
 
-  #recordTransition(event: unknown): void {
-    const e = event as { event: { type: string }; snapshot: { value: MachineValue } };
-    const to = stateName(e.snapshot.value);
-    const transition: OriginTransition = { at: Date.now(), event: e.event.type, from: this.#lastValue, to };
-    this.#lastValue = to;
+  #recordTransition(actor: string, event: { type: string }, to: string): void {
+    this.#lastValues ??= new Map();
+    const from = this.#lastValues.get(actor) ?? (actor === 'origin' ? to : 'connecting');
+    if (to === 'closed' && actor !== 'origin') this.#lastValues.delete(actor);
+    else this.#lastValues.set(actor, to);
+    const transition: OriginTransition = { at: Date.now(), actor, event: event.type, from, to: to as OriginTransition['to'] };
+    if (event.type === 'redirect.handoff' || event.type === 'redirect.received') {
+      const { hop, from: fromKey, to: toKey } = event as unknown as RedirectHandoff;
+      transition.handoff = { hop, from: fromKey, to: toKey };
+    }
     for (const w of this.#watchers ?? []) w(transition);
   }
 
-  /** Follow this actor's transitions (the dashboard's inspector); returns the unsubscribe. */
+  /**
+   * Follow this actor's transitions and its socket children's (the dashboard's inspector),
+   * redirect hand-offs included; returns the unsubscribe.
+   */
   watch(listener: (t: OriginTransition) => void): () => void {
-    this.#lastValue = stateName(this.machine.getSnapshot().value);
+    if (this.#inspection === null) {
+      // Created while watched only: an idle actor nobody watches keeps no map (its heap budget).
+      this.#lastValues = new Map();
+      const snap = this.machine.getSnapshot();
+      this.#lastValues.set('origin', stateName(snap.value));
+      for (const [id, child] of Object.entries(snap.children)) {
+        this.#lastValues.set(id, String((child as SocketActor).getSnapshot().value));
+      }
+    }
     (this.#watchers ??= new Set()).add(listener);
     // Inspection is attached only while someone watches: an unwatched actor pays nothing.
     this.#inspection ??= this.machine.system.inspect((event) => {
-      if (event.type === '@xstate.snapshot' && event.actorRef === this.machine) this.#recordTransition(event);
+      if (event.type !== '@xstate.snapshot') return;
+      const { actorRef, snapshot } = event as unknown as { actorRef: { id: string; _parent?: unknown }; snapshot: { value: unknown } };
+      if (actorRef === this.machine) this.#recordTransition('origin', event.event, stateName(snapshot.value as MachineValue));
+      else if (actorRef._parent === this.machine) this.#recordTransition(actorRef.id, event.event, String(snapshot.value));
     });
     return () => {
       this.#watchers?.delete(listener);
       if (this.#watchers?.size === 0) {
         this.#inspection?.unsubscribe();
         this.#inspection = null;
+        this.#lastValues = null;
       }
     };
+  }
+
+  /** The socket children's states, read from the chart (the inspector shows each socket). */
+  socketStates(): SocketState[] {
+    const children = this.machine.getSnapshot().children as Record<string, SocketActor | undefined>;
+    const out: SocketState[] = [];
+    for (const [id, child] of Object.entries(children)) {
+      if (!child) continue;
+      const snap = child.getSnapshot();
+      out.push({ id, state: snap.value, reusable: snap.context.reusable });
+    }
+    return out;
+  }
+
+  /**
+   * A hop of a redirect chain this origin answered goes to `target` (the registry's actor for the
+   * next hop's origin; this actor again on the same origin): the hand-off is an event from this
+   * chart to the target's (`redirect.handoff` here, `redirect.received` there), then the target
+   * runs the hop. Only redirects pay for it; a request without one sends no event.
+   */
+  handOff(target: OriginActor, ex: Exchange, hop: number): void {
+    const handoff: RedirectHandoff = { hop, from: this.id.key, to: target.id.key };
+    if (this.machine.getSnapshot().status === 'active') this.machine.send({ type: 'redirect.handoff', ...handoff, target: target.machine });
+    // This actor has stopped meanwhile (evicted or closed): the target still hears of the hop.
+    else target.#send({ type: 'redirect.received', ...handoff });
+    target.dispatch(ex);
   }
 
   /** Events after the chart reached its final state are dropped (late socket events after close). */

@@ -1,5 +1,5 @@
 import { getShortestPaths } from '@xstate/graph';
-import { createActor, getInitialSnapshot, getNextSnapshot, SimulatedClock, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
+import { createActor, createMachine, getInitialSnapshot, getNextSnapshot, SimulatedClock, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { originMachine } from './origin-machine.ts';
 import { socketMachine } from './socket-machine.ts';
@@ -159,6 +159,9 @@ function originInvariant(snap: OriginSnapshot): void {
   expect(c.generation).toBeGreaterThanOrEqual(c.drainsPending);
 }
 
+/** The other origin's actor a hand-off goes to: a bare running actor (it drops what it gets). */
+const handoffTarget = createActor(createMachine({})).start();
+
 describe('origin machine, model-based', () => {
   it('every generated path replays on a live actor with the model snapshots and the invariants; every state and transition is covered', () => {
     const events = [
@@ -179,6 +182,9 @@ describe('origin machine, model-based', () => {
       { type: 'connections.close', waits: true },
       { type: 'connections.close', waits: false },
       { type: 'connections.drained', count: 1 },
+      // Redirect hand-offs, out (to another origin's actor, a bare one here) and in.
+      { type: 'redirect.handoff', hop: 1, from: 'http://a.test:80', to: 'http://b.test:80', target: handoffTarget },
+      { type: 'redirect.received', hop: 2, from: 'http://b.test:80', to: 'http://a.test:80' },
     ] as const;
     const result = checkModel<OriginSnapshot>({
       machine: originMachine,

@@ -86,4 +86,20 @@ describe('origin machine', () => {
     expect(done.value).toBe('closed');
     expect(done.status).toBe('done');
   });
+
+  it('a redirect hand-off goes from one origin chart to the other as `redirect.received`, states unchanged', () => {
+    const a = createActor(originMachine, { input }).start();
+    const b = createActor(originMachine, { input }).start();
+    const received: unknown[] = [];
+    // What b's chart takes in, seen through xstate's inspection of a's system (the relay).
+    a.system.inspect((e) => {
+      if (e.type === '@xstate.event' && e.sourceRef === a) received.push({ to: e.actorRef === b, event: e.event });
+    });
+    a.send({ type: 'redirect.handoff', hop: 1, from: 'http://a.test:80', to: 'http://b.test:80', target: b });
+    expect(received).toEqual([{ to: true, event: { type: 'redirect.received', hop: 1, from: 'http://a.test:80', to: 'http://b.test:80' } }]);
+    expect(a.getSnapshot().value).toEqual({ open: 'idle' });
+    expect(b.getSnapshot().value).toEqual({ open: 'idle' });
+    a.stop();
+    b.stop();
+  });
 });

@@ -1,4 +1,4 @@
-import { assign, enqueueActions, setup, spawnChild, stopChild } from 'xstate';
+import { assign, enqueueActions, sendTo, setup, spawnChild, stopChild, type AnyActorRef } from 'xstate';
 import { socketMachine } from './socket-machine.ts';
 
 /**
@@ -50,7 +50,24 @@ export type OriginMachineEvent =
   /** closeConnections(): a new generation; `waits` when requests accepted before it still run. */
   | { type: 'connections.close'; waits: boolean }
   /** `count` closeConnections() calls have seen their requests finish. */
-  | { type: 'connections.drained'; count: number };
+  | { type: 'connections.drained'; count: number }
+  /**
+   * This origin's hop `hop - 1` answered with a followable redirect: hop `hop` is handed to the
+   * target origin's actor (`target`, the registry's actor for `to`; this one again when the
+   * redirect stays on this origin). Sent only on a redirect, never per request.
+   */
+  | { type: 'redirect.handoff'; hop: number; from: string; to: string; target: AnyActorRef }
+  /** Another origin's actor (or this one) handed hop `hop` of a redirect chain to this origin. */
+  | { type: 'redirect.received'; hop: number; from: string; to: string };
+
+/** What one redirect hand-off carries between the charts (and what the inspector shows of it). */
+export interface RedirectHandoff {
+  hop: number;
+  /** The actor key of the origin that answered with the redirect. */
+  from: string;
+  /** The actor key of the origin the next hop goes to. */
+  to: string;
+}
 
 /** A socket child reached `closed`: xstate's done event for it. */
 type SocketDone = { type: `xstate.done.actor.${string}`; actorId: string };
@@ -104,6 +121,15 @@ export const originMachine = setup({
       // While a closeConnections() is pending, no socket is made reusable.
       input: ({ context, event }) => ({ reusable: (event as { reusable: boolean }).reusable && context.drainsPending === 0 }),
     }),
+    // The hand-off goes through xstate, actor to actor: the target's chart receives the hop (and
+    // inspection sees an event from this actor to that one); the adapter then runs the hop there.
+    handOff: sendTo(
+      ({ event }) => (event as Extract<OriginMachineEvent, { type: 'redirect.handoff' }>).target,
+      ({ event }) => {
+        const { hop, from, to } = event as Extract<OriginMachineEvent, { type: 'redirect.handoff' }>;
+        return { type: 'redirect.received', hop, from, to } as const;
+      },
+    ),
     // A socket that closed (from either side) leaves the origin's children by its own transition.
     dropSocket: stopChild(({ event }) => (event as unknown as SocketDone).actorId),
   },
@@ -136,6 +162,9 @@ export const originMachine = setup({
     'connections.close': { actions: ['beginDrain', 'retireSockets'] },
     'connections.drained': { actions: 'endDrains' },
     'xstate.done.actor.*': { actions: 'dropSocket' },
+    'redirect.handoff': { actions: 'handOff' },
+    // Received in any state: the hop is then dispatched (and refused while in backoff or draining).
+    'redirect.received': {},
   },
   states: {
     open: {

@@ -133,12 +133,27 @@ export interface OriginSnapshot {
   lastError: string | null;
 }
 
-/** One transition of an origin actor, as the inspector shows it. */
+/** One transition of an origin actor or of one of its socket children, as the inspector shows it. */
 export interface OriginTransition {
   /** Epoch milliseconds. */
   at: number;
-  /** The xstate event that caused it (`sockets.changed`, `requests.active`, …). */
+  /** `origin` for the origin's chart, else the socket child's id (`socket-12`). */
+  actor: string;
+  /** The xstate event that caused it (`sockets.changed`, `requests.active`, `redirect.received`, …). */
   event: string;
   from: string;
-  to: OriginStateValue;
+  to: OriginStateValue | SocketStateValue;
+  /** A redirect hand-off (`redirect.handoff` on the origin that answered the 3xx, `redirect.received` on the next hop's). */
+  handoff?: { hop: number; from: string; to: string };
+}
+
+export type SocketStateValue = 'connecting' | 'open' | 'closing' | 'closed';
+
+/** One socket child actor of an origin, as the inspector shows it. */
+export interface SocketState {
+  /** The child actor's id (`socket-12`). */
+  id: string;
+  state: SocketStateValue;
+  /** May take later requests (keep-alive). */
+  reusable: boolean;
 }

@@ -1,4 +1,4 @@
-import type { Client, OriginSnapshot, OriginTransition } from '@courier/origin';
+import type { Client, OriginSnapshot, OriginTransition, SocketState } from '@courier/origin';
 import type { EventStream } from '../plugins/event-streams.ts';
 
 export interface InspectorOptions {
@@ -11,10 +11,13 @@ export interface InspectorSnapshot {
   origin: string;
   watching: string[];
   snapshots: OriginSnapshot[];
+  /** Each socket child actor of the watched actors, with its state (`key` names its origin actor). */
+  sockets: Array<SocketState & { key: string }>;
 }
 
 /**
- * The inspector for one origin: the transitions of its actor(s) as they happen, through
+ * The inspector for one origin: the transitions of its actor(s) and of their socket children,
+ * redirect hand-offs included (a hop handed on, or received), as they happen, through
  * `client.watchOrigin` — the origin lib records transitions only while someone watches, so the
  * watch lasts exactly as long as the page's stream and ends with it. An origin with no actor
  * yet (or whose actor was evicted and replaced) is looked up again every `recheckMs`.
@@ -31,7 +34,7 @@ export function inspectOrigin(client: Client, origin: string, stream: EventStrea
       watched = keys;
       unwatch = snapshots.length === 0 ? () => {} : client.watchOrigin(origin, (t: OriginTransition & { key: string }) => stream.send('transition', t));
     }
-    stream.send('snapshot', { origin, watching: snapshots.map((s) => s.key), snapshots } satisfies InspectorSnapshot);
+    stream.send('snapshot', { origin, watching: snapshots.map((s) => s.key), snapshots, sockets: client.originSockets(origin) } satisfies InspectorSnapshot);
   };
 
   refresh();

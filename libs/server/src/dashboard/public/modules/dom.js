@@ -30,6 +30,8 @@ export const ui = {
   inspectorOrigin: byId('inspector-origin'),
   inspectorWatching: byId('inspector-watching'),
   inspectorSnapshot: byId('inspector-snapshot'),
+  inspectorSockets: byId('inspector-sockets'),
+  hops: byId('hops'),
   transitions: byId('transitions'),
 };
 
