@@ -4,8 +4,9 @@
 // and §9: "served one after another on its single keep-alive socket, in start order"), and a
 // dont_reuse request goes out on a one-off `Connection: close` socket that is closed after it.
 import { Scheduler, type PlutoRequestOptions } from '@courier/scheduler';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { headScriptLine, headScriptSteps, headScriptTranscript, startHeadEcho } from '../fixtures/pluto-head-script.ts';
+import { forThisTest } from '../fixtures/index.ts';
 import { fleetHttp, origin } from './support/fleet-http.ts';
 import { startFleet } from './support/fleet.ts';
 
@@ -74,8 +75,7 @@ describe('Pluto pool semantics in the worker', () => {
   }, 180_000);
 
   it('gives the transcript the script gives in-process (libs/scheduler both-ways.spec.ts), with one worker', async () => {
-    const f = await startHeadEcho();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHeadEcho());
     const fleet = await startFleet({ workers: 1 });
     const { http } = await fleetHttp(fleet);
     const out: string[] = [];

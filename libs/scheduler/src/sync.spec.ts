@@ -7,16 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../../../test/fixtures/index.ts';
+import { forThisTest, startHttpFixture, type HttpFixture } from '../../../test/fixtures/index.ts';
 import { createSyncHttp } from './sync.ts';
 
 const run = promisify(execFile);
 
-async function fixture(options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> {
-  const f = await startHttpFixture(options);
-  onTestFinished(() => f.close());
-  return f;
-}
+const fixture = (options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> => forThisTest(startHttpFixture(options));
 
 /** Runs `code` (an ES module) from the sources, as `npm start` runs the apps; returns its stdout as JSON. */
 async function script(code: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<unknown> {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { createClient, type Client } from '@courier/origin';
-import { startHttpFixture, type HttpFixture } from '../../fixtures/index.ts';
+import { forThisTest, startHttpFixture, type HttpFixture } from '../../fixtures/index.ts';
 
 export async function tempDir(prefix = 'courier-dl-'): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
@@ -14,11 +14,7 @@ export async function tempDir(prefix = 'courier-dl-'): Promise<string> {
   return dir;
 }
 
-export async function fixture(): Promise<HttpFixture> {
-  const f = await startHttpFixture();
-  onTestFinished(() => f.close());
-  return f;
-}
+export const fixture = (): Promise<HttpFixture> => forThisTest(startHttpFixture());
 
 /** A client with the core's own retries off at this level (the downloader resumes itself) and short timeouts. */
 export function client(): Client {

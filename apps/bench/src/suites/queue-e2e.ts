@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { profiled } from '../queue-e2e/self-profile.ts';
 import { compileWorkerEntry, startWorkerChild, type WorkerChild } from '../queue-e2e/worker-process.ts';
 import type { WorkerKind } from '../queue-e2e/worker-protocol.ts';
 import { lowerRatio, median, ratio as ratioOf, showRatio, type Ratio } from '../stats.ts';
+import { SettingsError } from '../settings.ts';
 import type { BenchContext, BenchRow, Suite, Verdict } from '../suite.ts';
 import { startTarget, type TargetProcess } from '../target/target-process.ts';
 
@@ -42,6 +44,8 @@ interface System {
   originConcurrency?: number;
   /** Courier only: jobs interleaved over this many origins (the contended row) instead of one. */
   origins?: number;
+  /** A baseline Courier: the compiled worker entry of another checkout (`BENCH_BASELINE_WORKER`), and its name. */
+  baseline?: { entry: string; name: string };
 }
 
 const LIMIT_ON = 'courier worker, fleet limit on';
@@ -197,7 +201,26 @@ function record(ctx: BenchContext, r: Running, m: RoundResult, jobs: number): vo
 function shortName(system: System): string {
   if (system.kind === 'plain') return 'plain';
   if (system.origins) return 'contended';
-  return system.originConcurrency ? 'limit on' : 'limit off';
+  const limit = system.originConcurrency ? 'limit on' : 'limit off';
+  return system.baseline ? `${system.baseline.name} ${limit}` : limit;
+}
+
+/**
+ * `BENCH_BASELINE_WORKER`: the compiled worker entry of another checkout of Courier (built by
+ * `apps/bench/scripts/baseline-worker.sh <git-ref>`), run beside today's workers in the same
+ * rounds, so "within 5 % of the code at <ref>" is a ratio measured in one run, on one machine,
+ * rather than a comparison with figures recorded on another day (the hosts here vary by 2×).
+ * `BENCH_BASELINE_NAME` names it in the tables (default `baseline`; the script prints the ref's short hash).
+ */
+function baselineSystems(inFlight: number, env: NodeJS.ProcessEnv = process.env): System[] {
+  const entry = env['BENCH_BASELINE_WORKER']?.trim();
+  if (!entry) return [];
+  if (!existsSync(entry)) throw new SettingsError(`BENCH_BASELINE_WORKER: no such file ${JSON.stringify(entry)} (build it with apps/bench/scripts/baseline-worker.sh <git-ref>)`);
+  const name = env['BENCH_BASELINE_NAME']?.trim() || 'baseline';
+  return [
+    { label: `${LIMIT_ON} at ${name}`, kind: 'courier', originConcurrency: inFlight, baseline: { entry, name } },
+    { label: `${LIMIT_OFF} at ${name}`, kind: 'courier', originConcurrency: 0, baseline: { entry, name } },
+  ];
 }
 
 interface ProfiledRound {
@@ -452,6 +475,9 @@ export const queueE2eSuite: Suite = {
     ...contendedMethod,
     `- *${PLAIN}*: a BullMQ \`Worker\` whose processor calls \`undici.request\` (global dispatcher, defaults),`,
     '  reads the body and returns status, headers and body.',
+    '- *… at <ref>* (only with `BENCH_BASELINE_WORKER`): the same two Courier workers built from an older revision',
+    '  (`eval "$(bash apps/bench/scripts/baseline-worker.sh <ref>)"`), fed by today\'s producer, in the same rounds;',
+    '  the targets compare today\'s workers with them (≥ 0.95×: "within 5 % of the code at <ref>").',
     `Each round, per system: the queue is paused, N = ${JOBS_PER_MS} × \`BENCH_DURATION_MS\` jobs are enqueued in batches of`,
     `${BATCH.toLocaleString('en-US')} (Courier: \`createQueue({ redisUrl }).enqueue(batch)\`; plain: \`Queue.addBulk\`, with the same`,
     '`removeOnComplete`/`removeOnFail`), the queue is resumed and the clock runs until BullMQ counts N completed',
@@ -488,6 +514,7 @@ export const queueE2eSuite: Suite = {
       { label: LIMIT_OFF, kind: 'courier', originConcurrency: 0 },
       { label: CONTENDED, kind: 'courier', originConcurrency: CONTENDED_LIMIT, origins: CONTENDED_ORIGINS },
       { label: PLAIN, kind: 'plain' },
+      ...baselineSystems(settings.inFlight),
     ];
     const wanted = systems.filter((s) => ctx.selects(`${RUN_TABLE} ${s.label}`) || ctx.selects(`${ENQUEUE_TABLE} ${s.kind === 'plain' ? PLAIN_ENQUEUE : COURIER_ENQUEUE}`));
     if (wanted.length === 0) return [];
@@ -518,7 +545,7 @@ export const queueE2eSuite: Suite = {
       const runId = randomUUID().slice(0, 8);
       const running: Running[] = [];
       for (const system of wanted) {
-        const r = await startSystem(system, workerEntry, redis.url, { url: targetUrl, ports: target.ports }, settings.inFlight, { resultsDir, policyFile }, runId, spread);
+        const r = await startSystem(system, system.baseline?.entry ?? workerEntry, redis.url, { url: targetUrl, ports: target.ports }, settings.inFlight, { resultsDir, policyFile }, runId, spread);
         cleanups.push(() => r.queue.close());
         cleanups.push(() => r.worker.stop());
         running.push(r);
@@ -538,7 +565,8 @@ export const queueE2eSuite: Suite = {
       }
       const rows = [...runRows(running), ...enqueueRows(running), ...commandRows(running)];
       if (ctx.selects(`${RECORDS_TABLE} records`)) rows.push(...(await recordRows(ctx, redis, targetUrl, resultsDir, runId, settings.inFlight, jobs, warmJobs)));
-      if (ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, running.filter((r) => !r.system.origins), jobs)));
+      // The profile tables are today's code (a baseline's profile would be another build's frames), one origin.
+      if (ctx.selects(`${WORKER_PROFILE_TABLE} profile`)) rows.push(...(await profileRows(ctx, running.filter((r) => !r.system.origins && !r.system.baseline), jobs)));
       return rows;
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => ctx.log(`cleanup failed: ${String(error)}`));
@@ -546,14 +574,22 @@ export const queueE2eSuite: Suite = {
   },
 
   verdicts(rows): Verdict[] {
-    const plain = rows.find((r) => r.table === RUN_TABLE && r.label === PLAIN);
-    return [LIMIT_ON, LIMIT_OFF].map((label) => {
-      const courier = rows.find((r) => r.table === RUN_TABLE && r.label === label);
-      const target = `${label} ≥ 1.00× ${PLAIN}`;
-      if (!courier || !plain) return { target, measured: 'not measured', met: null };
-      const x = ratioOf(courier.rounds, plain.rounds);
-      const byCpu = ratioOf(plain.series?.['workerCpuPerJob'] ?? [], courier.series?.['workerCpuPerJob'] ?? []);
-      return { target, measured: `${showRatio(x)}× (by worker CPU cost ${showRatio(byCpu)}×)`, met: lowerRatio(x) >= 1 };
-    });
+    const run = (label: string) => rows.find((r) => r.table === RUN_TABLE && r.label === label);
+    const compare = (label: string, base: string, floor: number): Verdict => {
+      const courier = run(label);
+      const other = run(base);
+      const target = `${label} ≥ ${floor.toFixed(2)}× ${base}`;
+      if (!courier || !other) return { target, measured: 'not measured', met: null };
+      const x = ratioOf(courier.rounds, other.rounds);
+      const byCpu = ratioOf(other.series?.['workerCpuPerJob'] ?? [], courier.series?.['workerCpuPerJob'] ?? []);
+      return { target, measured: `${showRatio(x)}× (by worker CPU cost ${showRatio(byCpu)}×)`, met: lowerRatio(x) >= floor };
+    };
+    const verdicts = [LIMIT_ON, LIMIT_OFF].map((label) => compare(label, PLAIN, 1));
+    // Issue 13's "benchmarks within 5 %": today's workers against the baseline build, same limit.
+    for (const label of [LIMIT_ON, LIMIT_OFF]) {
+      const base = rows.find((r) => r.table === RUN_TABLE && r.label.startsWith(`${label} at `));
+      if (base) verdicts.push(compare(label, base.label, 0.95));
+    }
+    return verdicts;
   },
 };

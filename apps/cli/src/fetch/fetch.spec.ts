@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../../../../test/fixtures/index.ts';
+import { forThisTest, startHttpFixture, type HttpFixture } from '../../../../test/fixtures/index.ts';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 /** The root `start` script's command line, minus the subcommand. */
@@ -71,11 +71,7 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-async function fixture(): Promise<HttpFixture> {
-  const f = await startHttpFixture();
-  onTestFinished(() => f.close());
-  return f;
-}
+const fixture = (): Promise<HttpFixture> => forThisTest(startHttpFixture());
 
 interface RangeFile {
   url: string;

@@ -1,6 +1,6 @@
 import { createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture } from '../../../../test/fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../../../../test/fixtures/index.ts';
 import { AbortPool } from './abort-pool.ts';
 
 describe('AbortPool', () => {
@@ -34,8 +34,7 @@ describe('AbortPool', () => {
   });
 
   it('reuses a controller whose signal served origin requests once they ended, not while one runs', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     const latch = f.hold('/held');
     const client = createClient({ allowAddress: () => true });
     onTestFinished(() => client.destroy());

@@ -11,18 +11,14 @@ import {
   headScriptTranscript as expected,
   startHeadEcho,
 } from '../../../../test/fixtures/pluto-head-script.ts';
-import type { RawFixture } from '../../../../test/fixtures/index.ts';
+import { forThisTest, type RawFixture } from '../../../../test/fixtures/index.ts';
 import { createPlutoHttp } from './fleet/create-pluto-http.ts';
 import { Scheduler } from './scheduler.ts';
 import type { PlutoResult } from './http/types.ts';
 
 const run = promisify(execFile);
 
-async function echoHeads(): Promise<RawFixture> {
-  const f = await startHeadEcho();
-  onTestFinished(() => f.close());
-  return f;
-}
+const echoHeads = (): Promise<RawFixture> => forThisTest(startHeadEcho());
 
 describe('one script, every driver, one transcript', () => {
   it('yield* inside a coroutine', async () => {

@@ -2,7 +2,7 @@
 // hasconnection / closeconnections and the scheduler working together, re-enacted against
 // fixture origins; plus the two examples of the seed doc, translated to TypeScript.
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture, startRawFixture, type HttpFixture, type RawConnectionHandler, type RawFixture } from '../../../../test/fixtures/index.ts';
+import { forThisTest, startHttpFixture, startRawFixture, type HttpFixture, type RawConnectionHandler, type RawFixture } from '../../../../test/fixtures/index.ts';
 import { plutoHttpOverClient as createPlutoHttp, type ClientPlutoHttp as PlutoHttp } from './http/pluto-http.ts';
 import type { PlutoClientOptions } from './http/pluto-client.ts';
 import type { PlutoResult, PlutoSuccess } from './http/types.ts';
@@ -11,17 +11,12 @@ import { until } from '../../../../test/harness/index.ts';
 
 /** A fixture origin with a `/held` route (tests hold it with `f.hold('/held')`). */
 async function fixture(options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> {
-  const f = await startHttpFixture(options);
-  onTestFinished(() => f.close());
+  const f = await forThisTest(startHttpFixture(options));
   f.route('/held', (_req, res) => res.end('held'));
   return f;
 }
 
-async function raw(handler: RawConnectionHandler): Promise<RawFixture> {
-  const f = await startRawFixture(handler);
-  onTestFinished(() => f.close());
-  return f;
-}
+const raw = (handler: RawConnectionHandler): Promise<RawFixture> => forThisTest(startRawFixture(handler));
 
 function plutoHttp(options?: PlutoClientOptions): PlutoHttp {
   const h = createPlutoHttp(options);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync, deflateSync } from 'node:zlib';
 import { errorCodes } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { dualStackLookup, startHttpFixture, startRawFixture, type HttpFixture, type RawConnectionHandler, type RawFixture } from '../../../../../test/fixtures/index.ts';
+import { forThisTest, dualStackLookup, startHttpFixture, startRawFixture, type HttpFixture, type RawConnectionHandler, type RawFixture } from '../../../../../test/fixtures/index.ts';
 import { Scheduler } from '../scheduler.ts';
 import { WarningCode } from '../warnings.ts';
 import { defaultUserAgent } from './build-request.ts';
@@ -14,17 +14,8 @@ import type { PlutoClientOptions } from './pluto-client.ts';
 import { plutoReasons } from './reasons.ts';
 import type { PlutoRequestOptions, PlutoResult, PlutoSuccess } from './types.ts';
 
-async function fixture(options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> {
-  const f = await startHttpFixture(options);
-  onTestFinished(() => f.close());
-  return f;
-}
-
-async function raw(handler: RawConnectionHandler): Promise<RawFixture> {
-  const f = await startRawFixture(handler);
-  onTestFinished(() => f.close());
-  return f;
-}
+const fixture = (options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> => forThisTest(startHttpFixture(options));
+const raw = (handler: RawConnectionHandler): Promise<RawFixture> => forThisTest(startRawFixture(handler));
 
 function plutoHttp(options?: PlutoClientOptions): PlutoHttp {
   const h = createPlutoHttp(options);
