@@ -1,10 +1,9 @@
 import { createClient } from '@courier/origin';
 import { expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../fixtures/index.ts';
 
 it('an adopted socket is opened through the origin connector and counted by its actor', async () => {
-  const f = await startHttpFixture({ tls: true });
-  onTestFinished(() => f.close());
+  const f = await forThisTest(startHttpFixture({ tls: true }));
   const c = createClient({ tls: { ca: f.ca } });
   onTestFinished(() => c.destroy());
   expect(c.hasConnection(f.url)).toBe(false);
@@ -34,8 +33,7 @@ it('an adopted socket is opened through the origin connector and counted by its 
 });
 
 it('the destination policy applies to adopted sockets too', async () => {
-  const f = await startHttpFixture();
-  onTestFinished(() => f.close());
+  const f = await forThisTest(startHttpFixture());
   const c = createClient({ allowAddress: () => false });
   onTestFinished(() => c.destroy());
   await expect(c.adoptSocket(f.url)).rejects.toMatchObject({ code: 'BLOCKED_DESTINATION' });
@@ -43,8 +41,7 @@ it('the destination policy applies to adopted sockets too', async () => {
 });
 
 it('closeConnections retires a busy adopted socket without waiting for it; close/destroy close adopted sockets', async () => {
-  const f = await startHttpFixture();
-  onTestFinished(() => f.close());
+  const f = await forThisTest(startHttpFixture());
   const c = createClient();
   onTestFinished(() => c.destroy());
   const busy = await c.adoptSocket(f.url);
@@ -65,8 +62,7 @@ it('closeConnections retires a busy adopted socket without waiting for it; close
 });
 
 it('adopts a socket to an IPv6 literal origin', async () => {
-  const f = await startHttpFixture({ host: '::1' });
-  onTestFinished(() => f.close());
+  const f = await forThisTest(startHttpFixture({ host: '::1' }));
   const c = createClient();
   onTestFinished(() => c.destroy());
   const a = await c.adoptSocket(f.url);

@@ -1,6 +1,6 @@
 import { createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../fixtures/index.ts';
 
 describe('bad input is refused before any socket opens', async () => {
   const cases: Array<[string, string | URL, Record<string, unknown>, string]> = [
@@ -20,8 +20,7 @@ describe('bad input is refused before any socket opens', async () => {
     ['a body of the wrong type', '{url}', { method: 'POST', body: 42 }, 'BAD_BODY'],
   ];
   it.each(cases)('%s → %s', async (_name, url, init, code) => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     const c = createClient();
     onTestFinished(() => c.destroy());
     const target = typeof url === 'string' ? url.replace('{url}', `${f.url}/hello`) : url;

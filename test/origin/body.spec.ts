@@ -3,12 +3,11 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { patternBytes, startHttpFixture } from '../fixtures/index.ts';
+import { forThisTest, patternBytes, startHttpFixture } from '../fixtures/index.ts';
 import { until } from '../harness/index.ts';
 
 async function setup() {
-  const f = await startHttpFixture();
-  onTestFinished(() => f.close());
+  const f = await forThisTest(startHttpFixture());
   const c = createClient();
   onTestFinished(() => c.destroy());
   return { f, c };

@@ -1,11 +1,10 @@
 import diagnostics from 'node:diagnostics_channel';
 import { createClient, type RequestEndMessage } from '@courier/origin';
 import { expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../fixtures/index.ts';
 
 it('publishes courier:request:end once per request, with the final status or the error code', async () => {
-  const f = await startHttpFixture();
-  onTestFinished(() => f.close());
+  const f = await forThisTest(startHttpFixture());
   const c = createClient();
   onTestFinished(() => c.destroy());
   const seen: RequestEndMessage[] = [];

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { createClient, type Client, type OriginPolicy } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture, startRawFixture, unroutableConnectTarget, type RawConnectionHandler } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture, startRawFixture, unroutableConnectTarget, type RawConnectionHandler, type RawFixture } from '../fixtures/index.ts';
 
 function client(policy?: Partial<OriginPolicy>, tls?: Parameters<typeof createClient>[0] extends infer O ? O extends { tls?: infer T } ? T : never : never): Client {
   const c = createClient({ policy, tls });
@@ -9,11 +9,7 @@ function client(policy?: Partial<OriginPolicy>, tls?: Parameters<typeof createCl
   return c;
 }
 
-async function raw(handler: RawConnectionHandler) {
-  const f = await startRawFixture(handler);
-  onTestFinished(() => f.close());
-  return f;
-}
+const raw = (handler: RawConnectionHandler): Promise<RawFixture> => forThisTest(startRawFixture(handler));
 
 /** A raw origin that answers each request with the given bytes (then does what `after` says). */
 function answer(bytes: string | Buffer, after: 'keep' | 'end' = 'keep'): RawConnectionHandler {
@@ -60,8 +56,7 @@ describe('faults map to their own code', () => {
   });
 
   it('the whole exchange over the total timeout → TOTAL_TIMEOUT', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     f.hold('/held');
     await expect(client({ totalTimeoutMs: T }).request(`${f.url}/held`)).rejects.toMatchObject({ code: 'TOTAL_TIMEOUT' });
   });
@@ -107,20 +102,17 @@ describe('faults map to their own code', () => {
   });
 
   it('response head over the limit → HEADERS_TOO_LARGE', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     await expect(client({ maxHeaderBytes: 4096 }).request(`${f.url}/big-headers/20000`)).rejects.toMatchObject({ code: 'HEADERS_TOO_LARGE' });
   });
 
   it('declared body over the limit → BODY_TOO_LARGE before reading', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     await expect(client({ maxResponseBytes: 1000 }).request(`${f.url}/bytes/5000`)).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
   });
 
   it('chunked body growing over the limit → BODY_TOO_LARGE while reading', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     const c = client({ maxResponseBytes: 1000 });
     const outcome = c.request(`${f.url}/bytes/50000?chunked=1`).then((r) => r.bytes());
     await expect(outcome).rejects.toMatchObject({ code: 'BODY_TOO_LARGE' });
@@ -129,16 +121,14 @@ describe('faults map to their own code', () => {
   });
 
   it('untrusted certificate → TLS_ERROR; with the CA it succeeds', async () => {
-    const f = await startHttpFixture({ tls: true });
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture({ tls: true }));
     await expect(client().request(`${f.url}/hello`)).rejects.toMatchObject({ code: 'TLS_ERROR' });
     const res = await client(undefined, { ca: f.ca }).request(`${f.url}/hello`);
     expect(await res.text()).toBe('hello world');
   });
 
   it('an AbortSignal aborts with ABORTED, before or during the exchange', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     f.hold('/held');
     const c = client();
     await expect(c.request(`${f.url}/hello`, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
@@ -150,8 +140,7 @@ describe('faults map to their own code', () => {
   });
 
   it('one AbortSignal shared by many requests aborts the ones in flight, not those that finished', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     f.hold('/held');
     const c = client({ connections: 4 });
     const ac = new AbortController();

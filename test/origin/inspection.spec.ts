@@ -1,13 +1,12 @@
 import { createClient, type OriginTransition } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../fixtures/index.ts';
 
 // What the dashboard's inspector reads: watchOrigin (the origin's chart and each socket child,
 // live through xstate's inspection) and originSockets (the socket children's states).
 describe('inspecting an origin', () => {
   it('lists the socket children with their states, and reports their transitions while watched', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     const c = createClient();
     onTestFinished(() => c.destroy());
     await (await c.request(`${f.url}/hello`)).text();

@@ -5,15 +5,14 @@
 // the very next request, with the default policy's 16 the seventeenth, went out one-off.)
 import { createClient, defaultPolicy, plutoPolicy, type OriginPolicy } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../fixtures/index.ts';
 
 describe.each([
   ['default', defaultPolicy],
   ['pluto', plutoPolicy],
 ] as Array<[string, OriginPolicy]>)('keep-alive after the server closed it (%s policy)', (_name, policy) => {
   it('opens a new keep-alive socket after each Connection: close response, and hasConnection is true again', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     f.route('/close', (_req, res) => {
       res.setHeader('Connection', 'close');
       res.end('bye');

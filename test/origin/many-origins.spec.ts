@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createClient } from '@courier/origin';
 import { expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../fixtures/index.ts';
 import { until } from '../harness/index.ts';
 
 // Distinct origins by name: every `oN.courier.test` resolves to the loopback fixture, so each
@@ -20,8 +20,7 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 it('10,000 distinct origins get an actor each; after idle eviction the registry is empty and the actors are collected', async () => {
-  const f = await startHttpFixture();
-  onTestFinished(() => f.close());
+  const f = await forThisTest(startHttpFixture());
   const N = 10_000;
   const sampled: Array<WeakRef<object>> = [];
   let seen = 0;

@@ -1,13 +1,9 @@
 import { createClient, type Client } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { dualStackLookup, startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
+import { forThisTest, dualStackLookup, startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
 import { until } from '../harness/index.ts';
 
-async function fixture(options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> {
-  const f = await startHttpFixture(options);
-  onTestFinished(() => f.close());
-  return f;
-}
+const fixture = (options?: Parameters<typeof startHttpFixture>[0]): Promise<HttpFixture> => forThisTest(startHttpFixture(options));
 
 function client(options?: Parameters<typeof createClient>[0]): Client {
   const c = createClient(options);

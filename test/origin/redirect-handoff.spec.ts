@@ -1,17 +1,13 @@
 import { createClient, type Client, type ClientOptions, type OriginTransition } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
 
 // A followable redirect is a hand-off: the origin actor that answered the 3xx hands the next hop
 // to the target origin's actor (the registry's, created on first use), chart to chart. Observed
 // from outside only: xstate's inspection hook (the events between the actors) and the client's
 // watch API (what the dashboard's inspector shows), never the client's internals.
 
-async function fixture(): Promise<HttpFixture> {
-  const f = await startHttpFixture();
-  onTestFinished(() => f.close());
-  return f;
-}
+const fixture = (): Promise<HttpFixture> => forThisTest(startHttpFixture());
 
 function client(options?: ClientOptions): Client {
   const c = createClient(options);

@@ -3,12 +3,11 @@
 // the state delivers the pending idle event first.
 import { createClient } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../fixtures/index.ts';
 
 describe('an origin snapshot right after the last request ends', () => {
   it('is available, not active, with nothing in flight', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     const c = createClient();
     onTestFinished(() => c.destroy());
     const res = await c.request(`${f.url}/bytes/${4 * 1024 * 1024}`);

@@ -1,6 +1,6 @@
 import { createClient, defaultPolicy, plutoPolicy, type OriginPolicy } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture } from '../fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../fixtures/index.ts';
 
 // Each socket is a child actor of its origin's chart (socket-machine.ts). Observed through the
 // client's xstate inspection hook: the socket actors' states, and the origin actor's children.
@@ -48,8 +48,7 @@ describe.each([
   ['pluto', plutoPolicy],
 ] as Array<[string, OriginPolicy]>)('sockets are child actors of their origin (%s policy)', (_name, policy) => {
   it('a socket the server closes after a Connection: close response reaches closed, not reusable, and leaves the origin', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     const { client, seen, until } = observe(policy);
     await (await client.request(`${f.url}/close`)).text();
     const [id] = [...seen.sockets.keys()];
@@ -68,8 +67,7 @@ describe.each([
   });
 
   it('an idle keep-alive socket the server closes leaves the origin by its own transition', async () => {
-    const f = await startHttpFixture();
-    onTestFinished(() => f.close());
+    const f = await forThisTest(startHttpFixture());
     const { client, seen, until } = observe(policy);
     await (await client.request(`${f.url}/hello`)).text();
     const [id] = [...seen.sockets.keys()];

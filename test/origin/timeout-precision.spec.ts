@@ -1,6 +1,6 @@
 import { createClient, isCourierError, type Client, type CourierError, type OriginPolicy } from '@courier/origin';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startRawFixture, unroutableConnectTarget, type RawConnectionHandler } from '../fixtures/index.ts';
+import { forThisTest, startRawFixture, unroutableConnectTarget, type RawConnectionHandler, type RawFixture } from '../fixtures/index.ts';
 
 // Connect, headers and body timeouts fire within 20 ms of their value, also below one second
 // (undici's fast timers turned 100 ms into ~1 s). How this is measured, on a noisy machine:
@@ -25,11 +25,7 @@ function client(phase: Phase, ms: number): Client {
   return c;
 }
 
-async function raw(handler: RawConnectionHandler) {
-  const f = await startRawFixture(handler);
-  onTestFinished(() => f.close());
-  return f;
-}
+const raw = (handler: RawConnectionHandler): Promise<RawFixture> => forThisTest(startRawFixture(handler));
 
 /** Runs `attempt` TRIALS times in turn; returns each trial's error and wall-clock duration. */
 async function trials(attempt: () => Promise<unknown>): Promise<Array<{ error: CourierError; wallMs: number }>> {
