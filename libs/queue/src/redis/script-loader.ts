@@ -12,6 +12,10 @@ const queueScripts = loadScriptSet(new URL('./commands/', import.meta.url), 'que
   'storeSecrets',
   'reserveDepth',
   'releaseDepth',
+  'acquireSlots',
+  'addBatchMembers',
+  'claimBatchMembers',
+  'finishBatchMember',
 ]);
 
 export const scripts = queueScripts.scripts;
