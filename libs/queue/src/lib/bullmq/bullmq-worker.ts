@@ -23,6 +23,9 @@ import { courierBackoffStrategy, RetryableJobError } from './retryable-error.ts'
 import type { SecretsStore } from './secrets-store.ts';
 import { OriginParking } from './origin-parking.ts';
 import { DepthReleaser, type DepthLedgerKeys } from './depth-ledger.ts';
+import type { RetentionOptions } from '../queue-options.ts';
+import { BATCH_JOB_NAME, type BatchJobData } from './batch-members.ts';
+import { runBatch, type BatchRunContext } from './batch-runner.ts';
 
 export interface BullmqWorkerContext {
   queueName: string;
@@ -34,6 +37,8 @@ export interface BullmqWorkerContext {
   limitStore: LimitStore;
   /** The queue's depth ledger: finished jobs give their room back. */
   depthKeys: DepthLedgerKeys;
+  /** How long finished requests of batch jobs are kept (BullMQ keeps plain jobs by their options). */
+  retention: RetentionOptions;
   onClosed(worker: BullmqQueueWorker): void;
 }
 
@@ -56,6 +61,9 @@ export class BullmqQueueWorker implements QueueWorker {
   readonly #depth: DepthReleaser;
   readonly #deps: AttemptDeps;
   readonly #logger: QueueLogger | undefined;
+  readonly #batchContext: BatchRunContext;
+  /** Aborted when close() starts: batch jobs start no more requests and stop waiting. */
+  readonly #closingSignal = new AbortController();
   #fleet: Promise<FleetPublisher | null> = Promise.resolve(null);
   #closing: Promise<void> | null = null;
 
@@ -75,6 +83,27 @@ export class BullmqQueueWorker implements QueueWorker {
       limiter: this.#limiter,
       retry,
       readSecrets: (id) => ctx.secrets.read(ctx.connection, id),
+    };
+
+    this.#batchContext = {
+      connection: ctx.connection,
+      keys: ctx.keys,
+      deps: this.#deps,
+      limiter: this.#limiter,
+      retention: ctx.retention,
+      newControl: () => newAttemptControl(this.#aborts.take()),
+      giveControl: (control) => this.#aborts.give(control.controller),
+      track: (id, control) => {
+        if (control) this.#active.set(id, control);
+        else this.#active.delete(id);
+      },
+      takeRecentCancel: (id) => this.#recentCancels.delete(id),
+      finished: (id, dropSecrets) => {
+        this.#depth.add(id);
+        if (dropSecrets) ctx.secrets.delete(ctx.connection, [id]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
+      },
+      closing: this.#closingSignal.signal,
+      logger: options.logger,
     };
 
     this.#subscriber = ctx.connection.duplicate();
@@ -142,6 +171,7 @@ export class BullmqQueueWorker implements QueueWorker {
       await job.moveToWait(token);
       throw new DelayedError();
     }
+    if (job.name === (BATCH_JOB_NAME as string)) return this.#processBatch(job, token);
     const control = newAttemptControl(this.#aborts.take());
     this.#active.set(id, control);
     if (this.#recentCancels.delete(id)) stopAttempt(control, 'cancel');
@@ -176,6 +206,19 @@ export class BullmqQueueWorker implements QueueWorker {
       this.#active.delete(id);
       this.#aborts.give(control.controller);
     }
+  }
+
+  /** A batch job: its requests run, each recorded on its own (batch-runner.ts). */
+  async #processBatch(job: CourierJob, token: string | undefined): Promise<JobResult> {
+    const data = job.data as unknown as BatchJobData;
+    const members = Array.isArray(data?.members) ? data.members.filter((id): id is string => typeof id === 'string') : [];
+    const outcome = await runBatch(job.id!, members, this.#batchContext);
+    if (outcome.type === 'handed-back') {
+      await job.moveToWait(token);
+      throw new DelayedError();
+    }
+    // The batch job's own result (not a request's): how many of its requests this delivery ran.
+    return { kind: 'batch', ran: outcome.ran } as unknown as JobResult;
   }
 
   #reportProgress(job: CourierJob, progress: JobProgress): void {
@@ -214,6 +257,7 @@ export class BullmqQueueWorker implements QueueWorker {
   }
 
   close(graceMs: number = queueDefaults.worker.graceMs): Promise<void> {
+    this.#closingSignal.abort();
     this.#closing ??= (async () => {
       // After the grace period, active jobs are aborted and handed back to the queue as they were.
       const handBack = setTimeout(() => {
