@@ -53,9 +53,10 @@ export async function addBatchMembers(
   keys: CourierKeys,
   batchId: string,
   timestamp: number,
+  delayed: boolean,
   members: ReadonlyArray<{ id: string; kind: string; data: StoredJobData; attempts: number }>,
 ): Promise<boolean[]> {
-  const args: Array<string | number> = [jobKeyPrefix(keys), batchId, timestamp];
+  const args: Array<string | number> = [jobKeyPrefix(keys), batchId, timestamp, delayed ? 'delayed' : 'waiting'];
   for (const m of members) args.push(m.id, m.kind, JSON.stringify(m.data), m.attempts);
   const reply = (await runScript(redis, 'addBatchMembers', [], args)) as number[];
   return reply.map((created) => created === 1);

@@ -208,6 +208,7 @@ export class BullmqDriver implements QueueDriver {
           this.#keys,
           b.id,
           now,
+          b.delayMs > 0,
           b.members.map((p) => ({ id: p.id, kind: p.kind, data: storedJobData(p, token), attempts: p.attempts })),
         ),
       ),
