@@ -42,6 +42,7 @@ async function requestsFinished(queue: QueueDriver, ids: readonly string[]): Pro
     },
     'every acknowledged request finished',
     RUN_WATCHDOG_MS,
+    500,
   );
   return Promise.all(ids.map(async (id) => (await queue.get(id))!));
 }
