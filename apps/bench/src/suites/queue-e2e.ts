@@ -39,14 +39,22 @@ interface System {
   kind: WorkerKind;
   /** Courier only: the fleet-wide per-origin concurrency (0 = no limit, no Lua scripts per job). */
   originConcurrency?: number;
+  /** Courier only: enqueue as batch jobs (`{ batch: true }`: up to 100 requests per BullMQ job). */
+  batch?: boolean;
 }
 
 const LIMIT_ON = 'courier worker, fleet limit on';
 const LIMIT_OFF = 'courier worker, fleet limit off';
 /** The commands table's last row: evalsha per job with the fleet limit on, less those with it off. */
 const LIMIT_SCRIPTS = 'fleet-limit scripts (evalsha, limit on − limit off)';
+const BATCH_JOBS = 'courier worker, batch jobs';
 const PLAIN = 'BullMQ Worker + undici.request';
 const COURIER_ENQUEUE = 'courier queue.enqueue';
+const COURIER_BATCH_ENQUEUE = 'courier queue.enqueue, batch jobs';
+/** Issue 16's targets for batch jobs against the plain worker (one request per job), same worker count. */
+const BATCH_MIN_SPEEDUP = 3;
+const BATCH_MAX_REDIS_SHARE = 1 / 3;
+const ENQUEUE_MIN_RATIO = 0.9;
 const PLAIN_ENQUEUE = 'BullMQ Queue.addBulk';
 
 interface Figures {
@@ -87,7 +95,7 @@ interface CourierFiles {
 }
 
 async function startSystem(system: System, workerEntry: string, redisUrl: string, targetUrl: string, concurrency: number, files: CourierFiles, runId: string, spread: boolean): Promise<Running> {
-  const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}`;
+  const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}${system.batch ? '-batch' : ''}`;
   const env: Record<string, string> = {
     REDIS_URL: redisUrl,
     COURIER_QUEUE_PREFIX: PREFIX,
@@ -106,7 +114,7 @@ async function startSystem(system: System, workerEntry: string, redisUrl: string
     });
     // The same job as the plain side's `{ url }`: a GET of the URL (GET is the default method).
     const job: RequestJob = { kind: 'request', url: targetUrl };
-    queue = await courierBenchQueue(redisUrl, PREFIX, name, job);
+    queue = await courierBenchQueue(redisUrl, PREFIX, name, job, system.batch === true);
   } else {
     queue = await plainBenchQueue(redisUrl, PREFIX, name, { url: targetUrl });
   }
@@ -192,6 +200,7 @@ function record(ctx: BenchContext, r: Running, m: RoundResult, jobs: number): vo
 /** Short column names of the systems in the profile tables. */
 function shortName(system: System): string {
   if (system.kind === 'plain') return 'plain';
+  if (system.batch) return 'batch';
   return system.originConcurrency ? 'limit on' : 'limit off';
 }
 
@@ -358,7 +367,7 @@ function commandRows(running: Running[]): BenchRow[] {
       columns: Object.fromEntries(
         running.flatMap((r) => [
           [`${r.system.label}`, perJob(r, name).toFixed(2)],
-          [`µs/call (${r.system.kind === 'plain' ? 'plain' : r.system.originConcurrency ? 'limit on' : 'limit off'})`, Number.isNaN(usecPerCall(r, name)) ? '–' : usecPerCall(r, name).toFixed(1)],
+          [`µs/call (${shortName(r.system)})`, Number.isNaN(usecPerCall(r, name)) ? '–' : usecPerCall(r, name).toFixed(1)],
         ]),
       ),
     }));
@@ -391,13 +400,14 @@ function runRows(running: Running[]): BenchRow[] {
         'of it kernel': f.workerSysPerJob.length > 0 ? fmt(median(f.workerSysPerJob)) : '–',
         '× plain by worker CPU': showRatio(byCpu),
         'Redis CPU µs/job': f.redisCpuPerJob.length > 0 ? fmt(median(f.redisCpuPerJob)) : '–',
+        '× plain by Redis CPU/job': plain && f.redisCpuPerJob.length > 0 && plain.figures.redisCpuPerJob.length > 0 ? showRatio(ratioOf(f.redisCpuPerJob, plain.figures.redisCpuPerJob)) : '–',
         'Redis calls/job': median(f.redisCallsPerJob).toFixed(1),
         'Redis reads/job': median(f.redisReadsPerJob).toFixed(2),
         'Redis bytes/job': fmt(median(f.redisBytesPerJob)),
         'worker reads/writes per job': f.workerWritesPerJob.length > 0 ? `${median(f.workerReadsPerJob).toFixed(1)} / ${median(f.workerWritesPerJob).toFixed(1)}` : '–',
         'sockets opened': String(Math.max(...f.sockets)),
       },
-      series: { workerCpuPerJob: f.workerCpuPerJob },
+      series: { workerCpuPerJob: f.workerCpuPerJob, redisCpuPerJob: f.redisCpuPerJob },
     };
   });
 }
@@ -417,6 +427,8 @@ function enqueueRows(running: Running[]): BenchRow[] {
     });
   };
   if (courier) add(COURIER_ENQUEUE, courier.figures, plain ? ratioOf(courier.figures.enqueuePerSec, plain.figures.enqueuePerSec) : null);
+  const batch = running.find((r) => r.system.label === BATCH_JOBS);
+  if (batch) add(COURIER_BATCH_ENQUEUE, batch.figures, plain ? ratioOf(batch.figures.enqueuePerSec, plain.figures.enqueuePerSec) : null);
   if (plain) add(PLAIN_ENQUEUE, plain.figures, { perRound: 1, ofMedians: 1 });
   return rows;
 }
@@ -477,9 +489,11 @@ export const queueE2eSuite: Suite = {
     const systems: System[] = [
       { label: LIMIT_ON, kind: 'courier', originConcurrency: settings.inFlight },
       { label: LIMIT_OFF, kind: 'courier', originConcurrency: 0 },
+      { label: BATCH_JOBS, kind: 'courier', originConcurrency: settings.inFlight, batch: true },
       { label: PLAIN, kind: 'plain' },
     ];
-    const wanted = systems.filter((s) => ctx.selects(`${RUN_TABLE} ${s.label}`) || ctx.selects(`${ENQUEUE_TABLE} ${s.kind === 'plain' ? PLAIN_ENQUEUE : COURIER_ENQUEUE}`));
+    const enqueueLabel = (s: System): string => (s.kind === 'plain' ? PLAIN_ENQUEUE : s.batch ? COURIER_BATCH_ENQUEUE : COURIER_ENQUEUE);
+    const wanted = systems.filter((s) => ctx.selects(`${RUN_TABLE} ${s.label}`) || ctx.selects(`${ENQUEUE_TABLE} ${enqueueLabel(s)}`));
     if (wanted.length === 0) return [];
     const jobs = Math.max(100, Math.min(settings.maxRequests, Math.round(settings.durationMs * JOBS_PER_MS)));
     const warmJobs = Math.max(50, Math.min(settings.maxRequests, Math.round(settings.warmupMs * JOBS_PER_MS)));
@@ -536,13 +550,44 @@ export const queueE2eSuite: Suite = {
 
   verdicts(rows): Verdict[] {
     const plain = rows.find((r) => r.table === RUN_TABLE && r.label === PLAIN);
-    return [LIMIT_ON, LIMIT_OFF].map((label) => {
+    const batch = rows.find((r) => r.table === RUN_TABLE && r.label === BATCH_JOBS);
+    const batchVerdicts: Verdict[] = [];
+    {
+      const target = `${BATCH_JOBS} ≥ ${BATCH_MIN_SPEEDUP}× ${PLAIN} requests/s (same worker count)`;
+      if (!batch || !plain) batchVerdicts.push({ target, measured: 'not measured', met: null });
+      else {
+        const x = ratioOf(batch.rounds, plain.rounds);
+        batchVerdicts.push({ target, measured: `${showRatio(x)}×`, met: lowerRatio(x) >= BATCH_MIN_SPEEDUP });
+      }
+    }
+    {
+      const target = `${BATCH_JOBS}: Redis CPU per request ≤ ⅓ of ${PLAIN}'s`;
+      const mine = batch?.series?.['redisCpuPerJob'] ?? [];
+      const theirs = plain?.series?.['redisCpuPerJob'] ?? [];
+      if (mine.length === 0 || theirs.length === 0) batchVerdicts.push({ target, measured: 'not measured', met: null });
+      else {
+        // Both forms of the ratio must be at most ⅓: the larger of them is the one that counts.
+        const x = ratioOf(mine, theirs);
+        batchVerdicts.push({ target, measured: `${showRatio(x)}× plain's`, met: Math.max(x.perRound, x.ofMedians) <= BATCH_MAX_REDIS_SHARE });
+      }
+    }
+    const addBulk = rows.find((r) => r.table === ENQUEUE_TABLE && r.label === PLAIN_ENQUEUE);
+    for (const label of [COURIER_ENQUEUE, COURIER_BATCH_ENQUEUE]) {
+      const mine = rows.find((r) => r.table === ENQUEUE_TABLE && r.label === label);
+      const target = `${label} ≥ ${ENQUEUE_MIN_RATIO}× ${PLAIN_ENQUEUE}`;
+      if (!mine || !addBulk) batchVerdicts.push({ target, measured: 'not measured', met: null });
+      else {
+        const x = ratioOf(mine.rounds, addBulk.rounds);
+        batchVerdicts.push({ target, measured: `${showRatio(x)}×`, met: lowerRatio(x) >= ENQUEUE_MIN_RATIO });
+      }
+    }
+    return [...[LIMIT_ON, LIMIT_OFF].map((label) => {
       const courier = rows.find((r) => r.table === RUN_TABLE && r.label === label);
       const target = `${label} ≥ 1.00× ${PLAIN}`;
       if (!courier || !plain) return { target, measured: 'not measured', met: null };
       const x = ratioOf(courier.rounds, plain.rounds);
       const byCpu = ratioOf(plain.series?.['workerCpuPerJob'] ?? [], courier.series?.['workerCpuPerJob'] ?? []);
       return { target, measured: `${showRatio(x)}× (by worker CPU cost ${showRatio(byCpu)}×)`, met: lowerRatio(x) >= 1 };
-    });
+    }), ...batchVerdicts];
   },
 };
