@@ -34,6 +34,8 @@ export interface BatchRunContext {
   finished(id: string, dropSecrets: boolean): void;
   /** Aborted when the worker starts closing: no request starts after it, and waits end. */
   closing: AbortSignal;
+  /** The worker's batches hand slots to each other here. */
+  exchange: LeaseExchange;
   logger?: QueueLogger | undefined;
 }
 
@@ -47,20 +49,6 @@ interface Pending extends ClaimedMember {
 interface RunState {
   handedBack: boolean;
   ran: number;
-}
-
-/** Resolves after `ms`, or at once when `signal` is aborted. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(1, ms));
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export async function runBatch(batchId: string, memberIds: readonly string[], ctx: BatchRunContext): Promise<BatchRunOutcome> {
@@ -80,57 +68,150 @@ export async function runBatch(batchId: string, memberIds: readonly string[], ct
     byOrigin.set(origin, list);
   }
   const state: RunState = { handedBack: false, ran: 0 };
-  await Promise.all([...byOrigin.values()].map((pending) => runOrigin(batchId, pending, ctx, state)));
+  await Promise.all([...byOrigin].map(([origin, pending]) => new OriginRun(batchId, origin, pending, ctx, state).run()));
   return state.handedBack ? { type: 'handed-back' } : { type: 'done', ran: state.ran };
 }
 
-/** One origin's requests of the batch: slots taken together, requests run on them lane by lane. */
-async function runOrigin(batchId: string, pending: Pending[], ctx: BatchRunContext, state: RunState): Promise<void> {
-  const url = pending[0]!.data?.input?.url ?? '';
-  let deferrals = 0;
-  while (pending.length > 0 && !state.handedBack) {
-    if (ctx.closing.aborted) {
-      state.handedBack = true;
-      return;
+/**
+ * Slots handed from batch to batch inside one worker: a lane whose batch has nothing left to run
+ * gives its lease to a batch of this worker waiting for the same origin instead of to Redis (one
+ * release and one acquire call saved per hand-over); only when none waits does it go back.
+ */
+export class LeaseExchange {
+  readonly #waiting = new Map<string, Set<(lease: Lease | null) => boolean>>();
+
+  /** Registers a batch waiting for slots of `origin`; `take` answers false once it needs no more. Returns the unregister function. */
+  wait(origin: string, take: (lease: Lease | null) => boolean): () => void {
+    let set = this.#waiting.get(origin);
+    if (!set) {
+      set = new Set();
+      this.#waiting.set(origin, set);
     }
-    const now = Date.now();
-    let ready = 0;
-    let nextAt = Infinity;
-    for (const m of pending) {
-      if (m.notBefore <= now) ready += 1;
-      else nextAt = Math.min(nextAt, m.notBefore);
-    }
-    if (ready === 0) {
-      await pause(nextAt - now, ctx.closing);
-      continue;
-    }
-    const slots = url ? await ctx.limiter.acquireMany(url, ready) : { ok: true as const, leases: new Array<null>(ready).fill(null) };
-    if (!slots.ok) {
-      // The origin is full (other workers' requests hold every slot): wait, then ask again.
-      await pause(ctx.limiter.saturatedDelay(slots, deferrals++), ctx.closing);
-      continue;
-    }
-    deferrals = 0;
-    await Promise.all(slots.leases.map((lease) => lane(batchId, lease, pending, ctx, state)));
+    set.add(take);
+    return () => {
+      set.delete(take);
+      if (set.size === 0 && this.#waiting.get(origin) === set) this.#waiting.delete(origin);
+    };
+  }
+
+  /** Hands `lease` to a waiting batch of `origin`: true when one took it. */
+  offer(origin: string, lease: Lease | null): boolean {
+    const set = this.#waiting.get(origin);
+    if (!set) return false;
+    for (const take of set) if (take(lease)) return true;
+    return false;
   }
 }
 
-/** Runs ready requests one after another on one slot, then gives the slot back. */
-async function lane(batchId: string, lease: Lease | null, pending: Pending[], ctx: BatchRunContext, state: RunState): Promise<void> {
-  try {
+/** One origin's requests of a batch: slots taken together, requests run on them lane by lane. */
+class OriginRun {
+  readonly #batchId: string;
+  readonly #origin: string;
+  readonly #url: string;
+  readonly #pending: Pending[];
+  readonly #ctx: BatchRunContext;
+  readonly #state: RunState;
+  #lanes = 0;
+  #wake: (() => void) | null = null;
+
+  constructor(batchId: string, origin: string, pending: Pending[], ctx: BatchRunContext, state: RunState) {
+    this.#batchId = batchId;
+    this.#origin = origin;
+    this.#url = pending[0]!.data?.input?.url ?? '';
+    this.#pending = pending;
+    this.#ctx = ctx;
+    this.#state = state;
+  }
+
+  /** Requests that may run now and that no lane will take: how many more slots would help. */
+  #wanted(now: number): number {
+    let ready = 0;
+    for (const m of this.#pending) if (m.notBefore <= now) ready += 1;
+    return ready - this.#lanes;
+  }
+
+  #nextAt(): number {
+    let next = Infinity;
+    for (const m of this.#pending) next = Math.min(next, m.notBefore);
+    return next;
+  }
+
+  /** Resolves at the next change worth looking at (a lane ended, a slot came, the close), after `ms` at the latest (null: no deadline). */
+  #changed(ms: number | null): Promise<void> {
+    const signal = this.#ctx.closing;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#wake = null;
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = ms === null ? null : setTimeout(done, Math.max(1, ms));
+      signal.addEventListener('abort', done, { once: true });
+      this.#wake = done;
+    });
+  }
+
+  #addLane(lease: Lease | null): void {
+    this.#lanes += 1;
+    void this.#lane(lease).finally(() => {
+      this.#lanes -= 1;
+      this.#wake?.();
+    });
+  }
+
+  async run(): Promise<void> {
+    let deferrals = 0;
     for (;;) {
-      if (state.handedBack || ctx.closing.aborted) return;
+      const stopping = this.#state.handedBack || this.#ctx.closing.aborted;
+      if (stopping && this.#pending.length > 0) this.#state.handedBack = true;
+      if ((this.#pending.length === 0 || stopping) && this.#lanes === 0) return;
       const now = Date.now();
-      const index = pending.findIndex((m) => m.notBefore <= now);
-      if (index < 0) return;
-      const [member] = pending.splice(index, 1);
-      const next = await runMember(batchId, member!, lease, ctx);
-      if (next === 'again') pending.push(member!);
-      else if (next === 'handed-back') state.handedBack = true;
-      else state.ran += 1;
+      const wanted = stopping ? 0 : this.#wanted(now);
+      if (wanted <= 0) {
+        // Lanes at work, or retries not due yet: wait for a lane to end or the next one to be due.
+        const nextAt = this.#nextAt();
+        // Nothing due (pending empty): a running lane always ends and wakes this, no deadline needed.
+        await this.#changed(Number.isFinite(nextAt) ? nextAt - now : null);
+        continue;
+      }
+      const slots = this.#url ? await this.#ctx.limiter.acquireMany(this.#url, wanted) : { ok: true as const, leases: new Array<null>(wanted).fill(null) };
+      if (slots.ok) {
+        deferrals = 0;
+        for (const lease of slots.leases) this.#addLane(lease);
+        continue;
+      }
+      // The origin is full: wait for a lease handed over by a batch of this worker, a lane of
+      // this batch to end, or (other workers' slots) the limiter's backoff.
+      const stop = this.#ctx.exchange.wait(this.#origin, (lease) => {
+        if (this.#ctx.closing.aborted || this.#wanted(Date.now()) <= 0) return false;
+        this.#addLane(lease);
+        return true;
+      });
+      try {
+        await this.#changed(this.#ctx.limiter.saturatedDelay(slots, deferrals++));
+      } finally {
+        stop();
+      }
     }
-  } finally {
-    const released = ctx.limiter.release(lease);
+  }
+
+  /** Runs ready requests one after another on one slot, then hands the slot on or gives it back. */
+  async #lane(lease: Lease | null): Promise<void> {
+    for (;;) {
+      if (this.#state.handedBack || this.#ctx.closing.aborted) break;
+      const now = Date.now();
+      const index = this.#pending.findIndex((m) => m.notBefore <= now);
+      if (index < 0) break;
+      const [member] = this.#pending.splice(index, 1);
+      const next = await runMember(this.#batchId, member!, lease, this.#ctx);
+      if (next === 'again') this.#pending.push(member!);
+      else if (next === 'handed-back') this.#state.handedBack = true;
+      else this.#state.ran += 1;
+    }
+    if (!this.#ctx.closing.aborted && this.#ctx.exchange.offer(this.#origin, lease)) return;
+    const released = this.#ctx.limiter.release(lease);
     if (released) await released;
   }
 }

@@ -25,7 +25,8 @@ import { OriginParking } from './origin-parking.ts';
 import { DepthReleaser, type DepthLedgerKeys } from './depth-ledger.ts';
 import type { RetentionOptions } from '../queue-options.ts';
 import { BATCH_JOB_NAME, type BatchJobData } from './batch-members.ts';
-import { runBatch, type BatchRunContext } from './batch-runner.ts';
+import { LeaseExchange, runBatch, type BatchRunContext } from './batch-runner.ts';
+import { setMaxListeners } from 'node:events';
 
 export interface BullmqWorkerContext {
   queueName: string;
@@ -85,6 +86,8 @@ export class BullmqQueueWorker implements QueueWorker {
       readSecrets: (id) => ctx.secrets.read(ctx.connection, id),
     };
 
+    // Every waiting batch listens for the close: many at once is expected, not a leak.
+    setMaxListeners(0, this.#closingSignal.signal);
     this.#batchContext = {
       connection: ctx.connection,
       keys: ctx.keys,
@@ -103,6 +106,7 @@ export class BullmqQueueWorker implements QueueWorker {
         if (dropSecrets) ctx.secrets.delete(ctx.connection, [id]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
       },
       closing: this.#closingSignal.signal,
+      exchange: new LeaseExchange(),
       logger: options.logger,
     };
 
