@@ -413,7 +413,7 @@ function runRows(running: Running[]): BenchRow[] {
 }
 
 function enqueueRows(running: Running[]): BenchRow[] {
-  const courier = running.find((r) => r.system.label === LIMIT_ON) ?? running.find((r) => r.system.kind === 'courier');
+  const courier = running.find((r) => r.system.label === LIMIT_ON) ?? running.find((r) => r.system.kind === 'courier' && !r.system.batch);
   const plain = running.find((r) => r.system.label === PLAIN);
   const rows: BenchRow[] = [];
   const add = (label: string, f: Figures, x: Ratio | null): void => {

@@ -15,7 +15,7 @@ const queueScripts = loadScriptSet(new URL('./commands/', import.meta.url), 'que
   'acquireSlots',
   'addBatchMembers',
   'claimBatchMembers',
-  'finishBatchMember',
+  'finishBatchMembers',
 ]);
 
 export const scripts = queueScripts.scripts;

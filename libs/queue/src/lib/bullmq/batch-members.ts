@@ -88,41 +88,70 @@ export type MemberOutcome =
   | { type: 'cancelled'; keepMs: number }
   | { type: 'retry'; error: JobError; attemptsMade: number; delayMs: number };
 
-/**
- * Records one request's outcome at once (a SIGKILL later keeps it). `batchId`: only when that
- * batch job still owns the request; null for an operator's cancel. False when the request was
- * gone, already finished (a cancel won the race) or another batch's.
- */
-export async function finishBatchMember(redis: Redis, keys: CourierKeys, id: string, batchId: string | null, outcome: MemberOutcome): Promise<boolean> {
-  const now = Date.now();
-  let value: string;
-  let ms: number;
-  let attempts = 0;
-  let errorJson = '';
+/** One outcome as the `finishBatchMembers` script takes it (7 values). */
+function outcomeArgs(id: string, batchId: string | null, outcome: MemberOutcome): Array<string | number> {
   switch (outcome.type) {
     case 'completed':
-      value = JSON.stringify(outcome.result);
-      ms = outcome.keepMs;
-      attempts = outcome.attemptsMade;
-      break;
+      return [id, 'completed', JSON.stringify(outcome.result), outcome.keepMs, outcome.attemptsMade, batchId ?? '', ''];
     case 'failed':
-      value = encodeFailedReason(outcome.error);
-      ms = outcome.keepMs;
-      attempts = outcome.attemptsMade;
-      break;
+      return [id, 'failed', encodeFailedReason(outcome.error), outcome.keepMs, outcome.attemptsMade, batchId ?? '', ''];
     case 'cancelled':
-      value = encodeFailedReason({ code: 'ABORTED', message: 'job cancelled' });
-      ms = outcome.keepMs;
-      break;
+      return [id, 'cancelled', encodeFailedReason({ code: 'ABORTED', message: 'job cancelled' }), outcome.keepMs, 0, batchId ?? '', ''];
     case 'retry':
-      value = encodeFailedReason(outcome.error);
-      ms = outcome.delayMs;
-      attempts = outcome.attemptsMade;
-      errorJson = JSON.stringify(outcome.error);
-      break;
+      return [id, 'retry', encodeFailedReason(outcome.error), outcome.delayMs, outcome.attemptsMade, batchId ?? '', JSON.stringify(outcome.error)];
   }
-  const reply = await runScript(redis, 'finishBatchMember', [keys.job(id), keys.events], [outcome.type, value, now, ms, attempts, batchId ?? '', EVENTS_MAX_LEN, errorJson]);
-  return reply === 1;
+}
+
+export interface MemberFinish {
+  id: string;
+  /** The batch job that ran it; null for an operator's cancel (any batch). */
+  batchId: string | null;
+  outcome: MemberOutcome;
+}
+
+/**
+ * Records outcomes of batch requests in one script call. Per outcome: false when the request was
+ * gone, already finished (a cancel won the race) or another batch's.
+ */
+export async function finishBatchMembers(redis: Redis, keys: CourierKeys, finishes: readonly MemberFinish[]): Promise<boolean[]> {
+  if (finishes.length === 0) return [];
+  const args: Array<string | number> = [jobKeyPrefix(keys), Date.now(), EVENTS_MAX_LEN];
+  for (const f of finishes) args.push(...outcomeArgs(f.id, f.batchId, f.outcome));
+  const reply = (await runScript(redis, 'finishBatchMembers', [keys.events], args)) as number[];
+  return reply.map((n) => n === 1);
+}
+
+/**
+ * A worker's outcomes, recorded together: those of one event-loop turn go in one script call
+ * (a batch's requests to a fast origin finish in bursts), each caller told its own answer.
+ */
+export class MemberFinisher {
+  readonly #redis: Redis;
+  readonly #keys: CourierKeys;
+  #queued: Array<MemberFinish & { resolve(ok: boolean): void; reject(error: unknown): void }> = [];
+
+  constructor(redis: Redis, keys: CourierKeys) {
+    this.#redis = redis;
+    this.#keys = keys;
+  }
+
+  finish(id: string, batchId: string | null, outcome: MemberOutcome): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      if (this.#queued.length === 0) setImmediate(() => void this.#flush());
+      this.#queued.push({ id, batchId, outcome, resolve, reject });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const queued = this.#queued;
+    this.#queued = [];
+    try {
+      const recorded = await finishBatchMembers(this.#redis, this.#keys, queued);
+      queued.forEach((q, i) => q.resolve(recorded[i] ?? false));
+    } catch (error) {
+      for (const q of queued) q.reject(error);
+    }
+  }
 }
 
 /** A batch request's progress: on its hash and as a `progress` event (what BullMQ's `updateProgress` does for a job). */

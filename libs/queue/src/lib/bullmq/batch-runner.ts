@@ -14,7 +14,7 @@ import type { Lease } from '../limits/limit-store.ts';
 import type { OriginLimiter } from '../limits/origin-limiter.ts';
 import type { RetentionOptions } from '../queue-options.ts';
 import { originOf } from '@courier/origin';
-import { claimBatchMembers, finishBatchMember, reportMemberProgress, type ClaimedMember, type MemberOutcome } from './batch-members.ts';
+import { claimBatchMembers, reportMemberProgress, type ClaimedMember, type MemberFinisher, type MemberOutcome } from './batch-members.ts';
 import type { CourierKeys } from './queue-keys.ts';
 
 export interface BatchRunContext {
@@ -36,6 +36,8 @@ export interface BatchRunContext {
   closing: AbortSignal;
   /** The worker's batches hand slots to each other here. */
   exchange: LeaseExchange;
+  /** Records outcomes, those of one event-loop turn together. */
+  finisher: MemberFinisher;
   logger?: QueueLogger | undefined;
 }
 
@@ -216,8 +218,8 @@ class OriginRun {
   }
 }
 
-async function record(ctx: BatchRunContext, batchId: string, id: string, outcome: MemberOutcome): Promise<boolean> {
-  return finishBatchMember(ctx.connection, ctx.keys, id, batchId, outcome);
+function record(ctx: BatchRunContext, batchId: string, id: string, outcome: MemberOutcome): Promise<boolean> {
+  return ctx.finisher.finish(id, batchId, outcome);
 }
 
 async function runMember(batchId: string, member: Pending, lease: Lease | null, ctx: BatchRunContext): Promise<'done' | 'again' | 'handed-back'> {

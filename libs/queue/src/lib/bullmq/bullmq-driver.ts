@@ -39,7 +39,7 @@ import { depthLedgerKeys, releaseDepth, reserveDepth, type DepthLedgerKeys } fro
 import { payloadBytes } from '../depth/queue-depth.ts';
 import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
 import { packBatches } from '../batch-packing.ts';
-import { addBatchMembers, BATCH_JOB_ATTEMPTS, BATCH_JOB_NAME, finishBatchMember, isBatchJobId, memberState, newBatchJobId, type BatchJobData } from './batch-members.ts';
+import { addBatchMembers, BATCH_JOB_ATTEMPTS, BATCH_JOB_NAME, finishBatchMembers, isBatchJobId, memberState, newBatchJobId, type BatchJobData } from './batch-members.ts';
 
 export interface BullmqDriverOptions extends CreateQueueOptions {
   redisUrl: string;
@@ -332,7 +332,8 @@ export class BullmqDriver implements QueueDriver {
   /** One request of a batch job: recorded cancelled at once; the worker running it (if one is) aborts it alone. */
   async #cancelMember(id: string): Promise<boolean> {
     const ttlMs = Math.max(1, this.#options.retention.failedAgeMs);
-    if (!(await finishBatchMember(this.#producer, this.#keys, id, null, { type: 'cancelled', keepMs: ttlMs }))) return false;
+    const [cancelled] = await finishBatchMembers(this.#producer, this.#keys, [{ id, batchId: null, outcome: { type: 'cancelled', keepMs: ttlMs } }]);
+    if (!cancelled) return false;
     await this.#producer.publish(this.#keys.cancelChannel, id);
     await releaseDepth(this.#producer, this.#depthKeys, [id], true);
     await this.#secrets.delete(this.#producer, [id]);

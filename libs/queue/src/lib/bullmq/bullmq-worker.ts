@@ -24,7 +24,7 @@ import type { SecretsStore } from './secrets-store.ts';
 import { OriginParking } from './origin-parking.ts';
 import { DepthReleaser, type DepthLedgerKeys } from './depth-ledger.ts';
 import type { RetentionOptions } from '../queue-options.ts';
-import { BATCH_JOB_NAME, type BatchJobData } from './batch-members.ts';
+import { BATCH_JOB_NAME, MemberFinisher, type BatchJobData } from './batch-members.ts';
 import { LeaseExchange, runBatch, type BatchRunContext } from './batch-runner.ts';
 import { setMaxListeners } from 'node:events';
 
@@ -107,6 +107,7 @@ export class BullmqQueueWorker implements QueueWorker {
       },
       closing: this.#closingSignal.signal,
       exchange: new LeaseExchange(),
+      finisher: new MemberFinisher(ctx.connection, ctx.keys),
       logger: options.logger,
     };
 
