@@ -29,7 +29,7 @@ describe('packBatches', () => {
 
   it('cuts at the byte bound; a request larger than it goes alone', () => {
     const big = 'x'.repeat(5_000);
-    const jobs = prepareJobs([{ url: 'http://a.test/1' }, { url: 'http://a.test/2', body: big }, { url: 'http://a.test/3' }, { url: 'http://a.test/4' }]);
+    const jobs = prepareJobs([{ url: 'http://a.test/1' }, { url: 'http://a.test/2', body: big }, { url: 'http://a.test/3' }, { url: 'http://a.test/4' }], undefined);
     const maxBytes = payloadBytes(jobs[0]!.stored) * 2 + 10;
     const batches = packBatches(jobs, { maxJobs: 100, maxBytes });
     expect(batches.map((b) => b.members.map((m) => m.stored.url))).toEqual([['http://a.test/1'], ['http://a.test/2'], ['http://a.test/3', 'http://a.test/4']]);
