@@ -32,6 +32,8 @@ export interface BatchRunContext {
   takeRecentCancel(id: string): boolean;
   /** A request finished for good: give its queue room back (and its credentials, when `dropSecrets`). */
   finished(id: string, dropSecrets: boolean): void;
+  /** Deletes a request's credentials (a cancelled one). */
+  dropSecrets(id: string): void;
   /** Aborted when the worker starts closing: no request starts after it, and waits end. */
   closing: AbortSignal;
   /** The worker's batches hand slots to each other here. */
@@ -244,8 +246,10 @@ async function runMember(batchId: string, member: Pending, lease: Lease | null, 
     );
     switch (outcome.type) {
       case 'completed':
-        await record(ctx, batchId, member.id, { type: 'completed', result: outcome.result, attemptsMade: attempt, keepMs: ctx.retention.completedAgeMs });
-        ctx.finished(member.id, member.data.secrets === true);
+        // Not recorded: cancelled meanwhile (the cancel gave the room back) or no longer this batch's.
+        if (await record(ctx, batchId, member.id, { type: 'completed', result: outcome.result, attemptsMade: attempt, keepMs: ctx.retention.completedAgeMs })) {
+          ctx.finished(member.id, member.data.secrets === true);
+        }
         return 'done';
       case 'failed': {
         if (outcome.retryDelayMs !== null && attempt < member.attempts) {
@@ -258,8 +262,9 @@ async function runMember(batchId: string, member: Pending, lease: Lease | null, 
         }
         const cancelled = control.stopReason === 'cancel';
         // A cancelled request's record says so already (the cancel wrote it first): this records nothing then.
-        await record(ctx, batchId, member.id, { type: 'failed', error: outcome.error, attemptsMade: attempt, keepMs: ctx.retention.failedAgeMs });
-        ctx.finished(member.id, cancelled && member.data.secrets === true);
+        const recorded = await record(ctx, batchId, member.id, { type: 'failed', error: outcome.error, attemptsMade: attempt, keepMs: ctx.retention.failedAgeMs });
+        if (recorded) ctx.finished(member.id, false);
+        else if (cancelled && member.data.secrets === true) ctx.dropSecrets(member.id);
         return 'done';
       }
       case 'deferred':

@@ -102,8 +102,12 @@ export class BullmqQueueWorker implements QueueWorker {
       },
       takeRecentCancel: (id) => this.#recentCancels.delete(id),
       finished: (id, dropSecrets) => {
-        this.#depth.add(id);
+        // Recorded finished by this worker (batch-runner.ts): its room goes back without a look at its state.
+        this.#depth.add(id, true);
         if (dropSecrets) ctx.secrets.delete(ctx.connection, [id]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
+      },
+      dropSecrets: (id) => {
+        ctx.secrets.delete(ctx.connection, [id]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
       },
       closing: this.#closingSignal.signal,
       exchange: new LeaseExchange(),

@@ -27,7 +27,7 @@ local recorded = {}
 for i = 4, #ARGV, 7 do
   local id, outcome, value, ms, attempts, owner = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4], ARGV[i + 5]
   local key = jobPrefix .. id
-  local f = redis.call('HMGET', key, 'state', 'batch')
+  local f = redis.call('HMGET', key, 'state', 'batch', 'failedReason')
   local state = f[1]
   local ok = state and state ~= 'completed' and state ~= 'failed' and state ~= 'cancelled' and (owner == '' or f[2] == owner)
   if not ok then
@@ -35,7 +35,9 @@ for i = 4, #ARGV, 7 do
   else
     if outcome == 'completed' then
       redis.call('HSET', key, 'state', 'completed', 'returnvalue', value, 'finishedOn', now, 'atm', attempts)
-      redis.call('HDEL', key, 'failedReason')
+      if f[3] then
+        redis.call('HDEL', key, 'failedReason')
+      end
       redis.call('PEXPIRE', key, math.max(1, ms))
       redis.call('XADD', events, 'MAXLEN', '~', maxLen, '*', 'event', 'completed', 'jobId', id, 'returnvalue', value)
     elseif outcome == 'failed' then
