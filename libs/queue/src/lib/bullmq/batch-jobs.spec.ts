@@ -62,4 +62,21 @@ describe('batch jobs on Redis', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(120_000);
   });
+
+  it("a request whose stored record is not Courier's fails alone as BAD_JOB; its batch-mate completes", async () => {
+    const { prefix, driver } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const [bad, good] = await driver.enqueue([{ url: `${fixture.url}/hello?n=1` }, { url: `${fixture.url}/hello?n=2` }], { delayMs: 200 }, { batch: true });
+    await redis.conn.hset(`${prefix}:jobs:${bad!.id}`, 'data', JSON.stringify({ written: 'by someone else' }));
+    const client = createClient();
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
+    onTestFinished(() => worker.close(0));
+    expect(await driver.wait(good!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
+    expect(await driver.wait(bad!.id, 30_000)).toMatchObject({ state: 'failed', error: { code: 'BAD_JOB' } });
+    expect(fixture.requestLog.map((r) => r.path)).toEqual(['/hello?n=2']);
+  });
 });

@@ -71,13 +71,22 @@ export interface ClaimedMember {
   attempts: number;
 }
 
+/** A request's stored data; a record written by something else parses to an empty one, which the run fails as BAD_JOB. */
+function parseStored(json: string | undefined): StoredJobData {
+  try {
+    return JSON.parse(json ?? '') as StoredJobData;
+  } catch {
+    return {} as StoredJobData;
+  }
+}
+
 /** A worker starts a batch job: the requests still its own to run, now `active` (finished, cancelled ones skipped). */
 export async function claimBatchMembers(redis: Redis, keys: CourierKeys, batchId: string, ids: readonly string[]): Promise<ClaimedMember[]> {
   if (ids.length === 0) return [];
   const reply = (await runScript(redis, 'claimBatchMembers', [keys.events], [jobKeyPrefix(keys), batchId, EVENTS_MAX_LEN, ...ids])) as string[];
   const claimed: ClaimedMember[] = [];
   for (let i = 0; i < reply.length; i += 4) {
-    claimed.push({ id: reply[i]!, data: JSON.parse(reply[i + 1]!) as StoredJobData, attemptsMade: Number(reply[i + 2]), attempts: Number(reply[i + 3]) });
+    claimed.push({ id: reply[i]!, data: parseStored(reply[i + 1]), attemptsMade: Number(reply[i + 2]) || 0, attempts: Number(reply[i + 3]) || 1 });
   }
   return claimed;
 }

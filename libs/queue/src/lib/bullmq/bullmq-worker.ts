@@ -24,7 +24,7 @@ import type { SecretsStore } from './secrets-store.ts';
 import { OriginParking } from './origin-parking.ts';
 import { DepthReleaser, type DepthLedgerKeys } from './depth-ledger.ts';
 import type { RetentionOptions } from '../queue-options.ts';
-import { BATCH_JOB_NAME, MemberFinisher, type BatchJobData } from './batch-members.ts';
+import { BATCH_JOB_NAME, finishBatchMembers, MemberFinisher, type BatchJobData } from './batch-members.ts';
 import { LeaseExchange, runBatch, type BatchRunContext } from './batch-runner.ts';
 import { setMaxListeners } from 'node:events';
 
@@ -143,7 +143,9 @@ export class BullmqQueueWorker implements QueueWorker {
     this.#depth = new DepthReleaser(ctx.connection, ctx.depthKeys, options.logger);
     // A failed job is released only if it will not run again (the script looks at its state).
     this.#worker.on('failed', (job) => {
-      if (job?.id) this.#depth.add(job.id);
+      if (!job?.id) return;
+      if (job.name === (BATCH_JOB_NAME as string)) this.#batchFailed(job);
+      else this.#depth.add(job.id);
     });
     this.#worker.on('completed', (job) => {
       this.#depth.add(job.id!);
@@ -228,6 +230,21 @@ export class BullmqQueueWorker implements QueueWorker {
     }
     // The batch job's own result (not a request's): how many of its requests this delivery ran.
     return { kind: 'batch', ran: outcome.ran } as unknown as JobResult;
+  }
+
+  /**
+   * A batch job failed as a whole (Redis away through all its deliveries): once it will not run
+   * again, its unfinished requests are failed with the reason, so no `wait` hangs on them.
+   */
+  #batchFailed(job: CourierJob): void {
+    if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const data = job.data as unknown as BatchJobData;
+    const members = Array.isArray(data?.members) ? data.members : [];
+    const error = { code: 'INTERNAL' as const, message: `its batch job failed: ${job.failedReason ?? 'unknown reason'}` };
+    const keepMs = this.#ctx.retention.failedAgeMs;
+    finishBatchMembers(this.#ctx.connection, this.#ctx.keys, members.map((id) => ({ id, batchId: job.id!, outcome: { type: 'failed' as const, error, attemptsMade: 0, keepMs } })))
+      .then((recorded) => members.forEach((id, i) => recorded[i] && this.#depth.add(id, true)))
+      .catch((err: unknown) => this.#logger?.error({ err, jobId: job.id }, 'could not fail the requests of a failed batch job'));
   }
 
   #reportProgress(job: CourierJob, progress: JobProgress): void {
