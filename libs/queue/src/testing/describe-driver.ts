@@ -353,6 +353,23 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       expect(fixture.requestLog.length + other.requestLog.length).toBe(24);
     });
 
+    it('batch: each request holds its own room under the depth bound, given back as it is cancelled or finishes', async () => {
+      const { driver, fixture, work, finished } = await setup({ maxDepth: 3 });
+      const later = (n: number) => ({ url: `${fixture.url}/hello?n=${n}` });
+      await expect(driver.enqueue([1, 2, 3, 4].map(later), { delayMs: 60_000 }, { batch: true })).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      const [a] = await driver.enqueue([1, 2].map(later), { delayMs: 60_000 }, { batch: true });
+      const [c] = await driver.enqueue([later(3)]);
+      await expect(driver.enqueue([later(4)], undefined, { batch: true })).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      expect(await driver.cancel(a!.id)).toBe(true);
+      const [d] = await driver.enqueue([later(4)], { delayMs: 60_000 }, { batch: true });
+      await expect(driver.enqueue([later(5)])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      work();
+      expect(await finished(c!.id)).toMatchObject({ state: 'completed' });
+      expect(await driver.cancel(d!.id)).toBe(true);
+      // Two rooms back (one finished, one cancelled): a batch of two fits again.
+      await until(async () => (await driver.enqueue([6, 7].map(later), undefined, { batch: true }).then(() => true, () => false)), 'room back for two', WAIT_MS);
+    });
+
     it('runs a job once per idempotency key; another payload under the key is a CONFLICT', async () => {
       const { driver, fixture, work, finished } = await setup();
       const job = { url: `${fixture.url}/hello?n=1` };
