@@ -117,7 +117,9 @@ describe('batch jobs through the fleet', () => {
       expect(twice).toBeLessThanOrEqual(CONCURRENCY * 2);
       for (const o of origins) expect(o.maxInFlight, `max in flight at ${o.url}`).toBeLessThanOrEqual(2);
       const byWorker = new Set(records.map((r) => (r.result?.kind === 'request' ? r.result.workerId : '')));
-      expect(byWorker.size).toBeGreaterThanOrEqual(2);
+      // What the killed worker finished before it died kept its results; the rest ran elsewhere.
+      expect(byWorker.has('b1')).toBe(true);
+      expect(byWorker.has('b2') || byWorker.has('b3')).toBe(true);
 
       for (const w of workers.slice(1)) {
         w.child.kill('SIGTERM');
