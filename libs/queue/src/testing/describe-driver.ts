@@ -492,6 +492,29 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       expect(fixture.maxInFlight).toBe(1);
     });
 
+    it("batch: a saturated origin's batch job holds no worker slot and does not block another origin's", async () => {
+      const { driver, fixture, work, finished } = await setup();
+      const other = await startHttpFixture();
+      onTestFinished(() => other.close());
+      const latch = fixture.hold('/slow');
+      work({ concurrency: 2, originLimits: { origins: [{ match: `127.0.0.1:${fixture.port}`, concurrency: 1 }] } });
+      const slow = await driver.enqueue([1, 2].map((n) => ({ url: `${fixture.url}/slow?n=${n}` })), undefined, { batch: true });
+      await latch.waitForArrivals(1);
+      // Two more batch jobs of the full origin, then the other origin's: one worker slot is busy.
+      const more = [
+        ...(await driver.enqueue([{ url: `${fixture.url}/slow?n=3` }], undefined, { batch: true })),
+        ...(await driver.enqueue([{ url: `${fixture.url}/slow?n=4` }], undefined, { batch: true })),
+      ];
+      const fast = await driver.enqueue(Array.from({ length: 6 }, (_, i) => ({ url: `${other.url}/hello?i=${i}` })), undefined, { batch: true });
+      const fastRecords = await Promise.all(fast.map((j) => finished(j.id)));
+      expect(fastRecords.every((r) => r.state === 'completed')).toBe(true);
+      expect(latch.arrivals).toBe(1);
+      latch.release();
+      const slowRecords = await Promise.all([...slow, ...more].map((j) => finished(j.id)));
+      expect(slowRecords.every((r) => r.state === 'completed' && r.attempts === 1)).toBe(true);
+      expect(fixture.maxInFlight).toBe(1);
+    });
+
     it('close(grace) hands an unfinished job back; another worker completes it', async () => {
       const { driver, fixture, work, finished } = await setup();
       const latch = fixture.hold('/held');

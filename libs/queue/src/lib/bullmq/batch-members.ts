@@ -28,6 +28,11 @@ export const BATCH_JOB_ATTEMPTS = 10;
 /** What a batch job's BullMQ data holds. */
 export interface BatchJobData {
   members: string[];
+  /**
+   * A URL of the batch's origin (its requests share it): the worker takes the slots before it
+   * claims the requests, and parks the batch job, holding no worker slot, when none is free.
+   */
+  url?: string;
 }
 
 /** Events are capped like BullMQ's own stream (approximate trim). */

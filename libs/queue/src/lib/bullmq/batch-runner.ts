@@ -55,8 +55,23 @@ interface RunState {
   ran: number;
 }
 
-export async function runBatch(batchId: string, memberIds: readonly string[], ctx: BatchRunContext): Promise<BatchRunOutcome> {
-  const claimed = await claimBatchMembers(ctx.connection, ctx.keys, batchId, memberIds);
+/**
+ * Runs a batch job's requests. `slots`: leases of `slots.origin` taken before the claim (the
+ * worker parks the batch job instead when none is free); given to that origin's requests, or back.
+ */
+export async function runBatch(
+  batchId: string,
+  memberIds: readonly string[],
+  ctx: BatchRunContext,
+  slots: { origin: string; leases: Array<Lease | null> } | null = null,
+): Promise<BatchRunOutcome> {
+  let claimed: ClaimedMember[];
+  try {
+    claimed = await claimBatchMembers(ctx.connection, ctx.keys, batchId, memberIds);
+  } catch (error) {
+    if (slots) await Promise.all(slots.leases.map((lease) => ctx.limiter.release(lease)));
+    throw error;
+  }
   const byOrigin = new Map<string, Pending[]>();
   for (const member of claimed) {
     // A record written by something else has no URL: runAttempt fails it as BAD_JOB.
@@ -72,7 +87,13 @@ export async function runBatch(batchId: string, memberIds: readonly string[], ct
     byOrigin.set(origin, list);
   }
   const state: RunState = { handedBack: false, ran: 0 };
-  await Promise.all([...byOrigin].map(([origin, pending]) => new OriginRun(batchId, origin, pending, ctx, state).run()));
+  const runs = [...byOrigin].map(([origin, pending]) => new OriginRun(batchId, origin, pending, ctx, state));
+  if (slots) {
+    const index = [...byOrigin.keys()].indexOf(slots.origin);
+    if (index >= 0) await runs[index]!.adopt(slots.leases);
+    else await Promise.all(slots.leases.map((lease) => ctx.limiter.release(lease)));
+  }
+  await Promise.all(runs.map((run) => run.run()));
   return state.handedBack ? { type: 'handed-back' } : { type: 'done', ran: state.ran };
 }
 
@@ -163,6 +184,13 @@ class OriginRun {
       this.#lanes -= 1;
       this.#wake?.();
     });
+  }
+
+  /** Slots taken before the claim (`runBatch`'s `slots`): lanes for as many as help, the rest back. */
+  async adopt(leases: Array<Lease | null>): Promise<void> {
+    const wanted = Math.max(0, this.#wanted(Date.now()));
+    for (const lease of leases.slice(0, wanted)) this.#addLane(lease);
+    await Promise.all(leases.slice(wanted).map((lease) => this.#ctx.limiter.release(lease)));
   }
 
   async run(): Promise<void> {

@@ -216,7 +216,7 @@ export class BullmqDriver implements QueueDriver {
     const jobs = batches.flatMap((b, i) => {
       const members = b.members.filter((_, j) => created[i]![j]).map((p) => p.id);
       if (members.length === 0) return [];
-      const data: BatchJobData = { members };
+      const data: BatchJobData = { members, url: b.members[0]!.stored.url };
       return [
         {
           name: BATCH_JOB_NAME as JobKind,
@@ -376,7 +376,7 @@ export class BullmqDriver implements QueueDriver {
     await this.#producer.multi().hset(key, 'state', 'waiting', 'batch', batchId, 'atm', 0).hdel(key, 'finishedOn', 'returnvalue').persist(key).exec();
     const { retention } = this.#options;
     const keep = (ageMs: number, count: number) => ({ age: Math.max(1, Math.ceil(ageMs / 1000)), count });
-    const batchData: BatchJobData = { members: [id] };
+    const batchData: BatchJobData = { members: [id], url: (JSON.parse(data) as StoredJobData).input?.url };
     await this.#queue.add(BATCH_JOB_NAME as JobKind, batchData as unknown as StoredJobData, {
       jobId: batchId,
       attempts: BATCH_JOB_ATTEMPTS,

@@ -13,7 +13,8 @@ import { AbortPool } from '../abort-pool.ts';
 import { publishFleetState, type FleetPublisher } from '../fleet-state.ts';
 import { newAttemptControl, runAttempt, stopAttempt, type AttemptControl, type AttemptDeps } from '../job-execution.ts';
 import type { JobKind } from '../job-schema.ts';
-import type { LimitStore } from '../limits/limit-store.ts';
+import type { Lease, LimitStore } from '../limits/limit-store.ts';
+import { originOf } from '@courier/origin';
 import { OriginLimiter } from '../limits/origin-limiter.ts';
 import type { StoredJobData } from '../prepare-jobs.ts';
 import type { CourierJob } from './bullmq-records.ts';
@@ -223,7 +224,22 @@ export class BullmqQueueWorker implements QueueWorker {
   async #processBatch(job: CourierJob, token: string | undefined): Promise<JobResult> {
     const data = job.data as unknown as BatchJobData;
     const members = Array.isArray(data?.members) ? data.members.filter((id): id is string => typeof id === 'string') : [];
-    const outcome = await runBatch(job.id!, members, this.#batchContext);
+    // Slots first: a full origin parks the batch job, as it parks a plain one, holding no worker
+    // slot (a release anywhere in the fleet wakes it).
+    let slots: { origin: string; leases: Array<Lease | null> } | null = null;
+    const origin = typeof data?.url === 'string' ? safeOrigin(data.url) : null;
+    if (origin !== null && members.length > 0) {
+      const taken = await this.#limiter.acquireMany(data.url!, members.length);
+      if (!taken.ok) {
+        const deferrals = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
+        const delayMs = this.#limiter.saturatedDelay(taken, deferrals);
+        if (taken.reason === 'concurrency') await this.#parking.park(job, token, taken.origin, delayMs);
+        else await job.moveToDelayed(Date.now() + delayMs, token);
+        throw new DelayedError();
+      }
+      slots = { origin, leases: taken.leases };
+    }
+    const outcome = await runBatch(job.id!, members, this.#batchContext, slots);
     if (outcome.type === 'handed-back') {
       await job.moveToWait(token);
       throw new DelayedError();
@@ -309,5 +325,14 @@ export class BullmqQueueWorker implements QueueWorker {
       this.#ctx.onClosed(this);
     })();
     return this.#closing;
+  }
+}
+
+/** The origin of a URL, or null for one that does not parse (its requests then fail as they run). */
+function safeOrigin(url: string): string | null {
+  try {
+    return originOf(url);
+  } catch {
+    return null;
   }
 }
