@@ -26,7 +26,8 @@ import { OriginParking } from './origin-parking.ts';
 import { DepthReleaser, type DepthLedgerKeys } from './depth-ledger.ts';
 import type { RetentionOptions } from '../queue-options.ts';
 import { BATCH_JOB_NAME, finishBatchMembers, MemberFinisher, type BatchJobData } from './batch-members.ts';
-import { LeaseExchange, runBatch, type BatchRunContext } from './batch-runner.ts';
+import { runBatch, type BatchRunContext } from './batch-runner.ts';
+import { LeaseExchange } from './lease-exchange.ts';
 import { setMaxListeners } from 'node:events';
 
 export interface BullmqWorkerContext {

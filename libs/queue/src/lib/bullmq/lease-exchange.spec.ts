@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LeaseExchange } from './batch-runner.ts';
+import { LeaseExchange } from './lease-exchange.ts';
 
 describe('LeaseExchange: slots handed between batches of one worker', () => {
   it('hands a slot to a batch waiting for its origin, else answers false (the slot goes back to Redis)', () => {
