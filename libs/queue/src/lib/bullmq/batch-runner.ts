@@ -150,8 +150,10 @@ class OriginRun {
 
   #addLane(lease: Lease | null): void {
     this.#lanes += 1;
+    this.#ctx.exchange.laneStarted(this.#origin);
     void this.#lane(lease).finally(() => {
       this.#lanes -= 1;
+      this.#ctx.exchange.laneEnded(this.#origin);
       this.#wake?.();
     });
   }

@@ -65,6 +65,9 @@ export class BullmqQueueWorker implements QueueWorker {
   readonly #deps: AttemptDeps;
   readonly #logger: QueueLogger | undefined;
   readonly #batchContext: BatchRunContext;
+  /** Batch jobs started here without a slot, waiting for one handed over (bounded by `#maxBatchesWaiting`). */
+  #batchesWaiting = 0;
+  readonly #maxBatchesWaiting: number;
   /** Aborted when close() starts: batch jobs start no more requests and stop waiting. */
   readonly #closingSignal = new AbortController();
   #fleet: Promise<FleetPublisher | null> = Promise.resolve(null);
@@ -88,6 +91,8 @@ export class BullmqQueueWorker implements QueueWorker {
       readSecrets: (id) => ctx.secrets.read(ctx.connection, id),
     };
 
+    // Fewer than half the worker's slots: with concurrency 1 or 2, none.
+    this.#maxBatchesWaiting = Math.floor((options.concurrency - 1) / 2);
     // Every waiting batch listens for the close: many at once is expected, not a leak.
     setMaxListeners(0, this.#closingSignal.signal);
     this.#batchContext = {
@@ -225,22 +230,33 @@ export class BullmqQueueWorker implements QueueWorker {
   async #processBatch(job: CourierJob, token: string | undefined): Promise<JobResult> {
     const data = job.data as unknown as BatchJobData;
     const members = Array.isArray(data?.members) ? data.members.filter((id): id is string => typeof id === 'string') : [];
-    // Slots first: a full origin parks the batch job, as it parks a plain one, holding no worker
-    // slot (a release anywhere in the fleet wakes it).
+    // Slots first. A full origin parks the batch job, as it parks a plain one, holding no worker
+    // slot (a release anywhere in the fleet wakes it) — unless a batch of this worker runs that
+    // origin and few batches wait here: then it waits for those slots to be handed over (no
+    // release, park, wake and acquire round trips per slot), holding at most half the worker's
+    // slots, so other origins always find room.
     let slots: { origin: string; leases: Array<Lease | null> } | null = null;
     const origin = typeof data?.url === 'string' ? safeOrigin(data.url) : null;
+    let waitsHere = false;
     if (origin !== null && members.length > 0) {
       const taken = await this.#limiter.acquireMany(data.url!, members.length);
-      if (!taken.ok) {
+      if (taken.ok) slots = { origin, leases: taken.leases };
+      else if (taken.reason === 'concurrency' && this.#batchContext.exchange.running(origin) && this.#batchesWaiting < this.#maxBatchesWaiting) waitsHere = true;
+      else {
         const deferrals = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
         const delayMs = this.#limiter.saturatedDelay(taken, deferrals);
         if (taken.reason === 'concurrency') await this.#parking.park(job, token, taken.origin, delayMs);
         else await job.moveToDelayed(Date.now() + delayMs, token);
         throw new DelayedError();
       }
-      slots = { origin, leases: taken.leases };
     }
-    const outcome = await runBatch(job.id!, members, this.#batchContext, slots);
+    if (waitsHere) this.#batchesWaiting += 1;
+    let outcome: Awaited<ReturnType<typeof runBatch>>;
+    try {
+      outcome = await runBatch(job.id!, members, this.#batchContext, slots);
+    } finally {
+      if (waitsHere) this.#batchesWaiting -= 1;
+    }
     if (outcome.type === 'handed-back') {
       await job.moveToWait(token);
       throw new DelayedError();

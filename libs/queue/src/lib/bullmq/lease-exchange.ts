@@ -7,6 +7,23 @@ import type { Lease } from '../limits/limit-store.ts';
  */
 export class LeaseExchange {
   readonly #waiting = new Map<string, Set<(lease: Lease | null) => boolean>>();
+  /** Lanes running per origin in this worker: slots that will be handed over or given back soon. */
+  readonly #lanes = new Map<string, number>();
+
+  /** True when a batch of this worker runs requests to `origin` (its slots come free here). */
+  running(origin: string): boolean {
+    return (this.#lanes.get(origin) ?? 0) > 0;
+  }
+
+  laneStarted(origin: string): void {
+    this.#lanes.set(origin, (this.#lanes.get(origin) ?? 0) + 1);
+  }
+
+  laneEnded(origin: string): void {
+    const left = (this.#lanes.get(origin) ?? 1) - 1;
+    if (left > 0) this.#lanes.set(origin, left);
+    else this.#lanes.delete(origin);
+  }
 
   /** Registers a batch waiting for slots of `origin`; `take` answers false once it needs no more. Returns the unregister function. */
   wait(origin: string, take: (lease: Lease | null) => boolean): () => void {
