@@ -138,27 +138,18 @@ export class SocketSlot {
     if (this.actor.getSnapshot().context.reusable) this.actor.send({ type: 'retire' });
   }
 
-  /**
-   * An event for the socket's chart unless it already reached `closed` (a final state: the actor
-   * is stopped, and xstate would warn of an event sent to a stopped actor). A socket the server
-   * closed first gets there by itself, before our close() or destroy() settles.
-   */
-  #tell(type: 'close' | 'closed'): void {
-    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type });
-  }
-
   /** Graceful: finish what runs, then close the socket. */
   close(): void {
-    this.#tell('close');
-    const closed = () => this.#tell('closed');
+    this.actor.send({ type: 'close' });
+    const closed = () => this.actor.send({ type: 'closed' });
     this.client.close().then(closed, closed);
   }
 
   /** Abort what runs and close now. */
   destroy(err?: Error): void {
-    this.#tell('close');
+    this.actor.send({ type: 'close' });
     // (Made here, not kept per socket: most sockets are never closed by us while idle-counted.)
-    const closed = () => this.#tell('closed');
+    const closed = () => this.actor.send({ type: 'closed' });
     this.client.destroy(err ?? null).then(closed, closed);
   }
 }

@@ -36,16 +36,7 @@ const testWorkerOptions: Partial<WorkerOptions> = {
   maxStalledCount: 2,
 };
 
-/** What a driver under test does not do (each case that needs it is left out of that driver's contract, named in its spec). */
-export interface DriverLimits {
-  /**
-   * Batch jobs are packed (default true). A sharded queue adds batch requests as plain jobs
-   * (sharded-driver.ts), so the case about a saturated origin's *batch job* does not apply to it.
-   */
-  batchJobs?: boolean;
-}
-
-export function describeDriver(name: string, createDriver: CreateDriver, limits: DriverLimits = {}): void {
+export function describeDriver(name: string, createDriver: CreateDriver): void {
   describe(`queue driver contract: ${name}`, () => {
     async function setup(options: Partial<CreateQueueOptions> = {}) {
       const under = await createDriver(options);
@@ -501,7 +492,7 @@ export function describeDriver(name: string, createDriver: CreateDriver, limits:
       expect(fixture.maxInFlight).toBe(1);
     });
 
-    if (limits.batchJobs !== false) it("batch: a saturated origin's batch job holds no worker slot and does not block another origin's", async () => {
+    it("batch: a saturated origin's batch job holds no worker slot and does not block another origin's", async () => {
       const { driver, fixture, work, finished } = await setup();
       const other = await startHttpFixture();
       onTestFinished(() => other.close());

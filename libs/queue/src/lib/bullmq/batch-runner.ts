@@ -125,10 +125,9 @@ class OriginRun {
     return ready - this.#lanes;
   }
 
-  /** When the next request not yet due becomes due (Infinity: none). Due ones are the lanes' to take, not a deadline. */
-  #nextAt(now: number): number {
+  #nextAt(): number {
     let next = Infinity;
-    for (const m of this.#pending) if (m.notBefore > now) next = Math.min(next, m.notBefore);
+    for (const m of this.#pending) next = Math.min(next, m.notBefore);
     return next;
   }
 
@@ -176,7 +175,7 @@ class OriginRun {
       const wanted = stopping ? 0 : this.#wanted(now);
       if (wanted <= 0) {
         // Lanes at work, or retries not due yet: wait for a lane to end or the next one to be due.
-        const nextAt = this.#nextAt(now);
+        const nextAt = this.#nextAt();
         // Nothing due (pending empty): a running lane always ends and wakes this, no deadline needed.
         await this.#changed(Number.isFinite(nextAt) ? nextAt - now : null);
         continue;

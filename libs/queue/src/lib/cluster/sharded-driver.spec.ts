@@ -19,7 +19,7 @@ describeDriver('bullmq, 3 shards on a 3-master Redis Cluster', async (options) =
   const prefix = redis.prefix();
   const driver = await createQueue({ ...options, clusterNodes: redis.seeds, shards: 3, prefix });
   return { driver, dump: () => redis.dump(prefix) };
-}, { batchJobs: false });
+});
 
 describe('sharded queue on a Redis Cluster', () => {
   it("puts each shard on its own master and each job in its origin's shard", async () => {

@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import { CourierError, originOf } from '@courier/origin';
 import type {
-  EnqueueMode,
   EnqueueOptions,
   EnqueueResult,
   FleetView,
@@ -66,16 +65,8 @@ export class ShardedDriver implements QueueDriver {
     return shardOf(originOf(url), this.shards.length);
   }
 
-  /**
-   * `mode.batch` packs batch jobs only on a single shard. With several shards the requests are
-   * added as plain jobs, as the in-memory driver does: a batch job's requests run under the
-   * worker's shared job slots (shared-slots.ts) while the batch runner bounds its waiting by one
-   * shard's slots, and that pair can hold every shared slot with a saturated origin's requests
-   * (found by the contract suite on the cluster). Each request keeps its own id, record and key
-   * either way; only the Redis saving of batch jobs is not had on a sharded queue yet.
-   */
-  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[], mode?: EnqueueMode): Promise<EnqueueResult[]> {
-    if (this.shards.length === 1) return this.shards[0]!.enqueue(jobs, options, mode);
+  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
+    if (this.shards.length === 1) return this.shards[0]!.enqueue(jobs, options);
     // The whole batch is checked before any shard adds a job: a bad job adds nothing anywhere.
     const prepared = prepareJobs(jobs, options, this.#sensitive);
     const groups = new Map<number, number[]>();
@@ -89,7 +80,7 @@ export class ShardedDriver implements QueueDriver {
     const settled = await Promise.allSettled(
       [...groups].map(async ([shard, indexes]) => {
         const own = Array.isArray(options) ? indexes.map((i) => options[i]!) : options;
-        const added = await this.shards[shard]!.enqueue(indexes.map((i) => jobs[i]), own, mode);
+        const added = await this.shards[shard]!.enqueue(indexes.map((i) => jobs[i]), own);
         added.forEach((result, k) => (results[indexes[k]!] = result));
       }),
     );

@@ -5,9 +5,6 @@
   that exists already (a racing producer's job under the same key) is left alone.
 
   Input:
-    KEYS[1] the batch job's own key (`<prefix>:<queue>:<batch id>`): not written here, declared so
-            that a Redis Cluster routes the call to the node of the queue's hash slot (every key
-            below shares the queue's hash-tagged prefix, so they are all in that slot)
     ARGV[1] job key prefix (`<prefix>:<queue>:`)
     ARGV[2] batch job id (the queue job that carries them)
     ARGV[3] timestamp, epoch milliseconds (the requests' createdAt)
