@@ -1,7 +1,6 @@
 export type {
   CloseConnectionsReport,
   DownloadResult,
-  EnqueueMode,
   EnqueueOptions,
   EnqueueResult,
   FleetOriginSnapshot,
