@@ -25,21 +25,28 @@ class SlotClient extends Client {
 // undici's events become the socket's events first, then the origin hears of them. One set of
 // listener functions for every socket (`this` is the emitting Client): an idle origin's heap
 // budget has no room for three closures per socket.
+// An event for a socket's chart unless it already reached `closed` (a final state: the actor is
+// stopped, and xstate would warn of an event sent to a stopped actor): a socket the server closed
+// first gets there by itself, before our close() or destroy() settles or undici reports it.
+function tell(slot: SocketSlot, type: 'connected' | 'disconnected' | 'connect.failed' | 'close' | 'closed'): void {
+  if (slot.actor.getSnapshot().status === 'active') slot.actor.send({ type });
+}
+
 function onConnect(this: SlotClient): void {
   const slot = this.slot;
-  slot.actor.send({ type: 'connected' });
+  tell(slot, 'connected');
   slot.events.connected(slot);
 }
 
 function onDisconnect(this: SlotClient, _origin: unknown, _targets: unknown, err: Error | null | undefined): void {
   const slot = this.slot;
-  slot.actor.send({ type: 'disconnected' });
+  tell(slot, 'disconnected');
   slot.events.disconnected(slot, err ?? null);
 }
 
 function onConnectionError(this: SlotClient, _origin: unknown, _targets: unknown, err: Error): void {
   const slot = this.slot;
-  slot.actor.send({ type: 'connect.failed' });
+  tell(slot, 'connect.failed');
   slot.events.connectFailed(slot, err);
 }
 
@@ -140,16 +147,16 @@ export class SocketSlot {
 
   /** Graceful: finish what runs, then close the socket. */
   close(): void {
-    this.actor.send({ type: 'close' });
-    const closed = () => this.actor.send({ type: 'closed' });
+    tell(this, 'close');
+    const closed = () => tell(this, 'closed');
     this.client.close().then(closed, closed);
   }
 
   /** Abort what runs and close now. */
   destroy(err?: Error): void {
-    this.actor.send({ type: 'close' });
+    tell(this, 'close');
     // (Made here, not kept per socket: most sockets are never closed by us while idle-counted.)
-    const closed = () => this.actor.send({ type: 'closed' });
+    const closed = () => tell(this, 'closed');
     this.client.destroy(err ?? null).then(closed, closed);
   }
 }
