@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createQueue, ShardedDriver } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
+import { keyCounts, startJobOrigins } from '../service/job-origins.ts';
 import { allFinished, startRedisCluster, until, type RedisClusterHandle } from '../harness/index.ts';
 import { startProducerChild, startWorkerChild, type WorkerChild } from '../service/processes.ts';
 
@@ -30,32 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-async function startOrigins(count: number): Promise<HttpFixture[]> {
-  const fixtures = await Promise.all(Array.from({ length: count }, () => startHttpFixture()));
-  for (const f of fixtures) {
-    onTestFinished(() => f.close());
-    // A short upstream latency so requests overlap and the per-origin limit is really exercised.
-    f.route('/job', (_req, res) => {
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('ok');
-      }, 3);
-    });
-  }
-  return fixtures;
-}
-
-/** Requests per idempotency key (the key is in the URL), over every origin. */
-function keyCounts(fixtures: readonly HttpFixture[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const f of fixtures) {
-    for (const r of f.requestLog) {
-      if (r.path.startsWith('/job?')) counts.set(r.path, (counts.get(r.path) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
 
 describe('the fleet on a 3-master Redis Cluster', () => {
   it(
@@ -82,7 +56,7 @@ describe('the fleet on a 3-master Redis Cluster', () => {
       };
       const queue = await createQueue({ clusterNodes: cluster.seeds, shards: 3, prefix });
       onTestFinished(() => queue.close());
-      const origins = await startOrigins(ORIGINS);
+      const origins = await startJobOrigins(ORIGINS);
       const shardsUsed = new Set(origins.map((o) => (queue as ShardedDriver).shardOfUrl(o.url)));
       expect(shardsUsed.size, 'shards the origins fall in').toBeGreaterThanOrEqual(2);
 

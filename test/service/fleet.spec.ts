@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createQueue } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
+import { keyCounts, startJobOrigins } from './job-origins.ts';
 import { allFinished, startRedis, type RedisHandle } from '../harness/index.ts';
 import { startProducerChild, startWorkerChild, type WorkerChild } from './processes.ts';
 
@@ -25,27 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis?.stop();
 });
-
-async function startOrigins(count: number): Promise<HttpFixture[]> {
-  const fixtures = await Promise.all(Array.from({ length: count }, () => startHttpFixture()));
-  for (const f of fixtures) {
-    onTestFinished(() => f.close());
-    // A short upstream latency so requests overlap and the per-origin limit is really exercised.
-    f.route('/job', (_req, res) => {
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('ok');
-      }, 3);
-    });
-    for (const path of ['/slow', '/hold']) {
-      f.route(path, (_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('released');
-      });
-    }
-  }
-  return fixtures;
-}
 
 async function setup(redisHandle: RedisHandle) {
   const prefix = `courier-test-${randomUUID()}`;
@@ -77,17 +56,6 @@ async function setup(redisHandle: RedisHandle) {
   return { prefix, queue, env, startWorkers };
 }
 
-function keyCounts(fixtures: readonly HttpFixture[], path = '/job'): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const f of fixtures) {
-    for (const r of f.requestLog) {
-      if (!r.path.startsWith(`${path}?`)) continue;
-      counts.set(r.path, (counts.get(r.path) ?? 0) + 1);
-    }
-  }
-  return counts;
-}
-
 async function terminate(worker: WorkerChild): Promise<void> {
   worker.child.kill('SIGTERM');
   const exit = await worker.exited;
@@ -99,8 +67,8 @@ describe('service: producers, workers and Redis as separate processes', () => {
     '5,000 jobs from 2 producers over 20 origins through 3 workers: each runs once, ≤ 2 in flight per origin, a slow origin holds nobody back',
     async () => {
       const { queue, env, startWorkers } = await setup(redis);
-      const origins = await startOrigins(20);
-      const [slow] = await startOrigins(1);
+      const origins = await startJobOrigins(20);
+      const [slow] = await startJobOrigins(1);
       const slowLatch = slow!.hold('/slow');
       // Slow jobs first, so they are at the head of the queue when the workers start. They wait on
       // the latch for the whole run: no headers timeout, or they would fail and come back.
@@ -154,7 +122,7 @@ describe('service: producers, workers and Redis as separate processes', () => {
     'SIGTERM: active jobs finish or are handed back, no new ones are taken; SIGKILL: the dead worker’s jobs finish elsewhere',
     async () => {
       const { queue, startWorkers } = await setup(redis);
-      const [x, y, plain] = await startOrigins(3);
+      const [x, y, plain] = await startJobOrigins(3);
       const xLatch = x!.hold('/hold');
       const yLatch = y!.hold('/hold');
 
@@ -199,7 +167,7 @@ describe('service: producers, workers and Redis as separate processes', () => {
       const aof = await startRedis({ appendonly: true });
       onTestFinished(() => aof.stop());
       const { queue, env, startWorkers } = await setup(aof);
-      const origins = await startOrigins(20);
+      const origins = await startJobOrigins(20);
       const workers = await startWorkers(['r1', 'r2', 'r3']);
       const urls = JSON.stringify(origins.map((o) => o.url));
       let completed = 0;
