@@ -6,24 +6,11 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { useTestRedisCluster } from '@courier/queue/testing';
 import { serveGeneratedFile } from '../download/support/generated-file.ts';
-import { startDownloadChild, type ChildEvent, type DownloadChild } from '../download/support/child-process.ts';
+import { someOf, startDownloadChild } from '../download/support/child-process.ts';
 import { fixture, sha256File, tempDir } from '../download/support/setup.ts';
 
 const MiB = 1024 * 1024;
 const redis = useTestRedisCluster();
-
-/** Resolves once `n` of the children have sent an event that matches. */
-function someOf(children: DownloadChild[], n: number, match: (e: ChildEvent) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    let count = 0;
-    for (const child of children) {
-      child.next(match).then(
-        () => ++count === n && resolve(),
-        () => {},
-      );
-    }
-  });
-}
 
 describe('download single-flight on a Redis Cluster', () => {
   it('3 processes downloading one file make exactly one upstream GET; every dst is right', async () => {

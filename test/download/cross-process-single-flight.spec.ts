@@ -5,7 +5,7 @@ import { createDownloadCache, download } from '@courier/download';
 import { freePort } from '../harness/index.ts';
 import { startRedis } from '../harness/index.ts';
 import { serveGeneratedFile } from './support/generated-file.ts';
-import { startDownloadChild, type ChildEvent, type DownloadChild } from './support/child-process.ts';
+import { someOf, startDownloadChild, type ChildEvent } from './support/child-process.ts';
 import { client, fixture, sha256File, tempDir } from './support/setup.ts';
 import { waitForDurable } from './support/sidecar-watch.ts';
 
@@ -15,19 +15,6 @@ async function redisServer() {
   const redis = await startRedis();
   onTestFinished(() => redis.stop());
   return redis;
-}
-
-/** Resolves once `n` of the children have sent an event that matches (the others may never). */
-function someOf(children: DownloadChild[], n: number, match: (e: ChildEvent) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    let count = 0;
-    for (const child of children) {
-      child.next(match).then(
-        () => ++count === n && resolve(),
-        () => {},
-      );
-    }
-  });
 }
 
 const finished = (e: ChildEvent) => e.event === 'done' || e.event === 'error';

@@ -72,3 +72,16 @@ export function startDownloadChild(args: ChildArgs): DownloadChild {
     stderr: () => stderr,
   };
 }
+
+/** Resolves once `n` of the children have sent an event that matches (the others may never). */
+export function someOf(children: readonly DownloadChild[], n: number, match: (e: ChildEvent) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    let count = 0;
+    for (const child of children) {
+      child.next(match).then(
+        () => ++count === n && resolve(),
+        () => {},
+      );
+    }
+  });
+}
