@@ -13,7 +13,7 @@ import { createQueue, ShardedDriver } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { keyCounts, startJobOrigins } from '../service/job-origins.ts';
 import { allFinished, startRedisCluster, until, type RedisClusterHandle } from '../harness/index.ts';
-import { startProducerChild, startWorkerChild, type WorkerChild } from '../service/processes.ts';
+import { fleetTestTimings, startProducerChild, startWorkerChild, type WorkerChild } from '../service/processes.ts';
 
 /** Watchdog for the whole run on a loaded 2-core machine. */
 const RUN_WATCHDOG_MS = 150_000;
@@ -46,13 +46,7 @@ describe('the fleet on a 3-master Redis Cluster', () => {
         COURIER_ALLOW_DESTINATIONS: 'loopback',
         COURIER_CONCURRENCY: String(WORKER_CONCURRENCY),
         COURIER_ORIGIN_CONCURRENCY: '2',
-        // DESIGN "Tests and traffic": locks a starved worker won't lose, quick stall detection,
-        // fleet leases far longer than their renewal interval.
-        COURIER_LOCK_DURATION_MS: '10000',
-        COURIER_STALLED_INTERVAL_MS: '1000',
-        COURIER_MAX_STALLED_COUNT: '3',
-        COURIER_LEASE_TTL_MS: '10000',
-        COURIER_LEASE_RENEW_MS: '1000',
+        ...fleetTestTimings,
       };
       const queue = await createQueue({ clusterNodes: cluster.seeds, shards: 3, prefix });
       onTestFinished(() => queue.close());

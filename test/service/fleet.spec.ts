@@ -11,7 +11,7 @@ import { createQueue } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { keyCounts, startJobOrigins } from './job-origins.ts';
 import { allFinished, startRedis, type RedisHandle } from '../harness/index.ts';
-import { startProducerChild, startWorkerChild, type WorkerChild } from './processes.ts';
+import { fleetTestTimings, startProducerChild, startWorkerChild, type WorkerChild } from './processes.ts';
 
 /** Watchdog for a whole run on a loaded 2-core machine. */
 const RUN_WATCHDOG_MS = 120_000;
@@ -39,13 +39,7 @@ async function setup(redisHandle: RedisHandle) {
     COURIER_ALLOW_DESTINATIONS: 'loopback',
     COURIER_CONCURRENCY: '16',
     COURIER_ORIGIN_CONCURRENCY: '2',
-    // DESIGN "Tests and traffic": locks a starved worker won't lose, quick stall detection,
-    // fleet leases far longer than their renewal interval.
-    COURIER_LOCK_DURATION_MS: '10000',
-    COURIER_STALLED_INTERVAL_MS: '1000',
-    COURIER_MAX_STALLED_COUNT: '3',
-    COURIER_LEASE_TTL_MS: '10000',
-    COURIER_LEASE_RENEW_MS: '1000',
+    ...fleetTestTimings,
     ...extra,
   });
   const startWorkers = async (ids: string[], extra: Record<string, string> = {}): Promise<WorkerChild[]> => {

@@ -110,3 +110,15 @@ export function startProducerChild(env: Record<string, string>): ProducerChild {
   done.catch(() => {});
   return { acked, done };
 }
+
+/**
+ * DESIGN "Tests and traffic": locks a starved worker won't lose, quick stall detection, fleet
+ * leases far longer than their renewal interval — the worker timings of every fleet suite.
+ */
+export const fleetTestTimings: Readonly<Record<string, string>> = {
+  COURIER_LOCK_DURATION_MS: '10000',
+  COURIER_STALLED_INTERVAL_MS: '1000',
+  COURIER_MAX_STALLED_COUNT: '3',
+  COURIER_LEASE_TTL_MS: '10000',
+  COURIER_LEASE_RENEW_MS: '1000',
+};
