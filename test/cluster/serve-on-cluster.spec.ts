@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { useTestRedisCluster } from '@courier/queue/testing';
 import { startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
-import { serveCourier } from '../harness/index.ts';
+import { serveCourier, serverEnv } from '../harness/index.ts';
 
 const redis = useTestRedisCluster();
 
@@ -14,19 +14,12 @@ describe('courier serve on a Redis Cluster', () => {
   it('takes jobs over the API and runs them on the sharded queue; Bull Board is off', async () => {
     const origins: HttpFixture[] = await Promise.all(Array.from({ length: 6 }, () => startHttpFixture()));
     for (const o of origins) onTestFinished(() => o.close());
-    const server = await serveCourier({
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TMPDIR: process.env.TMPDIR,
-      NODE_OPTIONS: '',
-      LOG_LEVEL: 'warn',
-      PORT: '0',
-      HOST: '127.0.0.1',
+    const server = await serveCourier(serverEnv({
       REDIS_CLUSTER_NODES: redis.seeds,
       COURIER_QUEUE_SHARDS: '3',
       COURIER_QUEUE_PREFIX: redis.prefix(),
       COURIER_ALLOW_DESTINATIONS: 'loopback',
-    });
+    }));
     const jobs = origins.flatMap((o) => [1, 2, 3].map((n) => ({ url: `${o.url}/hello?n=${n}` })));
     const posted = await fetch(`${server.url}/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobs }) });
     expect(posted.status, server.stderr()).toBe(202);

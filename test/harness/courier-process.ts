@@ -12,6 +12,23 @@ import { courierCommand } from './courier-command.ts';
 /** The repository root: the working directory of every `courier` child. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * A served Courier's environment from nothing but what a shell gives (PATH, HOME, TMPDIR): no
+ * NODE_OPTIONS from the test runner, warn-level logs, a free port on loopback; plus `extra`.
+ */
+export function serverEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR,
+    NODE_OPTIONS: '',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...extra,
+  };
+}
+
 export interface ServedCourier {
   child: ChildProcess;
   url: string;

@@ -5,5 +5,5 @@ export { freePort } from './free-port.ts';
 export { startRedis, type RedisHandle, type RedisOptions } from './redis.ts';
 export { redisCommand, type RespReply } from './resp.ts';
 export { until } from './until.ts';
-export { repoRoot, runCourier, serveCourier, spawnCourier, type CourierRun, type ServedCourier } from './courier-process.ts';
+export { repoRoot, runCourier, serveCourier, serverEnv, spawnCourier, type CourierRun, type ServedCourier } from './courier-process.ts';
 export { startRedisCluster, type RedisClusterHandle, type RedisClusterOptions } from './redis-cluster.ts';

@@ -14,7 +14,7 @@ import { serveCourier, type ServedCourier } from '../harness/courier-process.ts'
 import { depthLedgerKeys } from '@courier/queue';
 import { useTestRedis } from '@courier/queue/testing';
 import { startHttpFixture } from '../fixtures/index.ts';
-import { until } from '../harness/index.ts';
+import { serverEnv, until } from '../harness/index.ts';
 
 const MAX_JOBS = 200;
 const MAX_BYTES = 8 * 1024 * 1024;
@@ -30,18 +30,7 @@ const RSS_BOUND_BYTES = MAX_BYTES + 300 * 1024 * 1024;
 const redis = useTestRedis();
 
 function env(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TMPDIR: process.env.TMPDIR,
-    NODE_OPTIONS: '',
-    LOG_LEVEL: 'warn',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    COURIER_MAX_QUEUED_JOBS: String(MAX_JOBS),
-    COURIER_MAX_QUEUED_BYTES: String(MAX_BYTES),
-    ...extra,
-  };
+  return serverEnv({ COURIER_MAX_QUEUED_JOBS: String(MAX_JOBS), COURIER_MAX_QUEUED_BYTES: String(MAX_BYTES), ...extra });
 }
 
 interface Flood {
