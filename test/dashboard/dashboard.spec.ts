@@ -24,17 +24,22 @@ async function waitForText(page: Page, selector: string, text: string): Promise<
   await page.waitForSelector(`${selector}:text-is(${JSON.stringify(text)})`, { timeout: PAGE_WAIT_MS });
 }
 
+/** A fixture origin, the app on a loopback name resolver, and Chromium on its page (closed after the test). */
+async function openDashboard() {
+  const names = loopbackLookup();
+  const fixture = await startOrigin();
+  const { app } = await buildTestApp({ client: { lookup: names.lookup } });
+  const base = await listen(app);
+  const browser = await launchBrowser();
+  onTestFinished(() => browser.close());
+  return { names, fixture, app, base, browser, page: browser.page };
+}
+
 const cell = (origin: string, column: string) => `${rowOf(origin)} [data-col="${column}"]`;
 
 describe('dashboard in chromium', () => {
   test('an origin goes connecting → active → available while a job runs; queue counts move; the inspector follows; close empties the sockets', async () => {
-    const names = loopbackLookup();
-    const fixture = await startOrigin();
-    const { app } = await buildTestApp({ client: { lookup: names.lookup } });
-    const base = await listen(app);
-    const browser = await launchBrowser();
-    onTestFinished(() => browser.close());
-    const { page } = browser;
+    const { names, fixture, app, base, browser, page } = await openDashboard();
 
     await page.goto(base);
     await page.waitForSelector('#stream-status[data-status="live"]', { timeout: PAGE_WAIT_MS });
@@ -92,13 +97,7 @@ describe('dashboard in chromium', () => {
   });
 
   test('the inspector shows a redirect chain A → B → A hop by hop, handed between the two origin actors, and the socket children', async () => {
-    const names = loopbackLookup();
-    const fixture = await startOrigin();
-    const { app } = await buildTestApp({ client: { lookup: names.lookup } });
-    const base = await listen(app);
-    const browser = await launchBrowser();
-    onTestFinished(() => browser.close());
-    const { page } = browser;
+    const { fixture, app, base, browser, page } = await openDashboard();
 
     // Two origins on one loopback fixture (two host names): A and B.
     const a = `http://hop-a.fleet.test:${fixture.port}`;
