@@ -5,7 +5,8 @@
  * to the parent over IPC, then exits.
  *
  * Env: REDIS_URL (or REDIS_CLUSTER_NODES, COURIER_QUEUE_SHARDS), COURIER_QUEUE_PREFIX, ORIGINS (JSON array of base URLs), FROM, TO, BATCH,
- * PAUSE_MS (between batches, so a run can outlast a Redis restart).
+ * PAUSE_MS (between batches, so a run can outlast a Redis restart), BATCH_JOBS=1 (enqueue each
+ * batch as batch jobs: `{ batch: true }`).
  */
 import { isCourierError } from '@courier/origin';
 import { createQueue } from '@courier/queue';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const to = Number(process.env.TO);
   const batch = Number(process.env.BATCH ?? 100);
   const pauseMs = Number(process.env.PAUSE_MS ?? 0);
+  const mode = { batch: process.env.BATCH_JOBS === '1' };
   const queue = await createQueue({
     redisUrl: process.env.REDIS_URL,
     ...(process.env.REDIS_CLUSTER_NODES ? { clusterNodes: process.env.REDIS_CLUSTER_NODES } : {}),
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
           const results = await queue.enqueue(
             keys.map((k) => jobForKey(origins, k)),
             keys.map((k) => ({ idempotencyKey: `job-${k}` })),
+            mode,
           );
           await send({ type: 'acked', keys, ids: results.map((r) => r.id), duplicates: results.filter((r) => r.duplicate).length, resent: tries > 1 });
           if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));

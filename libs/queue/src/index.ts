@@ -1,6 +1,7 @@
 export type {
   CloseConnectionsReport,
   DownloadResult,
+  EnqueueMode,
   EnqueueOptions,
   EnqueueResult,
   FleetOriginSnapshot,

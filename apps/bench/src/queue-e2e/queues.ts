@@ -1,4 +1,4 @@
-import { createQueue, type QueueDriver, type RequestJob, type RetentionOptions } from '@courier/queue';
+import { createQueue, queueDefaults, type QueueDriver, type RequestJob, type RetentionOptions } from '@courier/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { PlainJobData } from './plain-worker.ts';
@@ -27,7 +27,7 @@ export interface BenchQueue {
   readonly name: string;
   /** Adds `count` jobs in batches of {@link BATCH} (the queue is paused); returns the time taken, in milliseconds. */
   fill(count: number): Promise<number>;
-  /** Resumes the queue and resolves when `count` jobs have completed (throws on a failed one); returns the time taken, in milliseconds. */
+  /** Resumes the queue and resolves when `count` requests have completed (throws on a failed one); returns the time taken, in milliseconds. */
   drain(count: number): Promise<number>;
   /** Pauses the queue and removes its completed jobs, for the next round. */
   reset(): Promise<void>;
@@ -77,10 +77,26 @@ async function timed(op: () => Promise<void>): Promise<number> {
   return performance.now() - started;
 }
 
-/** Courier's producer: `@courier/queue` `createQueue({ redisUrl })` and `enqueue(batch)` (validation, credentials split, ids …). */
-export async function courierBenchQueue(redisUrl: string, prefix: string, name: string, job: RequestJob | readonly RequestJob[]): Promise<BenchQueue & { driver: QueueDriver }> {
-  // Several jobs: enqueued in turn, job i of the round is jobs[i mod n] (the contended row's origins).
+/**
+ * BullMQ jobs that carry `count` requests filled `BATCH` at a time: one each, or with batch jobs
+ * (one origin here) one per `queueDefaults.batch.maxJobs` of every enqueue call.
+ */
+function queueJobsFor(count: number, batch: boolean): number {
+  if (!batch) return count;
+  let jobs = 0;
+  for (let done = 0; done < count; done += BATCH) jobs += Math.ceil(Math.min(BATCH, count - done) / queueDefaults.batch.maxJobs);
+  return jobs;
+}
+
+/**
+ * Courier's producer: `@courier/queue` `createQueue({ redisUrl })` and `enqueue(batch)` (validation,
+ * credentials split, ids …); with `batch`, `enqueue(batch, undefined, { batch: true })` (batch jobs,
+ * one job shape only: the batches are counted as for one origin). Several jobs: enqueued in turn,
+ * job i of the round is jobs[i mod n] (the contended row's origins).
+ */
+export async function courierBenchQueue(redisUrl: string, prefix: string, name: string, job: RequestJob | readonly RequestJob[], batch = false): Promise<BenchQueue & { driver: QueueDriver }> {
   const jobs: readonly RequestJob[] = Array.isArray(job) ? job : [job as RequestJob];
+  if (batch && jobs.length > 1) throw new Error('courierBenchQueue: batch jobs of one job shape only');
   // The bench fills a paused queue past the service's default depth bound on purpose (long BENCH_DURATION_MS).
   const driver = await createQueue({ redisUrl, prefix, queueName: name, retention: benchRetention, events: false, maxDepth: 1_000_000_000, maxQueuedBytes: 2 ** 50 });
   const c = control(redisUrl, prefix, name);
@@ -90,9 +106,10 @@ export async function courierBenchQueue(redisUrl: string, prefix: string, name: 
     driver,
     fill: (count) =>
       timed(async () => {
-        for (let done = 0; done < count; done += BATCH) await driver.enqueue(Array.from({ length: Math.min(BATCH, count - done) }, (_, i) => jobs[(done + i) % jobs.length]!));
+        for (let done = 0; done < count; done += BATCH) await driver.enqueue(Array.from({ length: Math.min(BATCH, count - done) }, (_, i) => jobs[(done + i) % jobs.length]!), undefined, { batch });
       }),
-    drain: (count) => c.drain(count),
+    // BullMQ counts batch jobs: the requests are done when every batch job is.
+    drain: (count) => c.drain(queueJobsFor(count, batch)),
     reset: () => c.reset(),
     close: async () => {
       await c.close();

@@ -18,6 +18,7 @@ describe('queue-e2e bench suite', () => {
       'courier worker, fleet limit on',
       'courier worker, fleet limit off',
       'courier worker, fleet limit on, 200 origins × limit 2, interleaved',
+      'courier worker, batch jobs',
       'BullMQ Worker + undici.request',
     ]);
     for (const row of run) {
@@ -25,7 +26,10 @@ describe('queue-e2e bench suite', () => {
       expect(Number(row.columns['worker CPU µs/job']!.replace(/,/g, ''))).toBeGreaterThan(0);
     }
     const enqueue = rows.filter((r) => r.table.startsWith('enqueue'));
-    expect(enqueue.map((r) => r.label)).toEqual(['courier queue.enqueue', 'BullMQ Queue.addBulk']);
+    expect(enqueue.map((r) => r.label)).toEqual(['courier queue.enqueue', 'courier queue.enqueue, batch jobs', 'BullMQ Queue.addBulk']);
+    // Batch jobs: the Redis CPU per request is compared with the plain worker's in the same run.
+    const batch = run.find((r) => r.label === 'courier worker, batch jobs')!;
+    expect(batch.columns['× plain by Redis CPU/job']).not.toBe('–');
     // Every job needs BullMQ's scripts: evalsha calls were counted for each system.
     const evalsha = rows.find((r) => r.table.startsWith('Redis commands') && r.label === 'evalsha')!;
     expect(evalsha.value).toBeGreaterThanOrEqual(1);
@@ -40,7 +44,7 @@ describe('queue-e2e bench suite', () => {
     const profile = rows.filter((r) => r.table.startsWith('where the worker'));
     const sampled = profile.find((r) => r.label === 'total sampled while not idle')!;
     expect(sampled.value).toBeGreaterThan(0);
-    expect(Object.keys(sampled.columns)).toEqual(['limit off µs/job', 'plain µs/job']);
+    expect(Object.keys(sampled.columns)).toEqual(['limit off µs/job', 'batch µs/job', 'plain µs/job']);
     expect(Number(sampled.columns['plain µs/job'])).toBeGreaterThan(0);
     expect(rows.some((r) => r.table.startsWith('worker hot spots'))).toBe(true);
     const records = rows.filter((r) => r.table.startsWith('what the job records alone cost'));
@@ -48,7 +52,14 @@ describe('queue-e2e bench suite', () => {
     for (const row of records) expect(row.value).toBeGreaterThan(0);
     // The Courier record is the real one: it carries the body base64-encoded and more fields.
     expect(Number(records[1]!.columns['result bytes (JSON)'])).toBeGreaterThan(Number(records[0]!.columns['result bytes (JSON)']));
-    expect(verdicts).toHaveLength(2);
+    expect(verdicts.map((v) => v.target)).toEqual([
+      'courier worker, fleet limit on ≥ 1.00× BullMQ Worker + undici.request',
+      'courier worker, fleet limit off ≥ 1.00× BullMQ Worker + undici.request',
+      'courier worker, batch jobs ≥ 3× BullMQ Worker + undici.request requests/s (same worker count)',
+      "courier worker, batch jobs: Redis CPU per request ≤ ⅓ of BullMQ Worker + undici.request's",
+      'courier queue.enqueue ≥ 0.9× BullMQ Queue.addBulk',
+      'courier queue.enqueue, batch jobs ≥ 0.9× BullMQ Queue.addBulk',
+    ]);
     for (const v of verdicts) expect(v.met).not.toBeNull();
   }, 180_000);
 });

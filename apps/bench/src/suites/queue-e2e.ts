@@ -44,6 +44,8 @@ interface System {
   originConcurrency?: number;
   /** Courier only: jobs interleaved over this many origins (the contended row) instead of one. */
   origins?: number;
+  /** Courier only: enqueue as batch jobs (`{ batch: true }`: up to 100 requests per BullMQ job). */
+  batch?: boolean;
   /** A baseline Courier: the compiled worker entry of another checkout (`BENCH_BASELINE_WORKER`), and its name. */
   baseline?: { entry: string; name: string };
 }
@@ -52,8 +54,14 @@ const LIMIT_ON = 'courier worker, fleet limit on';
 const LIMIT_OFF = 'courier worker, fleet limit off';
 /** The commands table's last row: evalsha per job with the fleet limit on, less those with it off. */
 const LIMIT_SCRIPTS = 'fleet-limit scripts (evalsha, limit on − limit off)';
+const BATCH_JOBS = 'courier worker, batch jobs';
 const PLAIN = 'BullMQ Worker + undici.request';
 const COURIER_ENQUEUE = 'courier queue.enqueue';
+const COURIER_BATCH_ENQUEUE = 'courier queue.enqueue, batch jobs';
+/** Issue 16's targets for batch jobs against the plain worker (one request per job), same worker count. */
+const BATCH_MIN_SPEEDUP = 3;
+const BATCH_MAX_REDIS_SHARE = 1 / 3;
+const ENQUEUE_MIN_RATIO = 0.9;
 const PLAIN_ENQUEUE = 'BullMQ Queue.addBulk';
 
 interface Figures {
@@ -95,7 +103,7 @@ interface CourierFiles {
 
 async function startSystem(system: System, workerEntry: string, redisUrl: string, target: { url: string; ports: readonly number[] }, concurrency: number, files: CourierFiles, runId: string, spread: boolean): Promise<Running> {
   const targetUrl = target.url;
-  const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}${system.origins ? `-${system.origins}` : ''}`;
+  const name = `e2e-${runId}-${system.kind}-${system.originConcurrency ?? 'x'}${system.origins ? `-${system.origins}` : ''}${system.batch ? '-batch' : ''}${system.baseline ? '-baseline' : ''}`;
   const env: Record<string, string> = {
     REDIS_URL: redisUrl,
     COURIER_QUEUE_PREFIX: PREFIX,
@@ -114,7 +122,7 @@ async function startSystem(system: System, workerEntry: string, redisUrl: string
     });
     // The same job as the plain side's `{ url }`: a GET of the URL (GET is the default method).
     const job: RequestJob = { kind: 'request', url: targetUrl };
-    queue = await courierBenchQueue(redisUrl, PREFIX, name, system.origins ? contendedJobs(target.ports.slice(1), new URL(targetUrl).pathname) : job);
+    queue = await courierBenchQueue(redisUrl, PREFIX, name, system.origins ? contendedJobs(target.ports.slice(1), new URL(targetUrl).pathname) : job, system.batch === true);
   } else {
     queue = await plainBenchQueue(redisUrl, PREFIX, name, { url: targetUrl });
   }
@@ -201,6 +209,7 @@ function record(ctx: BenchContext, r: Running, m: RoundResult, jobs: number): vo
 function shortName(system: System): string {
   if (system.kind === 'plain') return 'plain';
   if (system.origins) return 'contended';
+  if (system.batch) return 'batch';
   const limit = system.originConcurrency ? 'limit on' : 'limit off';
   return system.baseline ? `${system.baseline.name} ${limit}` : limit;
 }
@@ -422,19 +431,20 @@ function runRows(running: Running[]): BenchRow[] {
         'of it kernel': f.workerSysPerJob.length > 0 ? fmt(median(f.workerSysPerJob)) : '–',
         '× plain by worker CPU': showRatio(byCpu),
         'Redis CPU µs/job': f.redisCpuPerJob.length > 0 ? fmt(median(f.redisCpuPerJob)) : '–',
+        '× plain by Redis CPU/job': plain && f.redisCpuPerJob.length > 0 && plain.figures.redisCpuPerJob.length > 0 ? showRatio(ratioOf(f.redisCpuPerJob, plain.figures.redisCpuPerJob)) : '–',
         'Redis calls/job': median(f.redisCallsPerJob).toFixed(1),
         'Redis reads/job': median(f.redisReadsPerJob).toFixed(2),
         'Redis bytes/job': fmt(median(f.redisBytesPerJob)),
         'worker reads/writes per job': f.workerWritesPerJob.length > 0 ? `${median(f.workerReadsPerJob).toFixed(1)} / ${median(f.workerWritesPerJob).toFixed(1)}` : '–',
         'sockets opened': String(Math.max(...f.sockets)),
       },
-      series: { workerCpuPerJob: f.workerCpuPerJob },
+      series: { workerCpuPerJob: f.workerCpuPerJob, redisCpuPerJob: f.redisCpuPerJob },
     };
   });
 }
 
 function enqueueRows(running: Running[]): BenchRow[] {
-  const courier = running.find((r) => r.system.label === LIMIT_ON) ?? running.find((r) => r.system.kind === 'courier');
+  const courier = running.find((r) => r.system.label === LIMIT_ON) ?? running.find((r) => r.system.kind === 'courier' && !r.system.batch);
   const plain = running.find((r) => r.system.label === PLAIN);
   const rows: BenchRow[] = [];
   const add = (label: string, f: Figures, x: Ratio | null): void => {
@@ -448,6 +458,8 @@ function enqueueRows(running: Running[]): BenchRow[] {
     });
   };
   if (courier) add(COURIER_ENQUEUE, courier.figures, plain ? ratioOf(courier.figures.enqueuePerSec, plain.figures.enqueuePerSec) : null);
+  const batch = running.find((r) => r.system.label === BATCH_JOBS);
+  if (batch) add(COURIER_BATCH_ENQUEUE, batch.figures, plain ? ratioOf(batch.figures.enqueuePerSec, plain.figures.enqueuePerSec) : null);
   if (plain) add(PLAIN_ENQUEUE, plain.figures, { perRound: 1, ofMedians: 1 });
   return rows;
 }
@@ -513,10 +525,12 @@ export const queueE2eSuite: Suite = {
       { label: LIMIT_ON, kind: 'courier', originConcurrency: settings.inFlight },
       { label: LIMIT_OFF, kind: 'courier', originConcurrency: 0 },
       { label: CONTENDED, kind: 'courier', originConcurrency: CONTENDED_LIMIT, origins: CONTENDED_ORIGINS },
+      { label: BATCH_JOBS, kind: 'courier', originConcurrency: settings.inFlight, batch: true },
       { label: PLAIN, kind: 'plain' },
       ...baselineSystems(settings.inFlight),
     ];
-    const wanted = systems.filter((s) => ctx.selects(`${RUN_TABLE} ${s.label}`) || ctx.selects(`${ENQUEUE_TABLE} ${s.kind === 'plain' ? PLAIN_ENQUEUE : COURIER_ENQUEUE}`));
+    const enqueueLabel = (s: System): string => (s.kind === 'plain' ? PLAIN_ENQUEUE : s.batch ? COURIER_BATCH_ENQUEUE : COURIER_ENQUEUE);
+    const wanted = systems.filter((s) => ctx.selects(`${RUN_TABLE} ${s.label}`) || ctx.selects(`${ENQUEUE_TABLE} ${enqueueLabel(s)}`));
     if (wanted.length === 0) return [];
     const jobs = Math.max(100, Math.min(settings.maxRequests, Math.round(settings.durationMs * JOBS_PER_MS)));
     const warmJobs = Math.max(50, Math.min(settings.maxRequests, Math.round(settings.warmupMs * JOBS_PER_MS)));
@@ -589,6 +603,37 @@ export const queueE2eSuite: Suite = {
     for (const label of [LIMIT_ON, LIMIT_OFF]) {
       const base = rows.find((r) => r.table === RUN_TABLE && r.label.startsWith(`${label} at `));
       if (base) verdicts.push(compare(label, base.label, 0.95));
+    }
+    const plain = run(PLAIN);
+    const batch = run(BATCH_JOBS);
+    {
+      const target = `${BATCH_JOBS} ≥ ${BATCH_MIN_SPEEDUP}× ${PLAIN} requests/s (same worker count)`;
+      if (!batch || !plain) verdicts.push({ target, measured: 'not measured', met: null });
+      else {
+        const x = ratioOf(batch.rounds, plain.rounds);
+        verdicts.push({ target, measured: `${showRatio(x)}×`, met: lowerRatio(x) >= BATCH_MIN_SPEEDUP });
+      }
+    }
+    {
+      const target = `${BATCH_JOBS}: Redis CPU per request ≤ ⅓ of ${PLAIN}'s`;
+      const mine = batch?.series?.['redisCpuPerJob'] ?? [];
+      const theirs = plain?.series?.['redisCpuPerJob'] ?? [];
+      if (mine.length === 0 || theirs.length === 0) verdicts.push({ target, measured: 'not measured', met: null });
+      else {
+        // Both forms of the ratio must be at most ⅓: the larger of them is the one that counts.
+        const x = ratioOf(mine, theirs);
+        verdicts.push({ target, measured: `${showRatio(x)}× plain's`, met: Math.max(x.perRound, x.ofMedians) <= BATCH_MAX_REDIS_SHARE });
+      }
+    }
+    const addBulk = rows.find((r) => r.table === ENQUEUE_TABLE && r.label === PLAIN_ENQUEUE);
+    for (const label of [COURIER_ENQUEUE, COURIER_BATCH_ENQUEUE]) {
+      const mine = rows.find((r) => r.table === ENQUEUE_TABLE && r.label === label);
+      const target = `${label} ≥ ${ENQUEUE_MIN_RATIO}× ${PLAIN_ENQUEUE}`;
+      if (!mine || !addBulk) verdicts.push({ target, measured: 'not measured', met: null });
+      else {
+        const x = ratioOf(mine.rounds, addBulk.rounds);
+        verdicts.push({ target, measured: `${showRatio(x)}×`, met: lowerRatio(x) >= ENQUEUE_MIN_RATIO });
+      }
     }
     return verdicts;
   },

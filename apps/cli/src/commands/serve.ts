@@ -49,6 +49,7 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<void> {
     queueName: config.queueName,
     maxDepth: config.maxQueuedJobs,
     maxQueuedBytes: config.maxQueuedBytes,
+    batch: { maxJobs: config.batchMaxJobs, maxBytes: config.batchMaxBytes },
     logger,
   });
   // The in-process worker shares this queue (on the in-memory driver it is the only way jobs reach it).

@@ -105,6 +105,16 @@ export const queueDefaults = {
     /** Redis: a worker gives back the room of finished jobs in batches, at most this late, in milliseconds. */
     releaseEveryMs: 50,
   },
+  /**
+   * Batch jobs (`enqueue(…, …, { batch: true })`): one queue job carries up to `maxJobs` requests
+   * of one origin and up to `maxBytes` of their payload (`payloadBytes`). 100 requests of about
+   * 1 KiB keep a batch's queue-job data near 100 KiB, well under BullMQ's comfortable job size,
+   * while the queue's own cost per request (add, fetch, lock, finish) falls a hundredfold.
+   */
+  batch: {
+    maxJobs: 100,
+    maxBytes: 1024 * 1024,
+  },
   /** Producer-side Redis command timeout, in milliseconds: past it, `QUEUE_UNAVAILABLE`. */
   commandTimeoutMs: 5_000,
 } as const;

@@ -92,6 +92,17 @@ export interface EnqueueOptions {
   priority?: number;
 }
 
+/** How `enqueue` stores the jobs. */
+export interface EnqueueMode {
+  /**
+   * Pack the jobs into batch jobs (grouped by origin, up to the queue's `batch` limits): one
+   * queue job carries many requests, each with its own id, record, result, events, retries and
+   * cancel. On BullMQ it saves most of the queue's Redis work per request; the memory driver
+   * (no such cost) queues them one by one.
+   */
+  batch?: boolean;
+}
+
 export interface EnqueueResult {
   id: string;
   /** True when the idempotency key matched an existing job with the same payload. */
@@ -198,8 +209,9 @@ export interface QueueDriver {
   /**
    * Validates (all or nothing: `parseJob`'s codes) and adds jobs. Takes parsed jobs or what callers
    * send (`kind` defaulting to `request`, header objects). Redis away → `QUEUE_UNAVAILABLE`.
+   * `mode.batch`: pack them into batch jobs (see `EnqueueMode`).
    */
-  enqueue(jobs: ReadonlyArray<JobInput | JobInputLike>, options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]>;
+  enqueue(jobs: ReadonlyArray<JobInput | JobInputLike>, options?: EnqueueOptions | EnqueueOptions[], mode?: EnqueueMode): Promise<EnqueueResult[]>;
   get(id: string): Promise<JobRecord | null>;
   /** Resolves with the job once it is completed, failed or cancelled, or after `timeoutMs` with its current record. */
   wait(id: string, timeoutMs: number): Promise<JobRecord | null>;

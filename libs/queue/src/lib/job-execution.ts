@@ -7,6 +7,7 @@ import { CourierError } from '@courier/origin';
 import { restoreCredentials } from './credentials.ts';
 import type { JobHandler, JobError, JobProgress, JobResult } from './driver.ts';
 import type { HeaderPair } from './job-schema.ts';
+import type { Lease } from './limits/limit-store.ts';
 import type { OriginLimiter } from './limits/origin-limiter.ts';
 import type { StoredJobData } from './prepare-jobs.ts';
 import { retryPlan, toJobError, type RetryOptions } from './retry-policy.ts';
@@ -65,6 +66,11 @@ export interface AttemptJob {
   deferrals: number;
   control: AttemptControl;
   reportProgress(progress: JobProgress): void;
+  /**
+   * A slot of the job's origin taken beforehand (a batch job takes its requests' slots in one
+   * acquire-many call): used instead of acquiring one, and left to the caller to give back.
+   */
+  slot?: { lease: Lease | null };
 }
 
 function stopped(job: AttemptJob): AttemptOutcome | null {
@@ -92,7 +98,8 @@ export async function runAttempt(job: AttemptJob, deps: AttemptDeps): Promise<At
   if (early) return early;
   if (malformed(job.data)) return { type: 'failed', error: { code: 'BAD_JOB', message: 'the stored job has no input kind and URL (not written by @courier/queue?)' }, retryDelayMs: null };
   const url = job.data.input.url;
-  const slot = deps.limiter.slotNow(url) ?? (await deps.limiter.acquire(url));
+  const given = job.slot;
+  const slot = given ? { ok: true as const, lease: given.lease } : (deps.limiter.slotNow(url) ?? (await deps.limiter.acquire(url)));
   if (!slot.ok) return { type: 'deferred', delayMs: deps.limiter.saturatedDelay(slot, job.deferrals), origin: slot.origin, reason: slot.reason };
   try {
     let input = job.data.input;
@@ -119,7 +126,9 @@ export async function runAttempt(job: AttemptJob, deps: AttemptDeps): Promise<At
     const plan = retryPlan(error, job.attempt, deps.retry);
     return { type: 'failed', error: toJobError(error), retryDelayMs: plan.retry ? plan.delayMs : null };
   } finally {
-    const released = deps.limiter.release(slot.lease);
-    if (released) await released;
+    if (!given) {
+      const released = deps.limiter.release(slot.lease);
+      if (released) await released;
+    }
   }
 }

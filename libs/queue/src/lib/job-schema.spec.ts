@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isCourierError } from '@courier/origin';
-import { parseJob, parseJobs } from './job-schema.ts';
+import { jobSchema, parseJob, parseJobs } from './job-schema.ts';
 
 function codeOf(input: unknown): string {
   try {
@@ -110,5 +110,25 @@ describe('parseJob', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('parseJob: the bare GET shape skips zod and gives what the schema gives', () => {
+  const schemaOnly = (input: unknown) => jobSchema.parse(input);
+  it.each([
+    [{ url: 'HTTP://Example.test/a?b=1#frag' }],
+    [{ kind: 'request', url: 'https://user:pw@x.test:8443/p' }],
+    [{ url: 'http://[::1]:8080/' }],
+  ])('%j', (input) => {
+    expect(parseJob(input)).toEqual(schemaOnly(input));
+  });
+
+  it('a bad URL or any other field still gets the schema and its codes', () => {
+    expect(() => parseJob({ url: 'ftp://x.test/' })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_SCHEME', message: expect.stringMatching(/^url: /) }));
+    expect(() => parseJob({ url: 'http://x.test/a\r\nb' })).toThrow(expect.objectContaining({ code: 'BAD_URL' }));
+    expect(() => parseJob({ url: 'x'.repeat(100_000) })).toThrow(expect.objectContaining({ code: 'BAD_JOB', message: expect.stringMatching(/^url: must be at most/) }));
+    expect(() => parseJob({ url: 'http://x.test/', kind: 'download' })).toThrow(expect.objectContaining({ code: 'BAD_JOB' }));
+    expect(() => parseJob({ url: 'http://x.test/', extra: 1 })).toThrow(/extra: unknown field/);
+    expect(parseJob({ url: 'http://x.test/', method: 'post' })).toEqual({ kind: 'request', url: 'http://x.test/', method: 'post' });
   });
 });

@@ -15,6 +15,14 @@ export interface RetentionOptions {
   failedCount: number;
 }
 
+/** What one batch job may carry. */
+export interface BatchLimits {
+  /** Most requests per batch job. */
+  maxJobs: number;
+  /** Most payload bytes (`payloadBytes`) per batch job; a single larger request goes alone. */
+  maxBytes: number;
+}
+
 export interface CreateQueueOptions {
   /** `redis://` or `rediss://` URL: set → BullMQ on Redis; unset → in-memory, this process only. */
   redisUrl?: string;
@@ -29,6 +37,8 @@ export interface CreateQueueOptions {
   maxQueuedBytes?: number;
   /** Producer-side Redis command timeout, in milliseconds (then `QUEUE_UNAVAILABLE`). Default 5 s. */
   commandTimeoutMs?: number;
+  /** Batch jobs: most requests and most payload bytes per queue job. Default `queueDefaults.batch`. */
+  batch?: Partial<BatchLimits>;
   logger?: QueueLogger;
   /** Header names redacted in stored jobs (and sent from the secrets store), beside the built-in credential headers. */
   sensitiveHeaders?: readonly string[];
@@ -42,6 +52,7 @@ export interface ResolvedQueueOptions {
   maxDepth: number;
   maxQueuedBytes: number;
   commandTimeoutMs: number;
+  batch: BatchLimits;
   logger: QueueLogger | undefined;
   sensitiveHeaders: ReadonlySet<string>;
 }
@@ -65,6 +76,9 @@ export function resolveQueueOptions(options: CreateQueueOptions): ResolvedQueueO
   if (options.maxQueuedBytes !== undefined && (!Number.isSafeInteger(options.maxQueuedBytes) || options.maxQueuedBytes < 1)) {
     throw new CourierError('BAD_OPTION', 'maxQueuedBytes must be a positive integer');
   }
+  const batch = { ...queueDefaults.batch, ...options.batch };
+  if (!Number.isInteger(batch.maxJobs) || batch.maxJobs < 1 || batch.maxJobs > 10_000) throw new CourierError('BAD_OPTION', 'batch.maxJobs must be an integer from 1 to 10000');
+  if (!Number.isSafeInteger(batch.maxBytes) || batch.maxBytes < 1024) throw new CourierError('BAD_OPTION', 'batch.maxBytes must be an integer ≥ 1024');
   return {
     redisUrl: options.redisUrl,
     prefix,
@@ -73,6 +87,7 @@ export function resolveQueueOptions(options: CreateQueueOptions): ResolvedQueueO
     maxDepth: options.maxDepth ?? queueDefaults.depth.maxJobs,
     maxQueuedBytes: options.maxQueuedBytes ?? queueDefaults.depth.maxBytes,
     commandTimeoutMs: options.commandTimeoutMs ?? queueDefaults.commandTimeoutMs,
+    batch,
     logger: options.logger,
     sensitiveHeaders: sensitiveHeaderNames(options.sensitiveHeaders),
   };

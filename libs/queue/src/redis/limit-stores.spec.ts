@@ -45,6 +45,25 @@ describe.each(stores)('per-origin limits: %s store', (_name, makeStore) => {
     expect((await store.acquire(origin, limit({ concurrency: 2 }), 'c', 60_000)).ok).toBe(true);
   });
 
+  it('acquire-many takes up to k slots in one call and never past the limit; none free → refused', async () => {
+    const store = makeStore();
+    const three = limit({ concurrency: 3 });
+    expect((await store.acquire(origin, three, 'single', 60_000)).ok).toBe(true);
+    const many = await store.acquireMany(origin, three, 'batch', 5, 60_000);
+    expect(many).toMatchObject({ ok: true, granted: 2 });
+    if (!many.ok) throw new Error('expected slots');
+    expect(many.leases.map((l) => l.token)).toEqual(['batch#1', 'batch#2']);
+    expect(await store.acquireMany(origin, three, 'more', 1, 60_000)).toEqual({ ok: false, reason: 'concurrency', retryInMs: 0 });
+    expect((await store.acquire(origin, three, 'single-2', 60_000)).ok).toBe(false);
+    // Each lease is released on its own.
+    await store.release(many.leases[0]!);
+    expect(await store.acquireMany(origin, three, 'again', 4, 60_000)).toMatchObject({ ok: true, granted: 1 });
+    // Without a concurrency limit: rate tokens only, no leases; a burst of 2 grants 2 of 5.
+    const rated = await store.acquireMany('http://127.0.0.1:7070', limit({ rps: 0.5, burst: 2 }), 'r', 5, 60_000);
+    expect(rated).toEqual({ ok: true, granted: 2, leases: [] });
+    expect(await store.acquireMany('http://127.0.0.1:7070', limit({ rps: 0.5, burst: 2 }), 'r2', 1, 60_000)).toMatchObject({ ok: false, reason: 'rate' });
+  });
+
   it("a lease that is not renewed expires: a killed worker's slot comes back, and its renew fails", async () => {
     const store = makeStore();
     expect((await store.acquire(origin, limit({ concurrency: 1 }), 'dead', 150)).ok).toBe(true);

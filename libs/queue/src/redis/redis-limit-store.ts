@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OriginLimit } from '../lib/limits/limits-config.ts';
-import type { AcquireOutcome, Lease, LimitStore } from '../lib/limits/limit-store.ts';
+import type { AcquireManyOutcome, AcquireOutcome, Lease, LimitStore } from '../lib/limits/limit-store.ts';
 import { pipelineScript, scriptPipeline, runScript } from './script-loader.ts';
 import { scriptOutcome } from './script-codes.ts';
 import { hashTagOf, keySlot, originTag } from '../lib/cluster/shard-routing.ts';
@@ -49,6 +49,33 @@ export class RedisLimitStore implements LimitStore {
       default:
         // Who else wants the origin, for the worker to decide whether to keep the lease (origin-limiter.ts).
         return { ok: true, lease: { origin, token, granted: { parked: Number((reply as unknown[])[1] ?? 1), held: Number((reply as unknown[])[2] ?? Infinity) } } };
+    }
+  }
+
+  async acquireMany(origin: string, limit: OriginLimit, tokenStem: string, wanted: number, leaseTtlMs: number): Promise<AcquireManyOutcome> {
+    const keys = limitKeys(this.#prefix, origin);
+    const reply = (await runScript(this.#redis, 'acquireSlots', [keys.leases, keys.rate, this.#parkedKey(origin)], [
+      tokenStem,
+      wanted,
+      limit.concurrency,
+      leaseTtlMs,
+      limit.rps,
+      limit.burst,
+    ])) as unknown[];
+    const outcome = scriptOutcome('acquireSlots', reply);
+    switch (outcome.kind) {
+      case 'saturated':
+        return { ok: false, reason: 'concurrency', retryInMs: 0 };
+      case 'rate-limited':
+        return { ok: false, reason: 'rate', retryInMs: outcome.retryInMs };
+      default: {
+        const granted = outcome.kind === 'ok' ? outcome.value : 0;
+        const parked = Number(reply[1] ?? 1);
+        const held = Number(reply[2] ?? Infinity);
+        const leases: Lease[] = [];
+        if (limit.concurrency > 0) for (let i = 1; i <= granted; i++) leases.push({ origin, token: `${tokenStem}#${i}`, granted: { parked, held } });
+        return { ok: true, granted, leases };
+      }
     }
   }
 

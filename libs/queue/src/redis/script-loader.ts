@@ -12,6 +12,10 @@ const queueScripts = loadScriptSet(new URL('./commands/', import.meta.url), 'que
   'storeSecrets',
   'reserveDepth',
   'releaseDepth',
+  'acquireSlots',
+  'addBatchMembers',
+  'claimBatchMembers',
+  'finishBatchMembers',
 ]);
 
 export const scripts = queueScripts.scripts;

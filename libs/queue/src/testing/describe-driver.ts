@@ -270,6 +270,106 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       expect(await driver.counts()).toMatchObject({ waiting: 0, active: 0, completed: 1 });
     });
 
+    it('batch: requests in one batch succeed, fail, retry and get cancelled independently, each under its own id', async () => {
+      const { driver, fixture, work, finished } = await setup();
+      let hits = 0;
+      fixture.route('/flaky', (_req, res) => {
+        hits += 1;
+        res.writeHead(hits < 3 ? 503 : 200, { 'content-type': 'text/plain' });
+        res.end(hits < 3 ? 'busy' : 'ok');
+      });
+      const events: QueueEvent[] = [];
+      const unsubscribe = driver.subscribe((event) => events.push(event));
+      onTestFinished(unsubscribe);
+      const latch = fixture.hold('/held');
+      const urls = ['/hello', '/status/404', '/flaky', '/held'].map((path) => `${fixture.url}${path}`);
+      const enqueued = await driver.enqueue(
+        urls.map((url) => ({ url })),
+        urls.map(() => ({ attempts: 3 })),
+        { batch: true },
+      );
+      const [ok, notFound, flaky, held] = enqueued.map((e) => e.id);
+      expect(new Set(enqueued.map((e) => e.id)).size).toBe(4);
+      expect(enqueued.every((e) => !e.duplicate)).toBe(true);
+      expect(await driver.get(ok!)).toMatchObject({ id: ok, state: 'waiting', input: { kind: 'request', url: urls[0] }, attempts: 0 });
+      work();
+      await latch.waitForArrivals(1);
+      expect(await driver.cancel(held!)).toBe(true);
+      expect(await finished(held!)).toMatchObject({ state: 'cancelled', error: { code: 'ABORTED' } });
+      expect(await driver.cancel(held!)).toBe(false);
+      latch.release();
+      expect(await finished(ok!)).toMatchObject({ state: 'completed', attempts: 1, result: { status: 200 } });
+      expect(await finished(notFound!)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'HTTP_STATUS', status: 404 } });
+      expect(await finished(flaky!)).toMatchObject({ state: 'completed', attempts: 3, result: { status: 200 } });
+      expect(hits).toBe(3);
+      expect(requestsTo(fixture, '/hello')).toBe(1);
+      expect(requestsTo(fixture, '/status/404')).toBe(1);
+      await until(() => events.some((e) => e.type === 'completed' && e.id === flaky), 'completed event of the retried request', WAIT_MS);
+      expect(events.filter((e) => e.type === 'failed' && e.id === flaky && e.willRetry)).toHaveLength(2);
+      expect(events.some((e) => e.type === 'completed' && e.id === ok)).toBe(true);
+      // An operator's retry runs the failed request again, alone.
+      expect(await driver.retry(notFound!)).toBe(true);
+      await until(() => requestsTo(fixture, '/status/404') === 2, 'the retried request ran again', WAIT_MS);
+      expect(await finished(notFound!)).toMatchObject({ state: 'failed', error: { code: 'HTTP_STATUS', status: 404 } });
+      expect(requestsTo(fixture, '/hello')).toBe(1);
+      expect(await driver.retry(ok!)).toBe(false);
+    });
+
+    it('batch: a waiting request is cancelled alone; idempotency keys hold across batch and plain jobs', async () => {
+      const { driver, fixture, work, finished } = await setup();
+      const hellos = () => fixture.requestLog.map((r) => r.path).filter((p) => p.startsWith('/hello')).sort();
+      const [a, b] = await driver.enqueue([{ url: `${fixture.url}/hello?n=1` }, { url: `${fixture.url}/hello?n=2` }], { delayMs: 300 }, { batch: true });
+      expect(await driver.get(a!.id)).toMatchObject({ state: 'delayed' });
+      expect(await driver.cancel(a!.id)).toBe(true);
+      expect(await driver.get(a!.id)).toMatchObject({ state: 'cancelled', error: { code: 'ABORTED' } });
+      work();
+      expect(await finished(b!.id)).toMatchObject({ state: 'completed', result: { status: 200 } });
+      expect(hellos()).toEqual(['/hello?n=2']);
+      expect(await driver.get(a!.id)).toMatchObject({ state: 'cancelled' });
+
+      const job = { url: `${fixture.url}/hello?n=3` };
+      const [keyed, plain] = await driver.enqueue([job, { url: `${fixture.url}/hello?n=4` }], [{ idempotencyKey: 'batch:1' }, {}], { batch: true });
+      expect(await driver.enqueue([job], { idempotencyKey: 'batch:1' })).toEqual([{ id: keyed!.id, duplicate: true }]);
+      expect(await driver.enqueue([job], { idempotencyKey: 'batch:1' }, { batch: true })).toEqual([{ id: keyed!.id, duplicate: true }]);
+      await expect(driver.enqueue([{ url: `${fixture.url}/hello?n=5` }], { idempotencyKey: 'batch:1' }, { batch: true })).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect(await finished(keyed!.id)).toMatchObject({ state: 'completed' });
+      expect(await finished(plain!.id)).toMatchObject({ state: 'completed' });
+      expect(hellos()).toEqual(['/hello?n=2', '/hello?n=3', '/hello?n=4'].sort());
+    });
+
+    it('batch: requests to two origins, packed five to a batch job, hold each origin to its limit across the batch', async () => {
+      const { driver, fixture, work, finished } = await setup({ batch: { maxJobs: 5 } });
+      const other = await startHttpFixture();
+      onTestFinished(() => other.close());
+      const jobs = await driver.enqueue(
+        Array.from({ length: 24 }, (_, i) => ({ url: `${i % 2 === 0 ? fixture.url : other.url}/delay/5?i=${i}` })),
+        undefined,
+        { batch: true },
+      );
+      work({ concurrency: 4, originLimits: { default: { concurrency: 2 } } });
+      for (const job of jobs) expect(await finished(job.id)).toMatchObject({ state: 'completed' });
+      expect(fixture.maxInFlight).toBeLessThanOrEqual(2);
+      expect(other.maxInFlight).toBeLessThanOrEqual(2);
+      expect(fixture.requestLog.length + other.requestLog.length).toBe(24);
+    });
+
+    it('batch: each request holds its own room under the depth bound, given back as it is cancelled or finishes', async () => {
+      const { driver, fixture, work, finished } = await setup({ maxDepth: 3 });
+      const later = (n: number) => ({ url: `${fixture.url}/hello?n=${n}` });
+      await expect(driver.enqueue([1, 2, 3, 4].map(later), { delayMs: 60_000 }, { batch: true })).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      const [a] = await driver.enqueue([1, 2].map(later), { delayMs: 60_000 }, { batch: true });
+      const [c] = await driver.enqueue([later(3)]);
+      await expect(driver.enqueue([later(4)], undefined, { batch: true })).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      expect(await driver.cancel(a!.id)).toBe(true);
+      const [d] = await driver.enqueue([later(4)], { delayMs: 60_000 }, { batch: true });
+      await expect(driver.enqueue([later(5)])).rejects.toMatchObject({ code: 'QUEUE_FULL' });
+      work();
+      expect(await finished(c!.id)).toMatchObject({ state: 'completed' });
+      expect(await driver.cancel(d!.id)).toBe(true);
+      // Two rooms back (one finished, one cancelled): a batch of two fits again.
+      await until(async () => (await driver.enqueue([6, 7].map(later), undefined, { batch: true }).then(() => true, () => false)), 'room back for two', WAIT_MS);
+    });
+
     it('runs a job once per idempotency key; another payload under the key is a CONFLICT', async () => {
       const { driver, fixture, work, finished } = await setup();
       const job = { url: `${fixture.url}/hello?n=1` };
@@ -388,6 +488,29 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       expect(latch.arrivals).toBe(1);
       latch.release();
       const slowRecords = await Promise.all(slow.map((j) => finished(j.id)));
+      expect(slowRecords.every((r) => r.state === 'completed' && r.attempts === 1)).toBe(true);
+      expect(fixture.maxInFlight).toBe(1);
+    });
+
+    it("batch: a saturated origin's batch job holds no worker slot and does not block another origin's", async () => {
+      const { driver, fixture, work, finished } = await setup();
+      const other = await startHttpFixture();
+      onTestFinished(() => other.close());
+      const latch = fixture.hold('/slow');
+      work({ concurrency: 2, originLimits: { origins: [{ match: `127.0.0.1:${fixture.port}`, concurrency: 1 }] } });
+      const slow = await driver.enqueue([1, 2].map((n) => ({ url: `${fixture.url}/slow?n=${n}` })), undefined, { batch: true });
+      await latch.waitForArrivals(1);
+      // Two more batch jobs of the full origin, then the other origin's: one worker slot is busy.
+      const more = [
+        ...(await driver.enqueue([{ url: `${fixture.url}/slow?n=3` }], undefined, { batch: true })),
+        ...(await driver.enqueue([{ url: `${fixture.url}/slow?n=4` }], undefined, { batch: true })),
+      ];
+      const fast = await driver.enqueue(Array.from({ length: 6 }, (_, i) => ({ url: `${other.url}/hello?i=${i}` })), undefined, { batch: true });
+      const fastRecords = await Promise.all(fast.map((j) => finished(j.id)));
+      expect(fastRecords.every((r) => r.state === 'completed')).toBe(true);
+      expect(latch.arrivals).toBe(1);
+      latch.release();
+      const slowRecords = await Promise.all([...slow, ...more].map((j) => finished(j.id)));
       expect(slowRecords.every((r) => r.state === 'completed' && r.attempts === 1)).toBe(true);
       expect(fixture.maxInFlight).toBe(1);
     });

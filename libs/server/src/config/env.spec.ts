@@ -49,6 +49,13 @@ describe('loadConfig', () => {
     expect(configError({ COURIER_MAX_QUEUED_BYTES: '1000' }).variable).toBe('COURIER_MAX_QUEUED_BYTES');
   });
 
+  it('sizes batch jobs: 100 requests and 1 MiB by default, both variables validated', () => {
+    expect(loadConfig({})).toMatchObject({ batchMaxJobs: 100, batchMaxBytes: 1024 * 1024 });
+    expect(loadConfig({ COURIER_BATCH_MAX_JOBS: '20', COURIER_BATCH_MAX_BYTES: '65536' })).toMatchObject({ batchMaxJobs: 20, batchMaxBytes: 65_536 });
+    expect(configError({ COURIER_BATCH_MAX_JOBS: '0' }).variable).toBe('COURIER_BATCH_MAX_JOBS');
+    expect(configError({ COURIER_BATCH_MAX_BYTES: '10' }).variable).toBe('COURIER_BATCH_MAX_BYTES');
+  });
+
   it('reads every variable', () => {
     const config = loadConfig({
       PORT: '9000',

@@ -48,6 +48,10 @@ export interface CourierConfig {
   maxQueuedJobs: number;
   /** `COURIER_MAX_QUEUED_BYTES`: most payload bytes (URLs, headers, bodies) of unfinished jobs; more → 429 `QUEUE_FULL`. */
   maxQueuedBytes: number;
+  /** `COURIER_BATCH_MAX_JOBS`: most requests one batch job carries (`{ "batch": true }`). */
+  batchMaxJobs: number;
+  /** `COURIER_BATCH_MAX_BYTES`: most payload bytes one batch job carries. */
+  batchMaxBytes: number;
   /**
    * `COURIER_TRUST_PROXY`: which proxies' `X-Forwarded-*` headers to believe (Fastify's
    * `trustProxy`), so a request that reached an https proxy gets a `Secure` session cookie:
@@ -126,6 +130,8 @@ const envSchema = z.object({
   COURIER_SENSITIVE_HEADERS: sensitiveHeadersSetting,
   COURIER_MAX_QUEUED_JOBS: integer(1, 100_000_000, queueDefaults.depth.maxJobs),
   COURIER_MAX_QUEUED_BYTES: integer(1024 * 1024, 1024 * 1024 * 1024 * 1024, queueDefaults.depth.maxBytes),
+  COURIER_BATCH_MAX_JOBS: integer(1, 10_000, queueDefaults.batch.maxJobs),
+  COURIER_BATCH_MAX_BYTES: integer(1024, 64 * 1024 * 1024, queueDefaults.batch.maxBytes),
   COURIER_TRUST_PROXY: trustProxySetting,
 });
 
@@ -153,6 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CourierConfig 
     sensitiveHeaders: e.COURIER_SENSITIVE_HEADERS,
     maxQueuedJobs: e.COURIER_MAX_QUEUED_JOBS,
     maxQueuedBytes: e.COURIER_MAX_QUEUED_BYTES,
+    batchMaxJobs: e.COURIER_BATCH_MAX_JOBS,
+    batchMaxBytes: e.COURIER_BATCH_MAX_BYTES,
     trustProxy: e.COURIER_TRUST_PROXY,
   };
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { apiRequestJobSchema, type ApiRequestJob } from './request-job.ts';
 
 /**
- * `POST /v1/requests` takes one job, or `{ jobs: [...] }`. A plain `z.union` would answer a bad
+ * `POST /v1/requests` takes one job, or `{ jobs: [...] }`, or `{ "batch": true, jobs: [...] }`
+ * (the queue packs them into batch jobs: one queue job carries many requests). A plain `z.union` would answer a bad
  * body with "invalid input" and no field; choosing the branch by the presence of `jobs` first
  * keeps every message pointed at the field (`jobs[3].url: …`).
  */
@@ -12,8 +13,10 @@ export function enqueueBodySchema(maxBatch: number) {
       .array(apiRequestJobSchema)
       .min(1, 'a batch needs at least one job')
       .max(maxBatch, `a batch holds at most ${maxBatch} jobs (COURIER_MAX_BATCH)`),
+    /** Pack the jobs into batch jobs (grouped by origin, `COURIER_BATCH_MAX_JOBS` / `COURIER_BATCH_MAX_BYTES` each). */
+    batch: z.boolean({ error: 'must be a boolean' }).optional(),
   });
-  return z.unknown().transform((data, ctx): { jobs: ApiRequestJob[]; batch: boolean } => {
+  return z.unknown().transform((data, ctx): { jobs: ApiRequestJob[]; batch: boolean; batchJobs: boolean } => {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
       ctx.issues.push({ code: 'custom', path: [], message: 'must be a JSON object: one job, or { "jobs": [...] }', input: data });
       return z.NEVER;
@@ -24,7 +27,9 @@ export function enqueueBodySchema(maxBatch: number) {
       for (const issue of parsed.error.issues) ctx.issues.push({ ...issue, input: data } as z.core.$ZodRawIssue);
       return z.NEVER;
     }
-    return isBatch ? { jobs: (parsed.data as { jobs: ApiRequestJob[] }).jobs, batch: true } : { jobs: [parsed.data as ApiRequestJob], batch: false };
+    if (!isBatch) return { jobs: [parsed.data as ApiRequestJob], batch: false, batchJobs: false };
+    const body = parsed.data as { jobs: ApiRequestJob[]; batch?: boolean };
+    return { jobs: body.jobs, batch: true, batchJobs: body.batch === true };
   });
 }
 

@@ -9,6 +9,7 @@ import { CourierError } from '@courier/origin';
 import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type {
+  EnqueueMode,
   EnqueueOptions,
   EnqueueResult,
   FleetView,
@@ -38,6 +39,8 @@ import { SecretsStore } from './secrets-store.ts';
 import { depthLedgerKeys, releaseDepth, reserveDepth, type DepthLedgerKeys } from './depth-ledger.ts';
 import { payloadBytes } from '../depth/queue-depth.ts';
 import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
+import { packBatches } from '../batch-packing.ts';
+import { addBatchMembers, BATCH_JOB_ATTEMPTS, BATCH_JOB_NAME, finishBatchMembers, isBatchJobId, memberState, newBatchJobId, type BatchJobData } from './batch-members.ts';
 
 export interface BullmqDriverOptions extends CreateQueueOptions {
   redisUrl: string;
@@ -103,9 +106,9 @@ export class BullmqDriver implements QueueDriver {
     return guarded(what, this.#options.commandTimeoutMs, op);
   }
 
-  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
+  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[], mode?: EnqueueMode): Promise<EnqueueResult[]> {
     const prepared = prepareJobs(jobs, options, this.#options.sensitiveHeaders);
-    return this.#guard('enqueue', () => this.#enqueue(prepared));
+    return this.#guard('enqueue', () => this.#enqueue(prepared, mode?.batch === true));
   }
 
   async #readStored(ids: readonly string[]): Promise<Array<StoredJobData | null>> {
@@ -119,7 +122,7 @@ export class BullmqDriver implements QueueDriver {
     });
   }
 
-  async #enqueue(prepared: PreparedJob[]): Promise<EnqueueResult[]> {
+  async #enqueue(prepared: PreparedJob[], batch: boolean): Promise<EnqueueResult[]> {
     const outcome = new Map<string, EnqueueResult>();
     // 1. Keys already taken: the same payload is a duplicate, another one a CONFLICT — found
     //    before anything is added, so a batch with a conflict adds nothing.
@@ -139,7 +142,7 @@ export class BullmqDriver implements QueueDriver {
     await reserveDepth(this.#producer, this.#depthKeys, limits, fresh.map((p) => [p.id, payloadBytes(p.stored)] as const));
     let token: string;
     try {
-      token = await this.#add(fresh);
+      token = await this.#add(fresh, batch);
     } catch (error) {
       await releaseDepth(this.#producer, this.#depthKeys, fresh.map((p) => p.id), true).catch(() => {});
       throw error;
@@ -158,7 +161,7 @@ export class BullmqDriver implements QueueDriver {
   }
 
   /** Steps 3 and 4; resolves with the enqueue's token (tells our keyed jobs from a racing producer's). */
-  async #add(fresh: PreparedJob[]): Promise<string> {
+  async #add(fresh: PreparedJob[], batch: boolean): Promise<string> {
     // 3. Credentials first (the worker may take the job the moment it is added); stale cancel
     //    markers of a removed job with the same key go.
     const withSecrets = fresh.filter((p) => p.secrets);
@@ -170,6 +173,10 @@ export class BullmqDriver implements QueueDriver {
     const token = randomUUID();
     const { retention } = this.#options;
     const keep = (ageMs: number, count: number) => ({ age: Math.max(1, Math.ceil(ageMs / 1000)), count });
+    if (batch) {
+      await this.#addBatches(fresh, token, keep(retention.completedAgeMs, retention.completedCount), keep(retention.failedAgeMs, retention.failedCount));
+      return token;
+    }
     if (fresh.length > 0) {
       await this.#queue.addBulk(
         fresh.map((p) => ({
@@ -190,29 +197,83 @@ export class BullmqDriver implements QueueDriver {
     return token;
   }
 
+  /**
+   * Batch jobs: the requests first, each in its own hash (a key a racing producer took is left
+   * alone and its request left out), then one queue job per batch carrying their ids.
+   */
+  async #addBatches(fresh: PreparedJob[], token: string, removeOnComplete: { age: number; count: number }, removeOnFail: { age: number; count: number }): Promise<void> {
+    const now = Date.now();
+    const batches = packBatches(fresh, this.#options.batch).map((b) => ({ ...b, id: newBatchJobId() }));
+    const created = await Promise.all(
+      batches.map((b) =>
+        addBatchMembers(
+          this.#producer,
+          this.#keys,
+          b.id,
+          now,
+          b.delayMs > 0,
+          b.members.map((p) => ({ id: p.id, kind: p.kind, data: storedJobData(p, token), attempts: p.attempts })),
+        ),
+      ),
+    );
+    const jobs = batches.flatMap((b, i) => {
+      const members = b.members.filter((_, j) => created[i]![j]).map((p) => p.id);
+      if (members.length === 0) return [];
+      const data: BatchJobData = { members, url: b.members[0]!.stored.url };
+      return [
+        {
+          name: BATCH_JOB_NAME as JobKind,
+          data: data as unknown as StoredJobData,
+          opts: {
+            jobId: b.id,
+            // The batch job's own attempts: a delivery that failed as a whole (Redis away mid-run)
+            // runs again; its requests keep their own attempt counts.
+            attempts: BATCH_JOB_ATTEMPTS,
+            backoff: courierBackoff,
+            removeOnComplete,
+            removeOnFail,
+            ...(b.delayMs > 0 ? { delay: b.delayMs } : {}),
+            ...(b.priority !== undefined ? { priority: PRIORITY_MIDPOINT - b.priority } : {}),
+          },
+        },
+      ];
+    });
+    try {
+      if (jobs.length > 0) await this.#queue.addBulk(jobs);
+    } catch (error) {
+      // Requests without their batch job would never run: take them back (best effort; Redis may be away).
+      const ours = batches.flatMap((b, i) => b.members.filter((_, j) => created[i]![j]).map((p) => this.#keys.job(p.id)));
+      if (ours.length > 0) await this.#producer.del(...ours).catch(() => {});
+      throw error;
+    }
+  }
+
   async get(id: string): Promise<JobRecord | null> {
     // One of BullMQ's own key names is not asked of Redis: it is never a job.
-    if (typeof id !== 'string' || id.length === 0 || id.length > 200 || isReservedJobId(id)) return null;
+    // Nor is a batch job: it carries requests, it is not one.
+    if (typeof id !== 'string' || id.length === 0 || id.length > 200 || isReservedJobId(id) || isBatchJobId(id)) return null;
     return this.#guard('get', () => this.#get(id));
   }
 
   async #get(id: string): Promise<JobRecord | null> {
-    const [job, bullState, tomb] = await Promise.all([
+    const [job, bullState, tomb, member] = await Promise.all([
       Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id) as Promise<CourierJob | undefined>,
       this.#queue.getJobState(id),
       this.#producer.get(this.#keys.cancelled(id)),
+      // A request of a batch job keeps its state in its own hash (batch-members.ts).
+      this.#producer.hget(this.#keys.job(id), 'state'),
     ]).catch((error: unknown) => {
       // A key that is not a job hash: no such job (Redis is fine).
-      if (isWrongTypeError(error)) return [undefined, 'unknown', null] as const;
+      if (isWrongTypeError(error)) return [undefined, 'unknown', null, null] as const;
       throw error;
     });
     if (!job) return tomb ? (JSON.parse(tomb) as JobRecord) : null;
-    const state = stateOf(bullState, tomb !== null);
+    const state = bullState === 'unknown' ? memberState(member) : stateOf(bullState, tomb !== null);
     return state ? recordOf(job, state) : null;
   }
 
   async wait(id: string, timeoutMs: number): Promise<JobRecord | null> {
-    if (isReservedJobId(id)) return null;
+    if (isReservedJobId(id) || isBatchJobId(id)) return null;
     // Only the Redis calls have the command deadline; the wait itself lasts up to `timeoutMs`.
     const look = () => this.#guard('wait', () => this.#get(id));
     // Per-job event names (`completed:<id>`) are not in QueueEvents' typed listener map.
@@ -247,10 +308,11 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async cancel(id: string): Promise<boolean> {
-    if (isReservedJobId(id)) return false;
+    if (isReservedJobId(id) || isBatchJobId(id)) return false;
     return this.#guard('cancel', async () => {
       const record = await this.#get(id);
       if (!record || finishedStates.has(record.state)) return false;
+      if (await this.#isBatchMember(id)) return this.#cancelMember(id);
       const tomb: JobRecord = { ...record, state: 'cancelled', finishedAt: Date.now(), error: { code: 'ABORTED', message: 'job cancelled' } };
       const ttlMs = Math.max(1, this.#options.retention.failedAgeMs);
       await this.#producer.set(this.#keys.cancelled(id), JSON.stringify(tomb), 'PX', ttlMs);
@@ -266,6 +328,21 @@ export class BullmqDriver implements QueueDriver {
     });
   }
 
+  async #isBatchMember(id: string): Promise<boolean> {
+    return (await this.#producer.hexists(this.#keys.job(id), 'batch')) === 1;
+  }
+
+  /** One request of a batch job: recorded cancelled at once; the worker running it (if one is) aborts it alone. */
+  async #cancelMember(id: string): Promise<boolean> {
+    const ttlMs = Math.max(1, this.#options.retention.failedAgeMs);
+    const [cancelled] = await finishBatchMembers(this.#producer, this.#keys, [{ id, batchId: null, outcome: { type: 'cancelled', keepMs: ttlMs } }]);
+    if (!cancelled) return false;
+    await this.#producer.publish(this.#keys.cancelChannel, id);
+    await releaseDepth(this.#producer, this.#depthKeys, [id], true);
+    await this.#secrets.delete(this.#producer, [id]);
+    return true;
+  }
+
   async listFailed(start = 0, end = -1): Promise<JobRecord[]> {
     return this.#guard('listFailed', async () => {
       const jobs = (await this.#queue.getFailed(start, end)) as CourierJob[];
@@ -278,8 +355,9 @@ export class BullmqDriver implements QueueDriver {
   }
 
   async retry(id: string): Promise<boolean> {
-    if (isReservedJobId(id)) return false;
+    if (isReservedJobId(id) || isBatchJobId(id)) return false;
     return this.#guard('retry', async () => {
+      if (await this.#isBatchMember(id)) return this.#retryMember(id);
       const job = (await Job.fromId<StoredJobData, unknown, JobKind>(this.#queue, id)) as CourierJob | undefined;
       if (!job || (await job.getState()) !== 'failed') return false;
       await this.#producer.del(this.#keys.cancelled(id));
@@ -288,6 +366,29 @@ export class BullmqDriver implements QueueDriver {
       await reserveDepth(this.#producer, this.#depthKeys, { maxJobs: 0, maxBytes: 0 }, [[id, payloadBytes(job.data.input)]], false);
       return true;
     });
+  }
+
+  /** A failed request of a batch job runs again, alone in a new batch job, with its attempts reset. */
+  async #retryMember(id: string): Promise<boolean> {
+    const key = this.#keys.job(id);
+    const [state, data] = await this.#producer.hmget(key, 'state', 'data');
+    if (state !== 'failed' || !data) return false;
+    const batchId = newBatchJobId();
+    // Two racing retries each add a batch job, but the request names only the last writer as its
+    // batch: the other's claim skips it, so it runs once.
+    await this.#producer.multi().hset(key, 'state', 'waiting', 'batch', batchId, 'atm', 0).hdel(key, 'finishedOn', 'returnvalue').persist(key).exec();
+    const { retention } = this.#options;
+    const keep = (ageMs: number, count: number) => ({ age: Math.max(1, Math.ceil(ageMs / 1000)), count });
+    const batchData: BatchJobData = { members: [id], url: (JSON.parse(data) as StoredJobData).input?.url };
+    await this.#queue.add(BATCH_JOB_NAME as JobKind, batchData as unknown as StoredJobData, {
+      jobId: batchId,
+      attempts: BATCH_JOB_ATTEMPTS,
+      backoff: courierBackoff,
+      removeOnComplete: keep(retention.completedAgeMs, retention.completedCount),
+      removeOnFail: keep(retention.failedAgeMs, retention.failedCount),
+    });
+    await reserveDepth(this.#producer, this.#depthKeys, { maxJobs: 0, maxBytes: 0 }, [[id, payloadBytes((JSON.parse(data) as StoredJobData).input)]], false);
+    return true;
   }
 
   async counts(): Promise<QueueCounts> {
@@ -379,6 +480,7 @@ export class BullmqDriver implements QueueDriver {
       // Releases pop this queue's parked list in the same script (one round trip per release).
       limitStore: new RedisLimitStore(connection, this.#options.prefix, this.#keys.parked),
       depthKeys: this.#depthKeys,
+      retention: this.#options.retention,
       onClosed: (w) => this.#workers.delete(w),
     });
     this.#workers.add(worker);

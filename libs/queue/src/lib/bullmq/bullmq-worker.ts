@@ -13,7 +13,8 @@ import { AbortPool } from '../abort-pool.ts';
 import { publishFleetState, type FleetPublisher } from '../fleet-state.ts';
 import { newAttemptControl, runAttempt, stopAttempt, type AttemptControl, type AttemptDeps } from '../job-execution.ts';
 import type { JobKind } from '../job-schema.ts';
-import type { LimitStore } from '../limits/limit-store.ts';
+import type { Lease, LimitStore } from '../limits/limit-store.ts';
+import { originOf } from '@courier/origin';
 import { OriginLimiter } from '../limits/origin-limiter.ts';
 import type { StoredJobData } from '../prepare-jobs.ts';
 import type { CourierJob } from './bullmq-records.ts';
@@ -23,6 +24,11 @@ import { courierBackoffStrategy, RetryableJobError } from './retryable-error.ts'
 import type { SecretsStore } from './secrets-store.ts';
 import { OriginParking } from './origin-parking.ts';
 import { DepthReleaser, type DepthLedgerKeys } from './depth-ledger.ts';
+import type { RetentionOptions } from '../queue-options.ts';
+import { BATCH_JOB_NAME, finishBatchMembers, MemberFinisher, type BatchJobData } from './batch-members.ts';
+import { runBatch, type BatchRunContext } from './batch-runner.ts';
+import { LeaseExchange } from './lease-exchange.ts';
+import { setMaxListeners } from 'node:events';
 
 export interface BullmqWorkerContext {
   queueName: string;
@@ -34,6 +40,8 @@ export interface BullmqWorkerContext {
   limitStore: LimitStore;
   /** The queue's depth ledger: finished jobs give their room back. */
   depthKeys: DepthLedgerKeys;
+  /** How long finished requests of batch jobs are kept (BullMQ keeps plain jobs by their options). */
+  retention: RetentionOptions;
   onClosed(worker: BullmqQueueWorker): void;
 }
 
@@ -56,6 +64,12 @@ export class BullmqQueueWorker implements QueueWorker {
   readonly #depth: DepthReleaser;
   readonly #deps: AttemptDeps;
   readonly #logger: QueueLogger | undefined;
+  readonly #batchContext: BatchRunContext;
+  /** Batch jobs started here without a slot, waiting for one handed over (bounded by `#maxBatchesWaiting`). */
+  #batchesWaiting = 0;
+  readonly #maxBatchesWaiting: number;
+  /** Aborted when close() starts: batch jobs start no more requests and stop waiting. */
+  readonly #closingSignal = new AbortController();
   #fleet: Promise<FleetPublisher | null> = Promise.resolve(null);
   #closing: Promise<void> | null = null;
 
@@ -75,6 +89,37 @@ export class BullmqQueueWorker implements QueueWorker {
       limiter: this.#limiter,
       retry,
       readSecrets: (id) => ctx.secrets.read(ctx.connection, id),
+    };
+
+    // Fewer than half the worker's slots: with concurrency 1 or 2, none.
+    this.#maxBatchesWaiting = Math.floor((options.concurrency - 1) / 2);
+    // Every waiting batch listens for the close: many at once is expected, not a leak.
+    setMaxListeners(0, this.#closingSignal.signal);
+    this.#batchContext = {
+      connection: ctx.connection,
+      keys: ctx.keys,
+      deps: this.#deps,
+      limiter: this.#limiter,
+      retention: ctx.retention,
+      newControl: () => newAttemptControl(this.#aborts.take()),
+      giveControl: (control) => this.#aborts.give(control.controller),
+      track: (id, control) => {
+        if (control) this.#active.set(id, control);
+        else this.#active.delete(id);
+      },
+      takeRecentCancel: (id) => this.#recentCancels.delete(id),
+      finished: (id, dropSecrets) => {
+        // Recorded finished by this worker (batch-runner.ts): its room goes back without a look at its state.
+        this.#depth.add(id, true);
+        if (dropSecrets) ctx.secrets.delete(ctx.connection, [id]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
+      },
+      dropSecrets: (id) => {
+        ctx.secrets.delete(ctx.connection, [id]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
+      },
+      closing: this.#closingSignal.signal,
+      exchange: new LeaseExchange(),
+      finisher: new MemberFinisher(ctx.connection, ctx.keys),
+      logger: options.logger,
     };
 
     this.#subscriber = ctx.connection.duplicate();
@@ -105,7 +150,9 @@ export class BullmqQueueWorker implements QueueWorker {
     this.#depth = new DepthReleaser(ctx.connection, ctx.depthKeys, options.logger);
     // A failed job is released only if it will not run again (the script looks at its state).
     this.#worker.on('failed', (job) => {
-      if (job?.id) this.#depth.add(job.id);
+      if (!job?.id) return;
+      if (job.name === (BATCH_JOB_NAME as string)) this.#batchFailed(job);
+      else this.#depth.add(job.id);
     });
     this.#worker.on('completed', (job) => {
       this.#depth.add(job.id!);
@@ -142,6 +189,7 @@ export class BullmqQueueWorker implements QueueWorker {
       await job.moveToWait(token);
       throw new DelayedError();
     }
+    if (job.name === (BATCH_JOB_NAME as string)) return this.#processBatch(job, token);
     const control = newAttemptControl(this.#aborts.take());
     this.#active.set(id, control);
     if (this.#recentCancels.delete(id)) stopAttempt(control, 'cancel');
@@ -176,6 +224,60 @@ export class BullmqQueueWorker implements QueueWorker {
       this.#active.delete(id);
       this.#aborts.give(control.controller);
     }
+  }
+
+  /** A batch job: its requests run, each recorded on its own (batch-runner.ts). */
+  async #processBatch(job: CourierJob, token: string | undefined): Promise<JobResult> {
+    const data = job.data as unknown as BatchJobData;
+    const members = Array.isArray(data?.members) ? data.members.filter((id): id is string => typeof id === 'string') : [];
+    // Slots first. A full origin parks the batch job, as it parks a plain one, holding no worker
+    // slot (a release anywhere in the fleet wakes it) — unless a batch of this worker runs that
+    // origin and few batches wait here: then it waits for those slots to be handed over (no
+    // release, park, wake and acquire round trips per slot), holding at most half the worker's
+    // slots, so other origins always find room.
+    let slots: { origin: string; leases: Array<Lease | null> } | null = null;
+    const origin = typeof data?.url === 'string' ? safeOrigin(data.url) : null;
+    let waitsHere = false;
+    if (origin !== null && members.length > 0) {
+      const taken = await this.#limiter.acquireMany(data.url!, members.length);
+      if (taken.ok) slots = { origin, leases: taken.leases };
+      else if (taken.reason === 'concurrency' && this.#batchContext.exchange.running(origin) && this.#batchesWaiting < this.#maxBatchesWaiting) waitsHere = true;
+      else {
+        const deferrals = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
+        const delayMs = this.#limiter.saturatedDelay(taken, deferrals);
+        if (taken.reason === 'concurrency') await this.#parking.park(job, token, taken.origin, delayMs);
+        else await job.moveToDelayed(Date.now() + delayMs, token);
+        throw new DelayedError();
+      }
+    }
+    if (waitsHere) this.#batchesWaiting += 1;
+    let outcome: Awaited<ReturnType<typeof runBatch>>;
+    try {
+      outcome = await runBatch(job.id!, members, this.#batchContext, slots);
+    } finally {
+      if (waitsHere) this.#batchesWaiting -= 1;
+    }
+    if (outcome.type === 'handed-back') {
+      await job.moveToWait(token);
+      throw new DelayedError();
+    }
+    // The batch job's own result (not a request's): how many of its requests this delivery ran.
+    return { kind: 'batch', ran: outcome.ran } as unknown as JobResult;
+  }
+
+  /**
+   * A batch job failed as a whole (Redis away through all its deliveries): once it will not run
+   * again, its unfinished requests are failed with the reason, so no `wait` hangs on them.
+   */
+  #batchFailed(job: CourierJob): void {
+    if (job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    const data = job.data as unknown as BatchJobData;
+    const members = Array.isArray(data?.members) ? data.members : [];
+    const error = { code: 'INTERNAL' as const, message: `its batch job failed: ${job.failedReason ?? 'unknown reason'}` };
+    const keepMs = this.#ctx.retention.failedAgeMs;
+    finishBatchMembers(this.#ctx.connection, this.#ctx.keys, members.map((id) => ({ id, batchId: job.id!, outcome: { type: 'failed' as const, error, attemptsMade: 0, keepMs } })))
+      .then((recorded) => members.forEach((id, i) => recorded[i] && this.#depth.add(id, true)))
+      .catch((err: unknown) => this.#logger?.error({ err, jobId: job.id }, 'could not fail the requests of a failed batch job'));
   }
 
   #reportProgress(job: CourierJob, progress: JobProgress): void {
@@ -214,6 +316,7 @@ export class BullmqQueueWorker implements QueueWorker {
   }
 
   close(graceMs: number = queueDefaults.worker.graceMs): Promise<void> {
+    this.#closingSignal.abort();
     this.#closing ??= (async () => {
       // After the grace period, active jobs are aborted and handed back to the queue as they were.
       const handBack = setTimeout(() => {
@@ -239,5 +342,14 @@ export class BullmqQueueWorker implements QueueWorker {
       this.#ctx.onClosed(this);
     })();
     return this.#closing;
+  }
+}
+
+/** The origin of a URL, or null for one that does not parse (its requests then fail as they run). */
+function safeOrigin(url: string): string | null {
+  try {
+    return originOf(url);
+  } catch {
+    return null;
   }
 }

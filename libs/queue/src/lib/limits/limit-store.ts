@@ -16,6 +16,9 @@ export type AcquireOutcome =
   | { ok: true; lease: Lease | null }
   | { ok: false; reason: 'concurrency' | 'rate'; retryInMs: number };
 
+/** Acquire-many: `granted` (≥ 1) rate tokens, with as many leases when the origin has a concurrency limit. */
+export type AcquireManyOutcome = { ok: true; granted: number; leases: Lease[] } | Extract<AcquireOutcome, { ok: false }>;
+
 /** A refusal as the limiter reports it: with the origin, so the job can be parked on it. */
 export type Refusal = Extract<AcquireOutcome, { ok: false }> & { origin: string };
 
@@ -26,6 +29,11 @@ export type Refusal = Extract<AcquireOutcome, { ok: false }> & { origin: string 
 export interface LimitStore {
   /** Takes a concurrency slot (when `limit.concurrency` > 0) and a rate token (when `limit.rps` > 0), atomically. */
   acquire(origin: string, limit: OriginLimit, token: string, leaseTtlMs: number): Promise<AcquireOutcome>;
+  /**
+   * Acquire-many: up to `wanted` slots (and rate tokens) at once, atomically, never past the
+   * limit; the i-th lease's token is `<tokenStem>#<i>`. Refused only when not even one is free.
+   */
+  acquireMany(origin: string, limit: OriginLimit, tokenStem: string, wanted: number, leaseTtlMs: number): Promise<AcquireManyOutcome>;
   /** Extends leases; returns those that were lost (expired and reclaimed). */
   renew(leases: readonly Lease[], leaseTtlMs: number): Promise<Lease[]>;
   /**

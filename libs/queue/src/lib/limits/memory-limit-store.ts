@@ -1,5 +1,5 @@
 import type { OriginLimit } from './limits-config.ts';
-import type { AcquireOutcome, Lease, LimitStore } from './limit-store.ts';
+import type { AcquireManyOutcome, AcquireOutcome, Lease, LimitStore } from './limit-store.ts';
 
 interface OriginState {
   /** token → expiry, epoch milliseconds */
@@ -42,6 +42,22 @@ export class MemoryLimitStore implements LimitStore {
     }
     state.leases.set(token, now + leaseTtlMs);
     return { ok: true, lease: { origin, token } };
+  }
+
+  async acquireMany(origin: string, limit: OriginLimit, tokenStem: string, wanted: number, leaseTtlMs: number): Promise<AcquireManyOutcome> {
+    const leases: Lease[] = [];
+    let granted = 0;
+    // One synchronous loop: nothing else runs in between, as in the Redis script.
+    while (granted < wanted) {
+      const outcome = await this.acquire(origin, limit, `${tokenStem}#${granted + 1}`, leaseTtlMs);
+      if (!outcome.ok) {
+        if (granted === 0) return outcome;
+        break;
+      }
+      granted += 1;
+      if (outcome.lease) leases.push(outcome.lease);
+    }
+    return { ok: true, granted, leases };
   }
 
   async renew(leases: readonly Lease[], leaseTtlMs: number): Promise<Lease[]> {

@@ -153,6 +153,47 @@ export class OriginLimiter {
   }
 
   /**
+   * Acquire-many, for a batch job's requests to one origin: up to `wanted` slots, lingering ones
+   * first, the rest in one store call (never past the limit). Resolves with 1 to `wanted` leases
+   * (null each when the origin has no concurrency limit), or the refusal when none is free.
+   */
+  async acquireMany(url: string, wanted: number): Promise<{ ok: true; leases: Array<Lease | null> } | Refusal> {
+    if (this.#resolver.unlimited) return { ok: true, leases: new Array<null>(wanted).fill(null) };
+    const origin = originOf(url);
+    const limit = this.#resolver.resolve(origin);
+    if (limit.concurrency === 0 && limit.rps === 0) return { ok: true, leases: new Array<null>(wanted).fill(null) };
+    this.#started(origin);
+    const leases: Array<Lease | null> = [];
+    while (leases.length < wanted) {
+      const idle = this.#takeIdle(origin);
+      if (!idle) break;
+      leases.push(idle);
+    }
+    if (leases.length >= wanted) return { ok: true, leases };
+    const outcome = await this.#store.acquireMany(origin, limit, `${this.#owner}/${randomUUID()}`, wanted - leases.length, this.#resolver.settings.leaseTtlMs);
+    if (!outcome.ok) {
+      if (leases.length > 0) return { ok: true, leases };
+      if (outcome.reason === 'concurrency') this.contended(origin);
+      return { ...outcome, origin };
+    }
+    if (outcome.leases.length === 0) {
+      for (let i = 0; i < outcome.granted; i++) leases.push(null);
+      return { ok: true, leases };
+    }
+    const own = (this.#heldPerOrigin.get(origin) ?? 0) + outcome.leases.length;
+    this.#heldPerOrigin.set(origin, own);
+    const grantedAt = performance.now();
+    for (const granted of outcome.leases) {
+      const g = granted.granted;
+      const lease: HeldLease = { ...granted, grantedAt, idleSince: null, keepable: limit.rps === 0 && g !== undefined && g.parked === 0 && g.held <= own };
+      this.#held.add(lease);
+      leases.push(lease);
+    }
+    this.#timer ??= setInterval(() => void this.#renew(), this.#resolver.settings.leaseRenewMs).unref();
+    return { ok: true, leases };
+  }
+
+  /**
    * Gives a lease back, or keeps it lingering for the next job to its origin. Keeping it is
    * synchronous and returns null, so the common case costs the job no promise turn; a lease
    * given back to the store returns that call's promise.

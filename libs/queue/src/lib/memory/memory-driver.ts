@@ -9,6 +9,7 @@ import { CourierError } from '@courier/origin';
 import { queueDefaults } from '../defaults.ts';
 import type {
   CloseConnectionsReport,
+  EnqueueMode,
   EnqueueOptions,
   EnqueueResult,
   FleetSource,
@@ -153,7 +154,11 @@ export class MemoryDriver implements QueueDriver {
     if (this.#closing) throw new CourierError('QUEUE_UNAVAILABLE', 'the queue is closed');
   }
 
-  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
+  /**
+   * `mode.batch` is accepted and changes nothing here: batching saves the per-job cost of Redis,
+   * which this driver does not have, so each request is queued as its own job.
+   */
+  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[], _mode?: EnqueueMode): Promise<EnqueueResult[]> {
     this.#checkOpen();
     const prepared = prepareJobs(jobs, options, this.#options.sensitiveHeaders);
     const results: EnqueueResult[] = [];

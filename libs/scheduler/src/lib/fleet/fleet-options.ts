@@ -35,6 +35,13 @@ export interface FleetTransportOptions {
   /** Most jobs per enqueue call (requests made in one scheduler pass go out together). Default 500. */
   maxBatch?: number;
   /**
+   * Send the requests of one enqueue call as batch jobs (`enqueue(…, …, { batch: true })`: one
+   * queue job per up to 100 requests to one origin), which takes most of the queue's Redis work
+   * per request away: for scripts that make many requests per scheduler pass. Each request keeps
+   * its own job id and result event, so nothing else changes. Default false.
+   */
+  batchJobs?: boolean;
+  /**
    * How often the fleet view is read while `hasconnection` is in use, in milliseconds.
    * Default 250 (a quarter of the workers' 1 s heartbeat).
    */

@@ -252,7 +252,7 @@ class Transport implements FleetTransport {
     try {
       this.#stats.enqueueCalls++;
       // One attempt: Pluto retries nothing but a stale socket, which the worker's client does itself.
-      ids = await connection.driver.enqueue(jobs, { attempts: 1 });
+      ids = await connection.driver.enqueue(jobs, { attempts: 1 }, { batch: this.#options.batchJobs === true && jobs.length > 1 });
     } catch (error) {
       // A batch is all or nothing; one bad request (a URL the queue refuses) fails only itself.
       if (batch.length > 1 && isInputError(error)) {

@@ -57,4 +57,38 @@ describe('on Redis (BullMQ driver)', { timeout: 60_000 }, () => {
     expect(queues.statusCode).toBe(200);
     expect(json<{ queues: Array<{ name: string; readOnlyMode: boolean }> }>(queues).queues).toEqual([expect.objectContaining({ name: 'jobs', readOnlyMode: true })]);
   });
+
+  it('POST /v1/requests with "batch": true: one queue job carries the requests, each read, awaited and cancelled by its own id', async () => {
+    const redis = await startRedis();
+    onTestFinished(() => redis.stop());
+    const { app, queue } = await buildTestApp({ redisUrl: redis.url });
+    const origin = await startOrigin();
+    const posted = await app.inject({
+      method: 'POST',
+      url: '/v1/requests',
+      payload: { batch: true, jobs: [{ url: `${origin.url}/hello`, idempotencyKey: 'b-1' }, { url: `${origin.url}/bytes/10` }, { url: `${origin.url}/hello?n=3`, delayMs: 60_000 }] },
+    });
+    expect(posted.statusCode).toBe(202);
+    const { ids, jobs } = json<{ ids: string[]; jobs: Array<{ id: string; duplicate: boolean }> }>(posted);
+    expect(new Set(ids).size).toBe(3);
+    expect(jobs.every((j) => !j.duplicate)).toBe(true);
+    const [hello, bytes, later] = ids;
+    const records = await Promise.all([hello, bytes].map(async (id) => json<JobRecord>(await app.inject(`/v1/requests/${id}?wait=20000`))));
+    expect(records.map((r) => [r.id, r.state])).toEqual([
+      [hello, 'completed'],
+      [bytes, 'completed'],
+    ]);
+    expect(records[1]!.result).toMatchObject({ status: 200, bodyBytes: 10 });
+    // Two of one delay and origin share one batch job (it completes just after its last request); the delayed one has its own.
+    await expect.poll(async () => queue.counts(), { interval: 50, timeout: 20_000 }).toMatchObject({ completed: 1, delayed: 1, active: 0 });
+    expect(json<JobRecord>(await app.inject(`/v1/requests/${later}`))).toMatchObject({ id: later, state: 'delayed' });
+    expect((await app.inject({ method: 'DELETE', url: `/v1/requests/${later}` })).statusCode).toBe(200);
+    expect(json<JobRecord>(await app.inject(`/v1/requests/${later}`))).toMatchObject({ state: 'cancelled' });
+    // The same key again is the same request, batch or not.
+    const again = await app.inject({ method: 'POST', url: '/v1/requests', payload: { url: `${origin.url}/hello`, idempotencyKey: 'b-1' } });
+    expect(json<{ jobs: unknown[] }>(again).jobs).toEqual([{ id: hello, duplicate: true }]);
+    const bad = await app.inject({ method: 'POST', url: '/v1/requests', payload: { batch: 'yes', jobs: [{ url: `${origin.url}/hello` }] } });
+    expect(bad.statusCode).toBe(400);
+    expect(json<{ error: { field?: string } }>(bad).error.field).toBe('batch');
+  });
 });

@@ -65,8 +65,9 @@ export const requestsRoutes: FastifyPluginAsync<RequestsRoutesOptions> = async (
       const results = await app.queue.enqueue(
         jobs.map((j) => j.input),
         jobs.map((j) => j.options),
+        { batch: request.body.batchJobs },
       );
-      request.log.info({ jobs: results.length, duplicates: results.filter((r) => r.duplicate).length }, 'enqueued');
+      request.log.info({ jobs: results.length, duplicates: results.filter((r) => r.duplicate).length, batchJobs: request.body.batchJobs }, 'enqueued');
       return reply.code(202).send({ ids: results.map((r) => r.id), jobs: results });
     },
   );

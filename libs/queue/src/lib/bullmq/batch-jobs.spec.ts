@@ -1,0 +1,82 @@
+/**
+ * Batch jobs on Redis, beyond the driver contract: how requests sit in BullMQ (one queue job per
+ * batch, the requests in their own hashes), what a batch job's id answers, and how long a
+ * finished request is kept.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { startHttpFixture } from '../../../../../test/fixtures/index.ts';
+import { createClient } from '@courier/origin';
+import { useTestRedis } from '../../testing/test-redis.ts';
+import { startWorker } from '../start-worker.ts';
+import { BullmqDriver } from './bullmq-driver.ts';
+
+const redis = useTestRedis();
+
+async function setup(batch: { maxJobs: number }) {
+  const prefix = redis.prefix();
+  const driver = await BullmqDriver.create({ redisUrl: redis.url, prefix, batch, retention: { completedAgeMs: 120_000 } });
+  onTestFinished(() => driver.close());
+  const bull = new Queue('jobs', { connection: redis.conn.duplicate(), prefix });
+  onTestFinished(() => bull.close());
+  return { prefix, driver, bull };
+}
+
+describe('batch jobs on Redis', () => {
+  it('one BullMQ job per batch (`batch.` ids), the requests each in a hash of their own; a batch id is no request', async () => {
+    const { prefix, driver, bull } = await setup({ maxJobs: 5 });
+    const ids = await driver.enqueue(
+      Array.from({ length: 12 }, (_, i) => ({ url: `http://127.0.0.1:9/x?i=${i}` })),
+      undefined,
+      { batch: true },
+    );
+    const waiting = await bull.getWaiting();
+    expect(waiting.map((j) => j.name)).toEqual(['batch', 'batch', 'batch']);
+    for (const job of waiting) expect(job.id).toMatch(/^batch\.[A-Za-z0-9_-]{20}$/);
+    expect(waiting.flatMap((j) => (j.data as { members: string[] }).members).sort()).toEqual(ids.map((r) => r.id).sort());
+    expect(await driver.counts()).toMatchObject({ waiting: 3 });
+    for (const r of ids) expect(await redis.conn.hget(`${prefix}:jobs:${r.id}`, 'state')).toBe('waiting');
+    const batchId = waiting[0]!.id!;
+    expect(await driver.get(batchId)).toBeNull();
+    expect(await driver.wait(batchId, 10)).toBeNull();
+    expect(await driver.cancel(batchId)).toBe(false);
+    expect(await driver.retry(batchId)).toBe(false);
+  });
+
+  it('keeps a finished request for the retention age', async () => {
+    const { prefix, driver } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const client = createClient();
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
+    onTestFinished(() => worker.close(0));
+    const [job] = await driver.enqueue([{ url: `${fixture.url}/hello` }], undefined, { batch: true });
+    expect(await driver.wait(job!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
+    const ttl = await redis.conn.pttl(`${prefix}:jobs:${job!.id}`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+  });
+
+  it("a request whose stored record is not Courier's fails alone as BAD_JOB; its batch-mate completes", async () => {
+    const { prefix, driver } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const [bad, good] = await driver.enqueue([{ url: `${fixture.url}/hello?n=1` }, { url: `${fixture.url}/hello?n=2` }], { delayMs: 200 }, { batch: true });
+    await redis.conn.hset(`${prefix}:jobs:${bad!.id}`, 'data', JSON.stringify({ written: 'by someone else' }));
+    const client = createClient();
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
+    onTestFinished(() => worker.close(0));
+    expect(await driver.wait(good!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
+    expect(await driver.wait(bad!.id, 30_000)).toMatchObject({ state: 'failed', error: { code: 'BAD_JOB' } });
+    expect(fixture.requestLog.map((r) => r.path)).toEqual(['/hello?n=2']);
+  });
+});

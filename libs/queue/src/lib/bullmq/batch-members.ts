@@ -1,0 +1,194 @@
+/**
+ * The requests of a batch job on Redis. A batch job is one BullMQ job (`batch.<random>`, named
+ * `batch`) whose data lists its requests' ids; each request keeps its own hash at the key BullMQ
+ * would give a job of its id, with BullMQ's field names (`name`, `data`, `timestamp`, `atm`,
+ * `returnvalue`, `failedReason`, `finishedOn`, `progress`) and two of Courier's: `batch` (the
+ * batch job that runs it) and `state`. So `Job.fromId` reads a request as it reads a job, an
+ * idempotency key finds either, and the depth ledger's scripts see `finishedOn` the same way.
+ * Its events go to the queue's event stream under its own id: `wait` and `subscribe` hear them
+ * as they hear a plain job's.
+ */
+import type { Redis } from 'ioredis';
+import type { JobError, JobResult, JobState } from '../driver.ts';
+import { newJobId } from '../job-ids.ts';
+import type { StoredJobData } from '../prepare-jobs.ts';
+import { runScript } from '../../redis/script-loader.ts';
+import { encodeFailedReason } from './failed-reason.ts';
+import type { CourierKeys } from './queue-keys.ts';
+
+/** The queue-job name of a batch job (a request job's name is its kind). */
+export const BATCH_JOB_NAME = 'batch';
+
+/**
+ * A batch job's own attempts: a delivery that failed as a whole (Redis away mid-run) runs again,
+ * skipping the requests that finished. Its requests count their attempts apart.
+ */
+export const BATCH_JOB_ATTEMPTS = 10;
+
+/** What a batch job's BullMQ data holds. */
+export interface BatchJobData {
+  members: string[];
+  /**
+   * A URL of the batch's origin (its requests share it): the worker takes the slots before it
+   * claims the requests, and parks the batch job, holding no worker slot, when none is free.
+   */
+  url?: string;
+}
+
+/** Events are capped like BullMQ's own stream (approximate trim). */
+const EVENTS_MAX_LEN = 10_000;
+
+/** A batch job's id. BullMQ refuses ':' in ids; request ids never contain '.', so no request id looks like one. */
+export function newBatchJobId(): string {
+  return `batch.${newJobId()}`;
+}
+
+export function isBatchJobId(id: string): boolean {
+  return id.startsWith('batch.');
+}
+
+/** `<prefix>:<queue>:`, the prefix of BullMQ's job hashes (and so of batch requests' hashes). */
+export function jobKeyPrefix(keys: CourierKeys): string {
+  return keys.job('');
+}
+
+/** Stores the requests of one batch job; per request, true when stored (false: its key was taken). */
+export async function addBatchMembers(
+  redis: Redis,
+  keys: CourierKeys,
+  batchId: string,
+  timestamp: number,
+  delayed: boolean,
+  members: ReadonlyArray<{ id: string; kind: string; data: StoredJobData; attempts: number }>,
+): Promise<boolean[]> {
+  const args: Array<string | number> = [jobKeyPrefix(keys), batchId, timestamp, delayed ? 'delayed' : 'waiting'];
+  for (const m of members) args.push(m.id, m.kind, JSON.stringify(m.data), m.attempts);
+  const reply = (await runScript(redis, 'addBatchMembers', [], args)) as number[];
+  return reply.map((created) => created === 1);
+}
+
+export interface ClaimedMember {
+  id: string;
+  data: StoredJobData;
+  /** Attempts already made (a retried request, or one whose earlier run failed). */
+  attemptsMade: number;
+  /** Attempts allowed in all. */
+  attempts: number;
+}
+
+/** A request's stored data; a record written by something else parses to an empty one, which the run fails as BAD_JOB. */
+function parseStored(json: string | undefined): StoredJobData {
+  try {
+    return JSON.parse(json ?? '') as StoredJobData;
+  } catch {
+    return {} as StoredJobData;
+  }
+}
+
+/** A worker starts a batch job: the requests still its own to run, now `active` (finished, cancelled ones skipped). */
+export async function claimBatchMembers(redis: Redis, keys: CourierKeys, batchId: string, ids: readonly string[]): Promise<ClaimedMember[]> {
+  if (ids.length === 0) return [];
+  const reply = (await runScript(redis, 'claimBatchMembers', [keys.events], [jobKeyPrefix(keys), batchId, EVENTS_MAX_LEN, ...ids])) as string[];
+  const claimed: ClaimedMember[] = [];
+  for (let i = 0; i < reply.length; i += 4) {
+    claimed.push({ id: reply[i]!, data: parseStored(reply[i + 1]), attemptsMade: Number(reply[i + 2]) || 0, attempts: Number(reply[i + 3]) || 1 });
+  }
+  return claimed;
+}
+
+export type MemberOutcome =
+  | { type: 'completed'; result: JobResult; attemptsMade: number; keepMs: number }
+  | { type: 'failed'; error: JobError; attemptsMade: number; keepMs: number }
+  | { type: 'cancelled'; keepMs: number }
+  | { type: 'retry'; error: JobError; attemptsMade: number; delayMs: number };
+
+/** One outcome as the `finishBatchMembers` script takes it (7 values). */
+function outcomeArgs(id: string, batchId: string | null, outcome: MemberOutcome): Array<string | number> {
+  switch (outcome.type) {
+    case 'completed':
+      return [id, 'completed', JSON.stringify(outcome.result), outcome.keepMs, outcome.attemptsMade, batchId ?? '', ''];
+    case 'failed':
+      return [id, 'failed', encodeFailedReason(outcome.error), outcome.keepMs, outcome.attemptsMade, batchId ?? '', ''];
+    case 'cancelled':
+      return [id, 'cancelled', encodeFailedReason({ code: 'ABORTED', message: 'job cancelled' }), outcome.keepMs, 0, batchId ?? '', ''];
+    case 'retry':
+      return [id, 'retry', encodeFailedReason(outcome.error), outcome.delayMs, outcome.attemptsMade, batchId ?? '', JSON.stringify(outcome.error)];
+  }
+}
+
+export interface MemberFinish {
+  id: string;
+  /** The batch job that ran it; null for an operator's cancel (any batch). */
+  batchId: string | null;
+  outcome: MemberOutcome;
+}
+
+/**
+ * Records outcomes of batch requests in one script call. Per outcome: false when the request was
+ * gone, already finished (a cancel won the race) or another batch's.
+ */
+export async function finishBatchMembers(redis: Redis, keys: CourierKeys, finishes: readonly MemberFinish[]): Promise<boolean[]> {
+  if (finishes.length === 0) return [];
+  const args: Array<string | number> = [jobKeyPrefix(keys), Date.now(), EVENTS_MAX_LEN];
+  for (const f of finishes) args.push(...outcomeArgs(f.id, f.batchId, f.outcome));
+  const reply = (await runScript(redis, 'finishBatchMembers', [keys.events], args)) as number[];
+  return reply.map((n) => n === 1);
+}
+
+/**
+ * A worker's outcomes, recorded together: those of one event-loop turn go in one script call
+ * (a batch's requests to a fast origin finish in bursts), each caller told its own answer.
+ */
+export class MemberFinisher {
+  readonly #redis: Redis;
+  readonly #keys: CourierKeys;
+  #queued: Array<MemberFinish & { resolve(ok: boolean): void; reject(error: unknown): void }> = [];
+
+  constructor(redis: Redis, keys: CourierKeys) {
+    this.#redis = redis;
+    this.#keys = keys;
+  }
+
+  finish(id: string, batchId: string | null, outcome: MemberOutcome): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      if (this.#queued.length === 0) setImmediate(() => void this.#flush());
+      this.#queued.push({ id, batchId, outcome, resolve, reject });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const queued = this.#queued;
+    this.#queued = [];
+    try {
+      const recorded = await finishBatchMembers(this.#redis, this.#keys, queued);
+      queued.forEach((q, i) => q.resolve(recorded[i] ?? false));
+    } catch (error) {
+      for (const q of queued) q.reject(error);
+    }
+  }
+}
+
+/** A batch request's progress: on its hash and as a `progress` event (what BullMQ's `updateProgress` does for a job). */
+export async function reportMemberProgress(redis: Redis, keys: CourierKeys, id: string, progress: unknown): Promise<void> {
+  const json = JSON.stringify(progress);
+  await redis
+    .multi()
+    .hset(keys.job(id), 'progress', json)
+    .xadd(keys.events, 'MAXLEN', '~', EVENTS_MAX_LEN, '*', 'event', 'progress', 'jobId', id, 'data', json)
+    .exec();
+}
+
+/** A batch request's `state` field as the contract's state; null when the hash is not a batch request's. */
+export function memberState(field: string | null | undefined): JobState | null {
+  switch (field) {
+    case 'waiting':
+    case 'delayed':
+    case 'active':
+    case 'completed':
+    case 'failed':
+    case 'cancelled':
+      return field;
+    default:
+      return null;
+  }
+}
