@@ -125,16 +125,16 @@ class OriginRun {
     return ready - this.#lanes;
   }
 
-  #nextAt(): number {
+  /** When the next request waiting out a backoff becomes due (Infinity: none waits). Due ones are left out: only a lane ending lets them run. */
+  #nextAt(now: number): number {
     let next = Infinity;
-    for (const m of this.#pending) next = Math.min(next, m.notBefore);
+    for (const m of this.#pending) if (m.notBefore > now) next = Math.min(next, m.notBefore);
     return next;
   }
 
   /** Resolves at the next change worth looking at (a lane ended, a slot came, the close), after `ms` at the latest (null: no deadline). */
   #changed(ms: number | null): Promise<void> {
     const signal = this.#ctx.closing;
-    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         this.#wake = null;
@@ -143,7 +143,9 @@ class OriginRun {
         resolve();
       };
       const timer = ms === null ? null : setTimeout(done, Math.max(1, ms));
-      signal.addEventListener('abort', done, { once: true });
+      // Once closing, only a lane ending is news (resolving at once would spin this loop in
+      // microtasks and starve the very lane it waits for).
+      if (!signal.aborted) signal.addEventListener('abort', done, { once: true });
       this.#wake = done;
     });
   }
@@ -175,8 +177,8 @@ class OriginRun {
       const wanted = stopping ? 0 : this.#wanted(now);
       if (wanted <= 0) {
         // Lanes at work, or retries not due yet: wait for a lane to end or the next one to be due.
-        const nextAt = this.#nextAt();
-        // Nothing due (pending empty): a running lane always ends and wakes this, no deadline needed.
+        // Closing (or nothing waiting out a backoff): a running lane always ends and wakes this.
+        const nextAt = stopping ? Infinity : this.#nextAt(now);
         await this.#changed(Number.isFinite(nextAt) ? nextAt - now : null);
         continue;
       }
