@@ -63,7 +63,7 @@ export async function addBatchMembers(
 ): Promise<boolean[]> {
   const args: Array<string | number> = [jobKeyPrefix(keys), batchId, timestamp, delayed ? 'delayed' : 'waiting'];
   for (const m of members) args.push(m.id, m.kind, JSON.stringify(m.data), m.attempts);
-  const reply = (await runScript(redis, 'addBatchMembers', [], args)) as number[];
+  const reply = (await runScript(redis, 'addBatchMembers', [keys.job(batchId)], args)) as number[];
   return reply.map((created) => created === 1);
 }
 

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { CourierError, originOf } from '@courier/origin';
 import type {
+  EnqueueMode,
   EnqueueOptions,
   EnqueueResult,
   FleetView,
@@ -65,8 +66,8 @@ export class ShardedDriver implements QueueDriver {
     return shardOf(originOf(url), this.shards.length);
   }
 
-  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[]): Promise<EnqueueResult[]> {
-    if (this.shards.length === 1) return this.shards[0]!.enqueue(jobs, options);
+  async enqueue(jobs: readonly unknown[], options?: EnqueueOptions | EnqueueOptions[], mode?: EnqueueMode): Promise<EnqueueResult[]> {
+    if (this.shards.length === 1) return this.shards[0]!.enqueue(jobs, options, mode);
     // The whole batch is checked before any shard adds a job: a bad job adds nothing anywhere.
     const prepared = prepareJobs(jobs, options, this.#sensitive);
     const groups = new Map<number, number[]>();
@@ -80,7 +81,7 @@ export class ShardedDriver implements QueueDriver {
     const settled = await Promise.allSettled(
       [...groups].map(async ([shard, indexes]) => {
         const own = Array.isArray(options) ? indexes.map((i) => options[i]!) : options;
-        const added = await this.shards[shard]!.enqueue(indexes.map((i) => jobs[i]), own);
+        const added = await this.shards[shard]!.enqueue(indexes.map((i) => jobs[i]), own, mode);
         added.forEach((result, k) => (results[indexes[k]!] = result));
       }),
     );

@@ -5,6 +5,8 @@
   that exists already (a racing producer's job under the same key) is left alone.
 
   Input:
+    KEYS[1] the batch job's key: not read, it names the hash slot (on a Redis Cluster the script
+            runs on the node that owns the shard's hash tag, which every key here shares)
     ARGV[1] job key prefix (`<prefix>:<queue>:`)
     ARGV[2] batch job id (the queue job that carries them)
     ARGV[3] timestamp, epoch milliseconds (the requests' createdAt)
