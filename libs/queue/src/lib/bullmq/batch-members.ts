@@ -136,13 +136,18 @@ export async function finishBatchMembers(redis: Redis, keys: CourierKeys, finish
 }
 
 /**
- * A worker's outcomes, recorded together: those of one event-loop turn go in one script call
- * (a batch's requests to a fast origin finish in bursts), each caller told its own answer.
+ * A worker's outcomes, recorded together (group commit): one `finishBatchMembers` call at a time
+ * is in flight; the outcomes that arrive meanwhile go in the next one, so under load one call
+ * carries many (a batch's requests to a fast origin finish by the hundred) and when idle an
+ * outcome waits one event-loop turn. Each caller is told its own answer.
  */
 export class MemberFinisher {
+  /** Most outcomes per script call: bounds the time Redis spends in one script. */
+  static readonly maxPerCall = 500;
   readonly #redis: Redis;
   readonly #keys: CourierKeys;
   #queued: Array<MemberFinish & { resolve(ok: boolean): void; reject(error: unknown): void }> = [];
+  #flushing = false;
 
   constructor(redis: Redis, keys: CourierKeys) {
     this.#redis = redis;
@@ -151,20 +156,23 @@ export class MemberFinisher {
 
   finish(id: string, batchId: string | null, outcome: MemberOutcome): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      if (this.#queued.length === 0) setImmediate(() => void this.#flush());
+      if (this.#queued.length === 0 && !this.#flushing) setImmediate(() => void this.#flush());
       this.#queued.push({ id, batchId, outcome, resolve, reject });
     });
   }
 
   async #flush(): Promise<void> {
-    const queued = this.#queued;
-    this.#queued = [];
-    try {
-      const recorded = await finishBatchMembers(this.#redis, this.#keys, queued);
-      queued.forEach((q, i) => q.resolve(recorded[i] ?? false));
-    } catch (error) {
-      for (const q of queued) q.reject(error);
+    this.#flushing = true;
+    while (this.#queued.length > 0) {
+      const queued = this.#queued.splice(0, MemberFinisher.maxPerCall);
+      try {
+        const recorded = await finishBatchMembers(this.#redis, this.#keys, queued);
+        queued.forEach((q, i) => q.resolve(recorded[i] ?? false));
+      } catch (error) {
+        for (const q of queued) q.reject(error);
+      }
     }
+    this.#flushing = false;
   }
 }
 

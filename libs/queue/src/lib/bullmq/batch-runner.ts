@@ -54,6 +54,14 @@ interface Pending extends ClaimedMember {
 interface RunState {
   handedBack: boolean;
   ran: number;
+  /**
+   * Completed requests' records on their way to Redis: a lane starts its next request without
+   * waiting for them (one finish script call then carries many), and the batch job ends only
+   * once they are all written.
+   */
+  recording: Set<Promise<void>>;
+  /** The first record that could not be written (Redis away): the run stops and `runBatch` throws it. */
+  error: { cause: unknown } | null;
 }
 
 /**
@@ -87,7 +95,7 @@ export async function runBatch(
     list.push({ ...member, notBefore: 0 });
     byOrigin.set(origin, list);
   }
-  const state: RunState = { handedBack: false, ran: 0 };
+  const state: RunState = { handedBack: false, ran: 0, recording: new Set(), error: null };
   const runs = [...byOrigin].map(([origin, pending]) => new OriginRun(batchId, origin, pending, ctx, state));
   if (slots) {
     const index = [...byOrigin.keys()].indexOf(slots.origin);
@@ -95,6 +103,9 @@ export async function runBatch(
     else await Promise.all(slots.leases.map((lease) => ctx.limiter.release(lease)));
   }
   await Promise.all(runs.map((run) => run.run()));
+  while (state.recording.size > 0) await Promise.all(state.recording);
+  // Redis away mid-run: the batch job's delivery fails; the next one's claim skips what was recorded.
+  if (state.error) throw state.error.cause;
   return state.handedBack ? { type: 'handed-back' } : { type: 'done', ran: state.ran };
 }
 
@@ -170,7 +181,7 @@ class OriginRun {
   async run(): Promise<void> {
     let deferrals = 0;
     for (;;) {
-      const stopping = this.#state.handedBack || this.#ctx.closing.aborted;
+      const stopping = this.#state.handedBack || this.#state.error !== null || this.#ctx.closing.aborted;
       if (stopping && this.#pending.length > 0) this.#state.handedBack = true;
       if ((this.#pending.length === 0 || stopping) && this.#lanes === 0) return;
       const now = Date.now();
@@ -206,12 +217,19 @@ class OriginRun {
   /** Runs ready requests one after another on one slot, then hands the slot on or gives it back. */
   async #lane(lease: Lease | null): Promise<void> {
     for (;;) {
-      if (this.#state.handedBack || this.#ctx.closing.aborted) break;
+      if (this.#state.handedBack || this.#state.error !== null || this.#ctx.closing.aborted) break;
       const now = Date.now();
       const index = this.#pending.findIndex((m) => m.notBefore <= now);
       if (index < 0) break;
       const [member] = this.#pending.splice(index, 1);
-      const next = await runMember(this.#batchId, member!, lease, this.#ctx);
+      let next: Awaited<ReturnType<typeof runMember>>;
+      try {
+        next = await runMember(this.#batchId, member!, lease, this.#ctx, this.#state);
+      } catch (error) {
+        // Its record could not be written: it stays unfinished in Redis and runs again on the next delivery.
+        this.#state.error ??= { cause: error };
+        break;
+      }
       if (next === 'again') this.#pending.push(member!);
       else if (next === 'handed-back') this.#state.handedBack = true;
       else this.#state.ran += 1;
@@ -226,7 +244,22 @@ function record(ctx: BatchRunContext, batchId: string, id: string, outcome: Memb
   return ctx.finisher.finish(id, batchId, outcome);
 }
 
-async function runMember(batchId: string, member: Pending, lease: Lease | null, ctx: BatchRunContext): Promise<'done' | 'again' | 'handed-back'> {
+/** Writes a completed request's record in the background (see `RunState.recording`). */
+function recordCompleted(ctx: BatchRunContext, state: RunState, batchId: string, member: Pending, outcome: MemberOutcome & { type: 'completed' }): void {
+  const writing = record(ctx, batchId, member.id, outcome).then(
+    (recorded) => {
+      // Not recorded: cancelled meanwhile (the cancel gave the room back) or no longer this batch's.
+      if (recorded) ctx.finished(member.id, member.data.secrets === true);
+    },
+    (error: unknown) => {
+      state.error ??= { cause: error };
+    },
+  );
+  state.recording.add(writing);
+  void writing.finally(() => state.recording.delete(writing));
+}
+
+async function runMember(batchId: string, member: Pending, lease: Lease | null, ctx: BatchRunContext, state: RunState): Promise<'done' | 'again' | 'handed-back'> {
   const control = ctx.newControl();
   ctx.track(member.id, control);
   if (ctx.takeRecentCancel(member.id)) stopAttempt(control, 'cancel');
@@ -248,10 +281,7 @@ async function runMember(batchId: string, member: Pending, lease: Lease | null, 
     );
     switch (outcome.type) {
       case 'completed':
-        // Not recorded: cancelled meanwhile (the cancel gave the room back) or no longer this batch's.
-        if (await record(ctx, batchId, member.id, { type: 'completed', result: outcome.result, attemptsMade: attempt, keepMs: ctx.retention.completedAgeMs })) {
-          ctx.finished(member.id, member.data.secrets === true);
-        }
+        recordCompleted(ctx, state, batchId, member, { type: 'completed', result: outcome.result, attemptsMade: attempt, keepMs: ctx.retention.completedAgeMs });
         return 'done';
       case 'failed': {
         if (outcome.retryDelayMs !== null && attempt < member.attempts) {
