@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import type { QueueEvent } from '../driver.ts';
 import { startHttpFixture } from '../../../../../test/fixtures/index.ts';
 import { createClient } from '@courier/origin';
-import { useTestRedis } from '../../testing/test-redis.ts';
+import { until, useTestRedis } from '../../testing/test-redis.ts';
 import { startWorker } from '../start-worker.ts';
 import { BullmqDriver } from './bullmq-driver.ts';
 
@@ -78,5 +79,39 @@ describe('batch jobs on Redis', () => {
     expect(await driver.wait(good!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
     expect(await driver.wait(bad!.id, 30_000)).toMatchObject({ state: 'failed', error: { code: 'BAD_JOB' } });
     expect(fixture.requestLog.map((r) => r.path)).toEqual(['/hello?n=2']);
+  });
+
+  it('one stream entry for many requests, yet an `active` and a `completed` event (with its result) per request; the queue room of all of them back', async () => {
+    const { prefix, driver } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const latch = fixture.hold('/held');
+    fixture.route('/held', (_req, res) => res.end('released'));
+    const events: QueueEvent[] = [];
+    onTestFinished(driver.subscribe((event) => events.push(event)));
+    const jobs = await driver.enqueue(Array.from({ length: 20 }, (_, i) => ({ url: `${fixture.url}/held?i=${i}` })), undefined, { batch: true });
+    const ids = jobs.map((j) => j.id);
+    const before = await redis.conn.xlen(`${prefix}:jobs:events`);
+    const client = createClient({ policy: { connections: 20 } });
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 20, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
+    onTestFinished(() => worker.close(0));
+    // All twenty in flight at once, then released together: their outcomes are recorded in few calls.
+    await latch.waitForArrivals(20);
+    latch.release();
+    for (const id of ids) expect(await driver.wait(id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
+    await until(() => ids.every((id) => events.some((e) => e.type === 'completed' && e.id === id)), 'a completed event per request');
+    for (const id of ids) {
+      expect(events.filter((e) => e.type === 'active' && e.id === id), `active events of ${id}`).toHaveLength(1);
+      expect(events.filter((e) => e.type === 'completed' && e.id === id), `completed events of ${id}`).toHaveLength(1);
+      expect(events.find((e) => e.type === 'completed' && e.id === id)).toMatchObject({ result: { kind: 'request', status: 200 } });
+    }
+    // BullMQ's own entries for the one batch job (added, waiting, active, completed, ...) plus the
+    // requests' grouped ones: far fewer than the 40 a plain job per request would add for these two alone.
+    expect((await redis.conn.xlen(`${prefix}:jobs:events`)) - before).toBeLessThan(20);
+    expect(await redis.conn.hlen(`${prefix}:jobs:depth:jobs`)).toBe(0);
+    expect(await redis.conn.get(`${prefix}:jobs:depth:bytes`)).toBe('0');
   });
 });

@@ -124,14 +124,15 @@ export interface MemberFinish {
 }
 
 /**
- * Records outcomes of batch requests in one script call. Per outcome: false when the request was
- * gone, already finished (a cancel won the race) or another batch's.
+ * Records outcomes of batch requests in one script call, and gives the queue room of those
+ * finished for good back. Per outcome: false when the request was gone, already finished (a
+ * cancel won the race) or another batch's.
  */
 export async function finishBatchMembers(redis: Redis, keys: CourierKeys, finishes: readonly MemberFinish[]): Promise<boolean[]> {
   if (finishes.length === 0) return [];
   const args: Array<string | number> = [jobKeyPrefix(keys), Date.now(), EVENTS_MAX_LEN];
   for (const f of finishes) args.push(...outcomeArgs(f.id, f.batchId, f.outcome));
-  const reply = (await runScript(redis, 'finishBatchMembers', [keys.events], args)) as number[];
+  const reply = (await runScript(redis, 'finishBatchMembers', [keys.events, keys.depth.ledger, keys.depth.bytes], args)) as number[];
   return reply.map((n) => n === 1);
 }
 

@@ -31,9 +31,7 @@ export interface BatchRunContext {
   track(id: string, control: AttemptControl | null): void;
   /** True (and forgotten) when a cancel of `id` arrived while it was not running here. */
   takeRecentCancel(id: string): boolean;
-  /** A request finished for good: give its queue room back (and its credentials, when `dropSecrets`). */
-  finished(id: string, dropSecrets: boolean): void;
-  /** Deletes a request's credentials (a cancelled one). */
+  /** Deletes a finished request's credentials (its queue room went back with its record: finishBatchMembers). */
   dropSecrets(id: string): void;
   /** Aborted when the worker starts closing: no request starts after it, and waits end. */
   closing: AbortSignal;
@@ -249,7 +247,7 @@ function recordCompleted(ctx: BatchRunContext, state: RunState, batchId: string,
   const writing = record(ctx, batchId, member.id, outcome).then(
     (recorded) => {
       // Not recorded: cancelled meanwhile (the cancel gave the room back) or no longer this batch's.
-      if (recorded) ctx.finished(member.id, member.data.secrets === true);
+      if (recorded && member.data.secrets === true) ctx.dropSecrets(member.id);
     },
     (error: unknown) => {
       state.error ??= { cause: error };
@@ -295,8 +293,8 @@ async function runMember(batchId: string, member: Pending, lease: Lease | null, 
         const cancelled = control.stopReason === 'cancel';
         // A cancelled request's record says so already (the cancel wrote it first): this records nothing then.
         const recorded = await record(ctx, batchId, member.id, { type: 'failed', error: outcome.error, attemptsMade: attempt, keepMs: ctx.retention.failedAgeMs });
-        if (recorded) ctx.finished(member.id, false);
-        else if (cancelled && member.data.secrets === true) ctx.dropSecrets(member.id);
+        // A failed request keeps its credentials (an operator's retry runs it again); a cancelled one does not.
+        if (!recorded && cancelled && member.data.secrets === true) ctx.dropSecrets(member.id);
         return 'done';
       }
       case 'deferred':

@@ -41,6 +41,7 @@ import { payloadBytes } from '../depth/queue-depth.ts';
 import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
 import { packBatches } from '../batch-packing.ts';
 import { addBatchMembers, BATCH_JOB_ATTEMPTS, BATCH_JOB_NAME, finishBatchMembers, isBatchJobId, memberState, newBatchJobId, type BatchJobData } from './batch-members.ts';
+import { expandBatchEvents } from './batch-events.ts';
 
 export interface BullmqDriverOptions extends CreateQueueOptions {
   redisUrl: string;
@@ -337,8 +338,8 @@ export class BullmqDriver implements QueueDriver {
     const ttlMs = Math.max(1, this.#options.retention.failedAgeMs);
     const [cancelled] = await finishBatchMembers(this.#producer, this.#keys, [{ id, batchId: null, outcome: { type: 'cancelled', keepMs: ttlMs } }]);
     if (!cancelled) return false;
+    // Its room in the depth ledger went back in the same script call.
     await this.#producer.publish(this.#keys.cancelChannel, id);
-    await releaseDepth(this.#producer, this.#depthKeys, [id], true);
     await this.#secrets.delete(this.#producer, [id]);
     return true;
   }
@@ -453,6 +454,7 @@ export class BullmqDriver implements QueueDriver {
       const events = new QueueEvents(this.#options.queueName, { connection, prefix: this.#options.prefix, lastEventId });
       events.setMaxListeners(0);
       events.on('error', (error: unknown) => this.#options.logger?.debug({ err: error }, 'queue events error'));
+      expandBatchEvents(events, this.#options.logger);
       await events.waitUntilReady();
       // QueueEvents reads on a duplicate; the original was only its template.
       connection.disconnect();

@@ -108,11 +108,6 @@ export class BullmqQueueWorker implements QueueWorker {
         else this.#active.delete(id);
       },
       takeRecentCancel: (id) => this.#recentCancels.delete(id),
-      finished: (id, dropSecrets) => {
-        // Recorded finished by this worker (batch-runner.ts): its room goes back without a look at its state.
-        this.#depth.add(id, true);
-        if (dropSecrets) ctx.secrets.delete(ctx.connection, [id]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
-      },
       dropSecrets: (id) => {
         ctx.secrets.delete(ctx.connection, [id]).catch((error: unknown) => this.#logger?.warn({ err: error }, 'could not delete job credentials; they expire'));
       },
@@ -275,8 +270,8 @@ export class BullmqQueueWorker implements QueueWorker {
     const members = Array.isArray(data?.members) ? data.members : [];
     const error = { code: 'INTERNAL' as const, message: `its batch job failed: ${job.failedReason ?? 'unknown reason'}` };
     const keepMs = this.#ctx.retention.failedAgeMs;
+    // The script gives the failed requests' queue room back.
     finishBatchMembers(this.#ctx.connection, this.#ctx.keys, members.map((id) => ({ id, batchId: job.id!, outcome: { type: 'failed' as const, error, attemptsMade: 0, keepMs } })))
-      .then((recorded) => members.forEach((id, i) => recorded[i] && this.#depth.add(id, true)))
       .catch((err: unknown) => this.#logger?.error({ err, jobId: job.id }, 'could not fail the requests of a failed batch job'));
   }
 

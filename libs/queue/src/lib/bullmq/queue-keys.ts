@@ -1,4 +1,5 @@
 import { hashTagOf, originTag } from '../cluster/shard-routing.ts';
+import { depthLedgerKeys } from './depth-ledger.ts';
 
 /**
  * Keys Courier keeps beside BullMQ's, under the same `<prefix>:<queueName>:`. Under a hash-tagged
@@ -24,6 +25,8 @@ export function courierKeys(prefix: string, queueName: string) {
     cancelChannel: `${base}:cancel`,
     /** Pub/sub channel: origins a job was just parked on (workers stop keeping their slots of it). */
     parkedChannel: `${base}:parked`,
+    /** The queue's depth ledger (depth-ledger.ts). */
+    depth: depthLedgerKeys(prefix, queueName),
   };
 }
 

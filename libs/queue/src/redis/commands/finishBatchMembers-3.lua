@@ -1,12 +1,22 @@
 --[[
   Records the outcomes of requests of batch jobs, the moment they are known (a worker's outcomes
-  of one event-loop turn in one call), so a worker killed mid-batch loses none of the requests
-  that finished. Only a request still unfinished changes (a cancel and a result racing: the first
-  one wins), and only from the batch that owns it (a stale delivery of an older batch changes
-  nothing).
+  that arrive while its previous call is in flight go in one call), so a worker killed mid-batch
+  loses none of the requests that finished. Only a request still unfinished changes (a cancel and
+  a result racing: the first one wins), and only from the batch that owns it (a stale delivery of
+  an older batch changes nothing). A request finished for good gives its room in the queue's depth
+  ledger back in the same call.
+
+  Events: failed, cancelled and retried requests get one event each, as plain jobs do. Completed
+  ones share one `courier:completed-many` event per call (`jobIds`, comma-separated, and
+  `returnvalues`, a JSON array in the same order); the queue's event reader hands it on as one
+  `completed` event per request (bullmq-driver.ts), so callers see what they see of plain jobs,
+  while Redis appends one stream entry per call instead of one per request. A single completion
+  is written as BullMQ's own `completed` event.
 
   Input:
     KEYS[1] the queue's event stream
+    KEYS[2] the depth ledger (hash, job id -> "<bytes>:<reserved at ms>")
+    KEYS[3] the depth ledger's byte counter
     ARGV[1] job key prefix (`<prefix>:<queue>:`)
     ARGV[2] now, epoch milliseconds
     ARGV[3] event stream length bound (approximate)
@@ -21,8 +31,13 @@
 
   Output: per request, 1 when recorded, 0 when it was gone, finished or not this batch's
 ]]
-local events, jobPrefix, now, maxLen = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
+--- @include "includes/depthLedger"
+
+local events, ledgerKey, bytesKey = KEYS[1], KEYS[2], KEYS[3]
+local jobPrefix, now, maxLen = ARGV[1], ARGV[2], ARGV[3]
 local recorded = {}
+local completedIds, completedValues = {}, {}
+local freedBytes = 0
 
 for i = 4, #ARGV, 7 do
   local id, outcome, value, ms, attempts, owner = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4], ARGV[i + 5]
@@ -39,7 +54,8 @@ for i = 4, #ARGV, 7 do
         redis.call('HDEL', key, 'failedReason')
       end
       redis.call('PEXPIRE', key, math.max(1, ms))
-      redis.call('XADD', events, 'MAXLEN', '~', maxLen, '*', 'event', 'completed', 'jobId', id, 'returnvalue', value)
+      completedIds[#completedIds + 1] = id
+      completedValues[#completedValues + 1] = value
     elseif outcome == 'failed' then
       redis.call('HSET', key, 'state', 'failed', 'failedReason', value, 'finishedOn', now, 'atm', attempts)
       redis.call('PEXPIRE', key, math.max(1, ms))
@@ -55,7 +71,21 @@ for i = 4, #ARGV, 7 do
     else
       return redis.error_reply('finishBatchMembers: unknown outcome ' .. tostring(outcome))
     end
+    if outcome ~= 'retry' then
+      local present, entryBytes = dropEntry(ledgerKey, id)
+      if present then
+        freedBytes = freedBytes + entryBytes
+      end
+    end
     recorded[#recorded + 1] = 1
   end
+end
+
+takeBytes(bytesKey, freedBytes)
+if #completedIds == 1 then
+  redis.call('XADD', events, 'MAXLEN', '~', maxLen, '*', 'event', 'completed', 'jobId', completedIds[1], 'returnvalue', completedValues[1])
+elseif #completedIds > 1 then
+  redis.call('XADD', events, 'MAXLEN', '~', maxLen, '*', 'event', 'courier:completed-many', 'jobIds', table.concat(completedIds, ','),
+    'returnvalues', '[' .. table.concat(completedValues, ',') .. ']')
 end
 return recorded
