@@ -353,6 +353,16 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       expect(fixture.requestLog.length + other.requestLog.length).toBe(24);
     });
 
+    it('batch: a worker runs at most `concurrency` requests at once, however many batch jobs it holds, on an origin without a limit', async () => {
+      const { driver, fixture, work, finished } = await setup({ batch: { maxJobs: 5 } });
+      // Three batch jobs of five slow requests each: unbounded, all fifteen would overlap.
+      const jobs = await driver.enqueue(Array.from({ length: 15 }, (_, i) => ({ url: `${fixture.url}/delay/100?i=${i}` })), undefined, { batch: true });
+      work({ concurrency: 4, originLimits: { default: { concurrency: 0 } } });
+      for (const job of jobs) expect(await finished(job.id)).toMatchObject({ state: 'completed' });
+      expect(fixture.maxInFlight).toBeLessThanOrEqual(4);
+      expect(fixture.requestLog).toHaveLength(15);
+    });
+
     it('batch: each request holds its own room under the depth bound, given back as it is cancelled or finishes', async () => {
       const { driver, fixture, work, finished } = await setup({ maxDepth: 3 });
       const later = (n: number) => ({ url: `${fixture.url}/hello?n=${n}` });

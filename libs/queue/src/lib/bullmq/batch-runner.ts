@@ -17,6 +17,7 @@ import { originOf } from '@courier/origin';
 import { claimBatchMembers, reportMemberProgress, type ClaimedMember, type MemberFinisher, type MemberOutcome } from './batch-members.ts';
 import type { CourierKeys } from './queue-keys.ts';
 import type { LeaseExchange } from './lease-exchange.ts';
+import type { LanePlaces } from './lane-places.ts';
 
 export interface BatchRunContext {
   connection: Redis;
@@ -37,6 +38,8 @@ export interface BatchRunContext {
   closing: AbortSignal;
   /** The worker's batches hand slots to each other here. */
   exchange: LeaseExchange;
+  /** The worker's places for requests of batch jobs (at most its concurrency at once). */
+  places: LanePlaces;
   /** Records outcomes, those of one event-loop turn together. */
   finisher: MemberFinisher;
   logger?: QueueLogger | undefined;
@@ -62,9 +65,13 @@ interface RunState {
   error: { cause: unknown } | null;
 }
 
+/** While the worker runs `concurrency` requests of batch jobs already: how often a batch with no lane of its own looks again. */
+const PLACE_POLL_MS = 5;
+
 /**
  * Runs a batch job's requests. `slots`: leases of `slots.origin` taken before the claim (the
- * worker parks the batch job instead when none is free); given to that origin's requests, or back.
+ * worker parks the batch job instead when none is free), each with a place (`ctx.places`) taken
+ * for it; given to that origin's requests, or back.
  */
 export async function runBatch(
   batchId: string,
@@ -76,7 +83,10 @@ export async function runBatch(
   try {
     claimed = await claimBatchMembers(ctx.connection, ctx.keys, batchId, memberIds);
   } catch (error) {
-    if (slots) await Promise.all(slots.leases.map((lease) => ctx.limiter.release(lease)));
+    if (slots) {
+      ctx.places.give(slots.leases.length);
+      await Promise.all(slots.leases.map((lease) => ctx.limiter.release(lease)));
+    }
     throw error;
   }
   const byOrigin = new Map<string, Pending[]>();
@@ -98,8 +108,12 @@ export async function runBatch(
   if (slots) {
     const index = [...byOrigin.keys()].indexOf(slots.origin);
     if (index >= 0) await runs[index]!.adopt(slots.leases);
-    else await Promise.all(slots.leases.map((lease) => ctx.limiter.release(lease)));
+    else {
+      ctx.places.give(slots.leases.length);
+      await Promise.all(slots.leases.map((lease) => ctx.limiter.release(lease)));
+    }
   }
+
   await Promise.all(runs.map((run) => run.run()));
   while (state.recording.size > 0) await Promise.all(state.recording);
   // Redis away mid-run: the batch job's delivery fails; the next one's claim skips what was recorded.
@@ -169,11 +183,13 @@ class OriginRun {
     });
   }
 
-  /** Slots taken before the claim (`runBatch`'s `slots`): lanes for as many as help, the rest back. */
+  /** Slots taken before the claim (`runBatch`'s `slots`, a place each): lanes for as many as help, the rest back. */
   async adopt(leases: Array<Lease | null>): Promise<void> {
     const wanted = Math.max(0, this.#wanted(Date.now()));
     for (const lease of leases.slice(0, wanted)) this.#addLane(lease);
-    await Promise.all(leases.slice(wanted).map((lease) => this.#ctx.limiter.release(lease)));
+    const spare = leases.slice(wanted);
+    this.#ctx.places.give(spare.length);
+    await Promise.all(spare.map((lease) => this.#ctx.limiter.release(lease)));
   }
 
   async run(): Promise<void> {
@@ -191,16 +207,26 @@ class OriginRun {
         await this.#changed(Number.isFinite(nextAt) ? nextAt - now : null);
         continue;
       }
-      const slots = this.#url ? await this.#ctx.limiter.acquireMany(this.#url, wanted) : { ok: true as const, leases: new Array<null>(wanted).fill(null) };
+      const places = this.#ctx.places.take(wanted);
+      if (places === 0) {
+        // The worker runs `concurrency` requests of batch jobs already: a lane of this batch
+        // ending wakes this; others' lanes free places without a word, so look again soon.
+        await this.#changed(this.#lanes > 0 ? null : PLACE_POLL_MS);
+        continue;
+      }
+      const slots = this.#url ? await this.#ctx.limiter.acquireMany(this.#url, places) : { ok: true as const, leases: new Array<null>(places).fill(null) };
       if (slots.ok) {
         deferrals = 0;
+        this.#ctx.places.give(places - slots.leases.length);
         for (const lease of slots.leases) this.#addLane(lease);
         continue;
       }
+      this.#ctx.places.give(places);
       // The origin is full: wait for a lease handed over by a batch of this worker, a lane of
       // this batch to end, or (other workers' slots) the limiter's backoff.
       const stop = this.#ctx.exchange.wait(this.#origin, (lease) => {
         if (this.#ctx.closing.aborted || this.#wanted(Date.now()) <= 0) return false;
+        // The slot comes with the place of the lane that gave it up.
         this.#addLane(lease);
         return true;
       });
@@ -232,7 +258,9 @@ class OriginRun {
       else if (next === 'handed-back') this.#state.handedBack = true;
       else this.#state.ran += 1;
     }
+    // Handed over: its place goes along with it.
     if (!this.#ctx.closing.aborted && this.#ctx.exchange.offer(this.#origin, lease)) return;
+    this.#ctx.places.give();
     const released = this.#ctx.limiter.release(lease);
     if (released) await released;
   }

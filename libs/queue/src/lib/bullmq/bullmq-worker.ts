@@ -28,6 +28,7 @@ import type { RetentionOptions } from '../queue-options.ts';
 import { BATCH_JOB_NAME, finishBatchMembers, MemberFinisher, type BatchJobData } from './batch-members.ts';
 import { runBatch, type BatchRunContext } from './batch-runner.ts';
 import { LeaseExchange } from './lease-exchange.ts';
+import { LanePlaces } from './lane-places.ts';
 import { setMaxListeners } from 'node:events';
 
 export interface BullmqWorkerContext {
@@ -113,6 +114,7 @@ export class BullmqQueueWorker implements QueueWorker {
       },
       closing: this.#closingSignal.signal,
       exchange: new LeaseExchange(),
+      places: new LanePlaces(options.concurrency),
       finisher: new MemberFinisher(ctx.connection, ctx.keys),
       logger: options.logger,
     };
@@ -233,10 +235,22 @@ export class BullmqQueueWorker implements QueueWorker {
     let slots: { origin: string; leases: Array<Lease | null> } | null = null;
     const origin = typeof data?.url === 'string' ? safeOrigin(data.url) : null;
     let waitsHere = false;
-    if (origin !== null && members.length > 0) {
-      const taken = await this.#limiter.acquireMany(data.url!, members.length);
-      if (taken.ok) slots = { origin, leases: taken.leases };
-      else if (taken.reason === 'concurrency' && this.#batchContext.exchange.running(origin) && this.#batchesWaiting < this.#maxBatchesWaiting) waitsHere = true;
+    // Places for its requests first: the worker runs at most `concurrency` requests of batch
+    // jobs at once (lane-places.ts). With none free it waits here for lanes of its other batches
+    // to end, or (too many waiting already) goes back to the queue for a moment.
+    const places = origin !== null && members.length > 0 ? this.#batchContext.places.take(members.length) : 0;
+    if (origin !== null && members.length > 0 && places === 0) {
+      if (this.#batchesWaiting < this.#maxBatchesWaiting) waitsHere = true;
+      else {
+        await job.moveToDelayed(Date.now() + this.#limiter.saturatedDelay({ ok: false, reason: 'concurrency', retryInMs: 0, origin }, 0), token);
+        throw new DelayedError();
+      }
+    }
+    if (places > 0) {
+      const taken = await this.#limiter.acquireMany(data.url!, places);
+      this.#batchContext.places.give(places - (taken.ok ? taken.leases.length : 0));
+      if (taken.ok) slots = { origin: origin!, leases: taken.leases };
+      else if (taken.reason === 'concurrency' && this.#batchContext.exchange.running(origin!) && this.#batchesWaiting < this.#maxBatchesWaiting) waitsHere = true;
       else {
         const deferrals = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
         const delayMs = this.#limiter.saturatedDelay(taken, deferrals);
