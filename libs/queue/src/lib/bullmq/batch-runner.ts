@@ -65,9 +65,6 @@ interface RunState {
   error: { cause: unknown } | null;
 }
 
-/** While the worker runs `concurrency` requests of batch jobs already: how often a batch with no lane of its own looks again. */
-const PLACE_POLL_MS = 5;
-
 /**
  * Runs a batch job's requests. `slots`: leases of `slots.origin` taken before the claim (the
  * worker parks the batch job instead when none is free), each with a place (`ctx.places`) taken
@@ -183,6 +180,16 @@ class OriginRun {
     });
   }
 
+  /** Takes slots of this origin that batches of this worker hand over while it waits (until the returned function is called). */
+  #takeHandedOver(): () => void {
+    return this.#ctx.exchange.wait(this.#origin, (lease) => {
+      if (this.#ctx.closing.aborted || this.#wanted(Date.now()) <= 0) return false;
+      // The slot comes with the place of the lane that gave it up.
+      this.#addLane(lease);
+      return true;
+    });
+  }
+
   /** Slots taken before the claim (`runBatch`'s `slots`, a place each): lanes for as many as help, the rest back. */
   async adopt(leases: Array<Lease | null>): Promise<void> {
     const wanted = Math.max(0, this.#wanted(Date.now()));
@@ -209,9 +216,17 @@ class OriginRun {
       }
       const places = this.#ctx.places.take(wanted);
       if (places === 0) {
-        // The worker runs `concurrency` requests of batch jobs already: a lane of this batch
-        // ending wakes this; others' lanes free places without a word, so look again soon.
-        await this.#changed(this.#lanes > 0 ? null : PLACE_POLL_MS);
+        // The worker runs `concurrency` requests of batch jobs already: wait for a place to come
+        // free, or for a slot of this origin handed over by a batch ending here (it brings its
+        // place: no release and acquire round trips).
+        const stopTaking = this.#takeHandedOver();
+        const stopWaiting = this.#ctx.places.whenFree(() => this.#wake?.());
+        try {
+          await this.#changed(null);
+        } finally {
+          stopWaiting();
+          stopTaking();
+        }
         continue;
       }
       const slots = this.#url ? await this.#ctx.limiter.acquireMany(this.#url, places) : { ok: true as const, leases: new Array<null>(places).fill(null) };
@@ -224,12 +239,7 @@ class OriginRun {
       this.#ctx.places.give(places);
       // The origin is full: wait for a lease handed over by a batch of this worker, a lane of
       // this batch to end, or (other workers' slots) the limiter's backoff.
-      const stop = this.#ctx.exchange.wait(this.#origin, (lease) => {
-        if (this.#ctx.closing.aborted || this.#wanted(Date.now()) <= 0) return false;
-        // The slot comes with the place of the lane that gave it up.
-        this.#addLane(lease);
-        return true;
-      });
+      const stop = this.#takeHandedOver();
       try {
         await this.#changed(this.#ctx.limiter.saturatedDelay(slots, deferrals++));
       } finally {

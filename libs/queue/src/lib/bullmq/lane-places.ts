@@ -10,6 +10,8 @@
  */
 export class LanePlaces {
   #free: number;
+  /** Batches waiting for a place: told (all of them; each looks again) when one comes free. */
+  readonly #waiting = new Set<() => void>();
 
   constructor(max: number) {
     this.#free = max;
@@ -23,7 +25,15 @@ export class LanePlaces {
   }
 
   give(count = 1): void {
+    if (count <= 0) return;
     this.#free += count;
+    for (const wake of [...this.#waiting]) wake();
+  }
+
+  /** Calls `wake` whenever places come free, until the returned function is called. */
+  whenFree(wake: () => void): () => void {
+    this.#waiting.add(wake);
+    return () => this.#waiting.delete(wake);
   }
 
   get free(): number {
