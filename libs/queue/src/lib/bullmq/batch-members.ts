@@ -59,10 +59,10 @@ export async function addBatchMembers(
   batchId: string,
   timestamp: number,
   delayed: boolean,
-  members: ReadonlyArray<{ id: string; kind: string; data: StoredJobData; attempts: number }>,
+  members: ReadonlyArray<{ id: string; kind: string; data: StoredJobData; attempts: number; bytes: number }>,
 ): Promise<boolean[]> {
   const args: Array<string | number> = [jobKeyPrefix(keys), batchId, timestamp, delayed ? 'delayed' : 'waiting'];
-  for (const m of members) args.push(m.id, m.kind, JSON.stringify(m.data), m.attempts);
+  for (const m of members) args.push(m.id, m.kind, JSON.stringify(m.data), m.attempts, m.bytes);
   const reply = (await runScript(redis, 'addBatchMembers', [keys.job(batchId)], args)) as number[];
   return reply.map((created) => created === 1);
 }

@@ -213,7 +213,7 @@ export class BullmqDriver implements QueueDriver {
           b.id,
           now,
           b.delayMs > 0,
-          b.members.map((p) => ({ id: p.id, kind: p.kind, data: storedJobData(p, token), attempts: p.attempts })),
+          b.members.map((p) => ({ id: p.id, kind: p.kind, data: storedJobData(p, token), attempts: p.attempts, bytes: payloadBytes(p.stored) })),
         ),
       ),
     );

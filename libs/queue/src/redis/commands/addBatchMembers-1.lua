@@ -11,18 +11,20 @@
     ARGV[2] batch job id (the queue job that carries them)
     ARGV[3] timestamp, epoch milliseconds (the requests' createdAt)
     ARGV[4] their state until the batch job starts: waiting, or delayed (a batch job with a delay)
-    ARGV[5..] per request, 4 values: id, kind, data (JSON), attempts allowed
+    ARGV[5..] per request, 5 values: id, kind, data (JSON), attempts allowed, and the payload
+              bytes its depth-ledger entry holds (kept as `dbytes`: its finish gives them back
+              without reading the entry first)
 
   Output: per request, 1 when stored, 0 when its key was taken
 ]]
 local jobPrefix, batchId, timestamp, initial = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local created = {}
-for i = 5, #ARGV, 4 do
+for i = 5, #ARGV, 5 do
   local key = jobPrefix .. ARGV[i]
   if redis.call('EXISTS', key) == 1 then
     created[#created + 1] = 0
   else
-    redis.call('HSET', key, 'name', ARGV[i + 1], 'data', ARGV[i + 2], 'timestamp', timestamp, 'batch', batchId, 'state', initial, 'attempts', ARGV[i + 3], 'atm', 0)
+    redis.call('HSET', key, 'name', ARGV[i + 1], 'data', ARGV[i + 2], 'timestamp', timestamp, 'batch', batchId, 'state', initial, 'attempts', ARGV[i + 3], 'atm', 0, 'dbytes', ARGV[i + 4])
     created[#created + 1] = 1
   end
 end

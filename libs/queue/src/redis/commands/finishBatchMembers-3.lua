@@ -42,7 +42,7 @@ local freedBytes = 0
 for i = 4, #ARGV, 7 do
   local id, outcome, value, ms, attempts, owner = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3]), ARGV[i + 4], ARGV[i + 5]
   local key = jobPrefix .. id
-  local f = redis.call('HMGET', key, 'state', 'batch', 'failedReason')
+  local f = redis.call('HMGET', key, 'state', 'batch', 'failedReason', 'dbytes')
   local state = f[1]
   local ok = state and state ~= 'completed' and state ~= 'failed' and state ~= 'cancelled' and (owner == '' or f[2] == owner)
   if not ok then
@@ -72,9 +72,17 @@ for i = 4, #ARGV, 7 do
       return redis.error_reply('finishBatchMembers: unknown outcome ' .. tostring(outcome))
     end
     if outcome ~= 'retry' then
-      local present, entryBytes = dropEntry(ledgerKey, id)
-      if present then
-        freedBytes = freedBytes + entryBytes
+      -- The entry's bytes were stored with the request (`dbytes`): one HDEL, no read of the entry.
+      local entryBytes = tonumber(f[4])
+      if entryBytes then
+        if redis.call('HDEL', ledgerKey, id) == 1 then
+          freedBytes = freedBytes + entryBytes
+        end
+      else
+        local present, bytes = dropEntry(ledgerKey, id)
+        if present then
+          freedBytes = freedBytes + bytes
+        end
       end
     end
     recorded[#recorded + 1] = 1
