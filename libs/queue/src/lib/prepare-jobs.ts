@@ -61,9 +61,11 @@ function checkOptions(o: EnqueueOptions, where: string): void {
 export function prepareJobs(jobs: readonly unknown[], options: EnqueueOptions | EnqueueOptions[] | undefined, sensitive?: ReadonlySet<string>): PreparedJob[] {
   if (!Array.isArray(jobs)) throw new CourierError('BAD_JOB', 'jobs: must be an array');
   const seen = new Map<string, string>();
+  // A batch often repeats a URL: each is parsed once.
+  const urls = new Map<string, string>();
   return jobs.map((raw, index) => {
     const where = jobs.length > 1 ? `[${index}].` : '';
-    const input = parseJob(raw, jobs.length > 1 ? [index] : []);
+    const input = parseJob(raw, jobs.length > 1 ? [index] : [], urls);
     const o = optionsFor(options, index, jobs.length);
     checkOptions(o, where);
     const { stored, secrets } = splitCredentials(input, sensitive);

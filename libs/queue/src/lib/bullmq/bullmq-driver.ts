@@ -37,6 +37,7 @@ import { courierBackoff } from './retryable-error.ts';
 import { decodeFailedReason } from './failed-reason.ts';
 import { SecretsStore } from './secrets-store.ts';
 import { depthLedgerKeys, releaseDepth, reserveDepth, type DepthLedgerKeys } from './depth-ledger.ts';
+import { stageBulk } from './staged-add.ts';
 import { payloadBytes } from '../depth/queue-depth.ts';
 import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
 import { packBatches } from '../batch-packing.ts';
@@ -137,12 +138,23 @@ export class BullmqDriver implements QueueDriver {
     const fresh = [...new Map(prepared.filter((p) => !outcome.has(p.id)).map((p) => [p.id, p])).values()];
 
     // 2. Depth bound, in jobs and payload bytes: checked and reserved in one script (exact across
-    //    producers); given back by the workers as jobs finish, or below on a failed add.
+    //    producers); given back by the workers as jobs finish, or below on a failed add. While
+    //    Redis runs it, the adds are built (staged-add.ts): nothing is sent before it answers.
     const limits = { maxJobs: this.#options.maxDepth, maxBytes: this.#options.maxQueuedBytes };
-    await reserveDepth(this.#producer, this.#depthKeys, limits, fresh.map((p) => [p.id, payloadBytes(p.stored)] as const));
-    let token: string;
+    const reserved = reserveDepth(this.#producer, this.#depthKeys, limits, fresh.map((p) => [p.id, payloadBytes(p.stored)] as const));
+    // Read below; this only keeps a failure while staging from leaving it unhandled.
+    reserved.catch(() => {});
+    const token = randomUUID();
+    let send: (() => Promise<unknown>) | null = null;
     try {
-      token = await this.#add(fresh, batch);
+      if (!batch && fresh.length > 0) send = await this.#stage(fresh, token);
+    } catch (error) {
+      await reserved.then(() => releaseDepth(this.#producer, this.#depthKeys, fresh.map((p) => p.id), true)).catch(() => {});
+      throw error;
+    }
+    await reserved;
+    try {
+      await this.#add(fresh, token, batch ? null : send, batch);
     } catch (error) {
       await releaseDepth(this.#producer, this.#depthKeys, fresh.map((p) => p.id), true).catch(() => {});
       throw error;
@@ -160,8 +172,35 @@ export class BullmqDriver implements QueueDriver {
     return prepared.map((p) => outcome.get(p.id) ?? { id: p.id, duplicate: false });
   }
 
-  /** Steps 3 and 4; resolves with the enqueue's token (tells our keyed jobs from a racing producer's). */
-  async #add(fresh: PreparedJob[], batch: boolean): Promise<string> {
+  #retentionOptions() {
+    const { retention } = this.#options;
+    const keep = (ageMs: number, count: number) => ({ age: Math.max(1, Math.ceil(ageMs / 1000)), count });
+    return { removeOnComplete: keep(retention.completedAgeMs, retention.completedCount), removeOnFail: keep(retention.failedAgeMs, retention.failedCount) };
+  }
+
+  /** Plain jobs, built for BullMQ and queued on a pipeline; sent by the returned function. */
+  #stage(fresh: PreparedJob[], token: string): Promise<() => Promise<string[]>> {
+    const { removeOnComplete, removeOnFail } = this.#retentionOptions();
+    return stageBulk(
+      this.#queue,
+      fresh.map((p) => ({
+        name: p.kind,
+        data: storedJobData(p, token),
+        opts: {
+          jobId: p.id,
+          attempts: p.attempts,
+          backoff: courierBackoff,
+          removeOnComplete,
+          removeOnFail,
+          ...(p.delayMs > 0 ? { delay: p.delayMs } : {}),
+          ...(p.priority !== undefined ? { priority: PRIORITY_MIDPOINT - p.priority } : {}),
+        },
+      })),
+    );
+  }
+
+  /** Steps 3 and 4: `send` adds the staged plain jobs (none when `fresh` is empty); with `batch`, `fresh` go as batch jobs. */
+  async #add(fresh: PreparedJob[], token: string, send: (() => Promise<unknown>) | null, batch: boolean): Promise<void> {
     // 3. Credentials first (the worker may take the job the moment it is added); stale cancel
     //    markers of a removed job with the same key go.
     const withSecrets = fresh.filter((p) => p.secrets);
@@ -170,31 +209,12 @@ export class BullmqDriver implements QueueDriver {
     if (reusedKeys.length > 0) await this.#producer.del(...reusedKeys);
 
     // 4. Add. BullMQ ignores an add whose id exists, so a racing producer's job survives intact.
-    const token = randomUUID();
-    const { retention } = this.#options;
-    const keep = (ageMs: number, count: number) => ({ age: Math.max(1, Math.ceil(ageMs / 1000)), count });
-    if (batch) {
-      await this.#addBatches(fresh, token, keep(retention.completedAgeMs, retention.completedCount), keep(retention.failedAgeMs, retention.failedCount));
-      return token;
+    if (!batch) {
+      await send?.();
+      return;
     }
-    if (fresh.length > 0) {
-      await this.#queue.addBulk(
-        fresh.map((p) => ({
-          name: p.kind,
-          data: storedJobData(p, token),
-          opts: {
-            jobId: p.id,
-            attempts: p.attempts,
-            backoff: courierBackoff,
-            removeOnComplete: keep(retention.completedAgeMs, retention.completedCount),
-            removeOnFail: keep(retention.failedAgeMs, retention.failedCount),
-            ...(p.delayMs > 0 ? { delay: p.delayMs } : {}),
-            ...(p.priority !== undefined ? { priority: PRIORITY_MIDPOINT - p.priority } : {}),
-          },
-        })),
-      );
-    }
-    return token;
+    const { removeOnComplete, removeOnFail } = this.#retentionOptions();
+    await this.#addBatches(fresh, token, removeOnComplete, removeOnFail);
   }
 
   /**
