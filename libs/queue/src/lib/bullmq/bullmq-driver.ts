@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { CourierError } from '@courier/origin';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type {
   EnqueueMode,
@@ -128,6 +128,7 @@ export class BullmqDriver implements QueueDriver {
     // 1. Keys already taken: the same payload is a duplicate, another one a CONFLICT — found
     //    before anything is added, so a batch with a conflict adds nothing.
     const keyed = [...new Map(prepared.filter((p) => p.keyed).map((p) => [p.id, p])).values()];
+    if (keyed.length === 0) return this.#enqueueFresh(prepared, batch);
     const existing = await this.#readStored(keyed.map((p) => p.id));
     keyed.forEach((p, i) => {
       const stored = existing[i];
@@ -136,7 +137,13 @@ export class BullmqDriver implements QueueDriver {
       outcome.set(p.id, { id: p.id, duplicate: true });
     });
     const fresh = [...new Map(prepared.filter((p) => !outcome.has(p.id)).map((p) => [p.id, p])).values()];
+    const added = await this.#enqueueFresh(fresh, batch);
+    for (const result of added) outcome.set(result.id, result);
+    return prepared.map((p) => outcome.get(p.id)!);
+  }
 
+  /** Steps 2 to 5 for jobs not found under their keys: each id once (random ids are unique). */
+  async #enqueueFresh(fresh: PreparedJob[], batch: boolean): Promise<EnqueueResult[]> {
     // 2. Depth bound, in jobs and payload bytes: checked and reserved in one script (exact across
     //    producers); given back by the workers as jobs finish, or below on a failed add. While
     //    Redis runs it, the adds are built (staged-add.ts): nothing is sent before it answers.
@@ -163,13 +170,14 @@ export class BullmqDriver implements QueueDriver {
     // 5. Keyed jobs: did we add them, or did a racing producer? (Its payload may differ.)
     const freshKeyed = fresh.filter((p) => p.keyed);
     const after = await this.#readStored(freshKeyed.map((p) => p.id));
+    const raced = new Set<string>();
     freshKeyed.forEach((p, i) => {
       const stored = after[i];
       if (!stored || stored.token === token) return;
       if (stored.payloadHash !== p.payloadHash) throw new CourierError('CONFLICT', `idempotency key already used for another payload (job ${p.id})`);
-      outcome.set(p.id, { id: p.id, duplicate: true });
+      raced.add(p.id);
     });
-    return prepared.map((p) => outcome.get(p.id) ?? { id: p.id, duplicate: false });
+    return fresh.map((p) => ({ id: p.id, duplicate: raced.has(p.id) }));
   }
 
   #retentionOptions() {
@@ -183,19 +191,12 @@ export class BullmqDriver implements QueueDriver {
     const { removeOnComplete, removeOnFail } = this.#retentionOptions();
     return stageBulk(
       this.#queue,
-      fresh.map((p) => ({
-        name: p.kind,
-        data: storedJobData(p, token),
-        opts: {
-          jobId: p.id,
-          attempts: p.attempts,
-          backoff: courierBackoff,
-          removeOnComplete,
-          removeOnFail,
-          ...(p.delayMs > 0 ? { delay: p.delayMs } : {}),
-          ...(p.priority !== undefined ? { priority: PRIORITY_MIDPOINT - p.priority } : {}),
-        },
-      })),
+      fresh.map((p) => {
+        const opts: JobsOptions & { jobId: string } = { jobId: p.id, attempts: p.attempts, backoff: courierBackoff, removeOnComplete, removeOnFail };
+        if (p.delayMs > 0) opts.delay = p.delayMs;
+        if (p.priority !== undefined) opts.priority = PRIORITY_MIDPOINT - p.priority;
+        return { name: p.kind, data: storedJobData(p, token), opts };
+      }),
     );
   }
 

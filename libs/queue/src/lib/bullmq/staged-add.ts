@@ -31,12 +31,17 @@ class StagedJob<Data, Name extends string> extends Job<Data, unknown, Name> {
 export async function stageBulk<Data, Name extends string>(queue: Queue<Data, unknown, Name>, jobs: ReadonlyArray<BulkJob<Data, Name>>): Promise<() => Promise<string[]>> {
   const client = await queue.backend.client;
   const pipeline = client.pipeline();
-  // Each call queues its command at once (as in BullMQ's own addJobs); its reply is read from exec.
+  // Each call queues its command at once (as in BullMQ's own addJobs); its reply is read from
+  // exec. One that failed before queuing (it is async: a rejection, not a throw) stops `send`.
+  let failed: { error: unknown } | null = null;
   for (const { name, data, opts } of jobs) {
     const job = new StagedJob<Data, Name>(queue, name, data, opts, opts.jobId);
-    void queue.backend.addJobToTransaction(pipeline, job.check(), opts.jobId);
+    queue.backend.addJobToTransaction(pipeline, job.check(), opts.jobId).catch((error: unknown) => {
+      failed ??= { error };
+    });
   }
   return async () => {
+    if (failed) throw failed.error;
     const replies = (await pipeline.exec()) ?? [];
     return replies.map(([error, id]) => {
       if (error) throw error;

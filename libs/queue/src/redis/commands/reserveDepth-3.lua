@@ -79,29 +79,10 @@ if not fits(jobs, bytes) then
   return { 0, jobs, bytes }
 end
 
--- Two calls per chunk of entries rather than one per job (an enqueue reserves a thousand at a
--- time): HMGET finds the ids already held (kept as they are, not counted again), one HSET stores
--- the others. Chunks bound what `unpack` puts on Lua's stack. The caller sends each id once.
-local CHUNK = 500
 local added = 0
-for first = 7, #ARGV, 2 * CHUNK do
-  local last = math.min(first + 2 * CHUNK - 1, #ARGV)
-  local ids = {}
-  for i = first, last, 2 do
-    ids[#ids + 1] = ARGV[i]
-  end
-  local holding = redis.call('HMGET', ledgerKey, unpack(ids))
-  local fields = {}
-  for k = 1, #ids do
-    if not holding[k] then
-      local bytes = ARGV[first + 2 * k - 1]
-      fields[#fields + 1] = ids[k]
-      fields[#fields + 1] = bytes .. ':' .. now
-      added = added + tonumber(bytes)
-    end
-  end
-  if #fields > 0 then
-    redis.call('HSET', ledgerKey, unpack(fields))
+for i = 7, #ARGV, 2 do
+  if redis.call('HSETNX', ledgerKey, ARGV[i], ARGV[i + 1] .. ':' .. now) == 1 then
+    added = added + tonumber(ARGV[i + 1])
   end
 end
 if added > 0 then
