@@ -70,6 +70,7 @@ export function splitCredentials(job: JobInput, sensitive: ReadonlySet<string> =
   // A parsed job's URL is normalised already: without an '@' it has no userinfo and stays as it
   // is, so it is not parsed a second time (most jobs of a batch).
   const url = job.url.includes('@') ? new URL(job.url) : null;
+  if (!url && job.headers === undefined) return { stored: job, secrets: null };
   const headers: HeaderPair[] = [...(job.headers ?? [])];
   const authorization = url ? userinfoAuthorization(url) : null;
   if (url && authorization !== null) {
