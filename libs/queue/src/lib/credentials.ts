@@ -67,10 +67,13 @@ export interface SplitJob {
  * (what the client would have done) so it is redacted like any other credential.
  */
 export function splitCredentials(job: JobInput, sensitive: ReadonlySet<string> = credentialHeaderNames): SplitJob {
-  const url = new URL(job.url);
+  // A parsed job's URL is normalised already: without an '@' it has no userinfo and stays as it
+  // is, so it is not parsed a second time (most jobs of a batch).
+  const url = job.url.includes('@') ? new URL(job.url) : null;
+  if (!url && job.headers === undefined) return { stored: job, secrets: null };
   const headers: HeaderPair[] = [...(job.headers ?? [])];
-  const authorization = userinfoAuthorization(url);
-  if (authorization !== null) {
+  const authorization = url ? userinfoAuthorization(url) : null;
+  if (url && authorization !== null) {
     if (!headers.some(([name]) => name.toLowerCase() === 'authorization')) headers.push(['authorization', authorization]);
     url.username = '';
     url.password = '';
@@ -85,8 +88,9 @@ export function splitCredentials(job: JobInput, sensitive: ReadonlySet<string> =
       kept.push(pair);
     }
   }
-  if (secrets.length === 0 && url.href === job.url) return { stored: job, secrets: null };
-  const stored: JobInput = { ...job, url: url.href };
+  const href = url ? url.href : job.url;
+  if (secrets.length === 0 && href === job.url) return { stored: job, secrets: null };
+  const stored: JobInput = { ...job, url: href };
   if (kept.length > 0) stored.headers = kept;
   return { stored, secrets: secrets.length > 0 ? secrets : null };
 }

@@ -178,9 +178,10 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
  * The common shape, a bare GET (`{ url }` or `{ kind: 'request', url }`), without zod: the
  * schema's own URL steps (length bound, `parseUrl`), so the result is the one `jobSchema` gives.
  * Null for any other shape, or a URL the schema would refuse (then the schema runs, for its
- * error). A batch of such jobs skips the per-job zod cost, the larger part of validation.
+ * error). A batch of such jobs skips the per-job zod cost, the larger part of validation, and
+ * with `urls` (raw → normalised, kept by the caller for one batch) parses a repeated URL once.
  */
-function parseBareGet(input: unknown): RequestJob | null {
+function parseBareGet(input: unknown, urls: Map<string, string> | undefined): RequestJob | null {
   if (typeof input !== 'object' || input === null || Object.getPrototypeOf(input) !== Object.prototype) return null;
   let url: unknown;
   let keys = 0;
@@ -190,20 +191,25 @@ function parseBareGet(input: unknown): RequestJob | null {
     else if (!(key === 'kind' && (input as { kind: unknown }).kind === 'request')) return null;
   }
   if (keys === 0 || typeof url !== 'string' || url.length > caps.maxUrlLength) return null;
-  try {
-    return { kind: 'request', url: parseUrl(url).href };
-  } catch {
-    return null;
+  let href = urls?.get(url);
+  if (href === undefined) {
+    try {
+      href = parseUrl(url).href;
+    } catch {
+      return null;
+    }
+    urls?.set(url, href);
   }
+  return { kind: 'request', url: href };
 }
 
 /**
  * Validates and normalises one job. Throws `CourierError` with `BAD_JOB` — or the origin's own
  * code for a bad URL, method or header — and a message naming the field (`headers: …`), prefixed
- * by `path` when given (`jobs[3].url: …`).
+ * by `path` when given (`jobs[3].url: …`). `urls`: a batch's cache of parsed bare-GET URLs.
  */
-export function parseJob(input: unknown, path: ReadonlyArray<string | number> = []): JobInput {
-  const bare = parseBareGet(input);
+export function parseJob(input: unknown, path: ReadonlyArray<string | number> = [], urls?: Map<string, string>): JobInput {
+  const bare = parseBareGet(input, urls);
   if (bare) return bare;
   const parsed = jobSchema.safeParse(input);
   if (parsed.success) return parsed.data;

@@ -30,16 +30,19 @@ export interface PreparedJob {
 
 const MAX_ATTEMPTS = 100;
 
+/** The options of a job given none (shared: never written to). */
+const NO_OPTIONS: EnqueueOptions = Object.freeze({});
+
 function optionsFor(options: EnqueueOptions | EnqueueOptions[] | undefined, index: number, count: number): EnqueueOptions {
   if (!Array.isArray(options)) {
     // One key for a whole batch would make every job after the first a CONFLICT: refuse it.
     if (options?.idempotencyKey !== undefined && count > 1) {
       throw new CourierError('BAD_JOB', 'idempotencyKey: a batch needs one key per job (pass an array of options)');
     }
-    return options ?? {};
+    return options ?? NO_OPTIONS;
   }
   if (options.length !== count) throw new CourierError('BAD_JOB', `options: ${options.length} entries for ${count} jobs`);
-  return options[index] ?? {};
+  return options[index] ?? NO_OPTIONS;
 }
 
 function checkOptions(o: EnqueueOptions, where: string): void {
@@ -61,9 +64,11 @@ function checkOptions(o: EnqueueOptions, where: string): void {
 export function prepareJobs(jobs: readonly unknown[], options: EnqueueOptions | EnqueueOptions[] | undefined, sensitive?: ReadonlySet<string>): PreparedJob[] {
   if (!Array.isArray(jobs)) throw new CourierError('BAD_JOB', 'jobs: must be an array');
   const seen = new Map<string, string>();
+  // A batch often repeats a URL: each is parsed once.
+  const urls = new Map<string, string>();
   return jobs.map((raw, index) => {
     const where = jobs.length > 1 ? `[${index}].` : '';
-    const input = parseJob(raw, jobs.length > 1 ? [index] : []);
+    const input = parseJob(raw, jobs.length > 1 ? [index] : [], urls);
     const o = optionsFor(options, index, jobs.length);
     checkOptions(o, where);
     const { stored, secrets } = splitCredentials(input, sensitive);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { startRedis } from '../../../../../test/harness/index.ts';
+import { Redis } from 'ioredis';
+import { startRedis, until } from '../../../../../test/harness/index.ts';
 import { deletePrefix, dumpRedis } from '../../testing/redis-dump.ts';
 import { useTestRedis } from '../../testing/test-redis.ts';
 import { describeDriver } from '../../testing/describe-driver.ts';
@@ -40,6 +41,53 @@ describe('BullMQ driver: Redis away', () => {
       }
     }
     expect((await driver.get(after.id))?.state).toBe('waiting');
+  });
+});
+
+describe('BullMQ driver: a large batch', () => {
+  it('stores every job of a batch sent as several add pipelines under its own id, each with its input, and holds room for each', async () => {
+    const prefix = `courier-test-${randomUUID()}`;
+    onTestFinished(() => deletePrefix(redis.conn, prefix));
+    const driver = await BullmqDriver.create({ redisUrl: redis.url, prefix, events: false });
+    onTestFinished(() => driver.close());
+    // 600 jobs: more than one pipeline of adds; URLs repeat (parsed once per batch); every third keyed.
+    const jobs = Array.from({ length: 600 }, (_, i) => ({ url: `http://127.0.0.1:9/item/${i % 7}?n=${i % 3}` }));
+    const options = jobs.map((_, i) => (i % 3 === 0 ? { idempotencyKey: `large-${i}` } : {}));
+    const results = await driver.enqueue(jobs, options);
+    expect(results).toHaveLength(600);
+    expect(new Set(results.map((r) => r.id)).size).toBe(600);
+    expect(results.every((r) => !r.duplicate)).toBe(true);
+    const records = await Promise.all(results.map((r) => driver.get(r.id)));
+    records.forEach((record, i) => expect(record).toMatchObject({ state: 'waiting', input: { kind: 'request', url: jobs[i]!.url } }));
+    expect((await driver.counts()).waiting).toBe(600);
+    expect(await redis.conn.hlen(depthLedgerKeys(prefix, 'jobs').ledger)).toBe(600);
+    // The keyed ones again: duplicates, nothing added.
+    const again = await driver.enqueue(jobs.filter((_, i) => i % 3 === 0), options.filter((_, i) => i % 3 === 0));
+    expect(again.every((r) => r.duplicate)).toBe(true);
+    expect((await driver.counts()).waiting).toBe(600);
+  });
+});
+
+describe('BullMQ driver: Redis silent', () => {
+  it('fails with QUEUE_UNAVAILABLE while Redis does not answer, and works again once it does', async () => {
+    const own = await startRedis();
+    onTestFinished(() => own.stop());
+    const driver = await BullmqDriver.create({ redisUrl: own.url, prefix: `courier-test-${randomUUID()}`, commandTimeoutMs: 500, events: false });
+    onTestFinished(() => driver.close());
+    await driver.enqueue([{ url: 'http://127.0.0.1:9/x' }]);
+    // Redis holds every client's writes (scripts too) without closing a socket: silent, not away.
+    const admin = new Redis(own.url);
+    onTestFinished(() => admin.disconnect());
+    await admin.call('CLIENT', 'PAUSE', '60000', 'WRITE');
+    await expect(driver.enqueue([{ url: 'http://127.0.0.1:9/y' }])).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    await expect(driver.counts()).rejects.toMatchObject({ code: 'QUEUE_UNAVAILABLE' });
+    await admin.call('CLIENT', 'UNPAUSE');
+    let after: string | undefined;
+    await until(async () => {
+      after = (await driver.enqueue([{ url: 'http://127.0.0.1:9/z' }]).catch(() => []))[0]?.id;
+      return after !== undefined;
+    }, 'the producer to work again once Redis answers');
+    expect((await driver.get(after!))?.state).toBe('waiting');
   });
 });
 

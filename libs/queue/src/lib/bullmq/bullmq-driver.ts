@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { CourierError } from '@courier/origin';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type {
   EnqueueMode,
@@ -37,6 +37,7 @@ import { courierBackoff } from './retryable-error.ts';
 import { decodeFailedReason } from './failed-reason.ts';
 import { SecretsStore } from './secrets-store.ts';
 import { depthLedgerKeys, releaseDepth, reserveDepth, type DepthLedgerKeys } from './depth-ledger.ts';
+import { stageBulk } from './staged-add.ts';
 import { payloadBytes } from '../depth/queue-depth.ts';
 import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
 import { packBatches } from '../batch-packing.ts';
@@ -128,6 +129,7 @@ export class BullmqDriver implements QueueDriver {
     // 1. Keys already taken: the same payload is a duplicate, another one a CONFLICT — found
     //    before anything is added, so a batch with a conflict adds nothing.
     const keyed = [...new Map(prepared.filter((p) => p.keyed).map((p) => [p.id, p])).values()];
+    if (keyed.length === 0) return this.#enqueueFresh(prepared, batch);
     const existing = await this.#readStored(keyed.map((p) => p.id));
     keyed.forEach((p, i) => {
       const stored = existing[i];
@@ -136,14 +138,31 @@ export class BullmqDriver implements QueueDriver {
       outcome.set(p.id, { id: p.id, duplicate: true });
     });
     const fresh = [...new Map(prepared.filter((p) => !outcome.has(p.id)).map((p) => [p.id, p])).values()];
+    const added = await this.#enqueueFresh(fresh, batch);
+    for (const result of added) outcome.set(result.id, result);
+    return prepared.map((p) => outcome.get(p.id)!);
+  }
 
+  /** Steps 2 to 5 for jobs not found under their keys: each id once (random ids are unique). */
+  async #enqueueFresh(fresh: PreparedJob[], batch: boolean): Promise<EnqueueResult[]> {
     // 2. Depth bound, in jobs and payload bytes: checked and reserved in one script (exact across
-    //    producers); given back by the workers as jobs finish, or below on a failed add.
+    //    producers); given back by the workers as jobs finish, or below on a failed add. While
+    //    Redis runs it, the adds are built (staged-add.ts): nothing is sent before it answers.
     const limits = { maxJobs: this.#options.maxDepth, maxBytes: this.#options.maxQueuedBytes };
-    await reserveDepth(this.#producer, this.#depthKeys, limits, fresh.map((p) => [p.id, payloadBytes(p.stored)] as const));
-    let token: string;
+    const reserved = reserveDepth(this.#producer, this.#depthKeys, limits, fresh.map((p) => [p.id, payloadBytes(p.stored)] as const));
+    // Read below; this only keeps a failure while staging from leaving it unhandled.
+    reserved.catch(() => {});
+    const token = randomUUID();
+    let send: (() => Promise<unknown>) | null = null;
     try {
-      token = await this.#add(fresh, batch);
+      if (!batch && fresh.length > 0) send = await this.#stage(fresh, token);
+    } catch (error) {
+      await reserved.then(() => releaseDepth(this.#producer, this.#depthKeys, fresh.map((p) => p.id), true)).catch(() => {});
+      throw error;
+    }
+    await reserved;
+    try {
+      await this.#add(fresh, token, batch ? null : send, batch);
     } catch (error) {
       await releaseDepth(this.#producer, this.#depthKeys, fresh.map((p) => p.id), true).catch(() => {});
       throw error;
@@ -152,17 +171,38 @@ export class BullmqDriver implements QueueDriver {
     // 5. Keyed jobs: did we add them, or did a racing producer? (Its payload may differ.)
     const freshKeyed = fresh.filter((p) => p.keyed);
     const after = await this.#readStored(freshKeyed.map((p) => p.id));
+    const raced = new Set<string>();
     freshKeyed.forEach((p, i) => {
       const stored = after[i];
       if (!stored || stored.token === token) return;
       if (stored.payloadHash !== p.payloadHash) throw new CourierError('CONFLICT', `idempotency key already used for another payload (job ${p.id})`);
-      outcome.set(p.id, { id: p.id, duplicate: true });
+      raced.add(p.id);
     });
-    return prepared.map((p) => outcome.get(p.id) ?? { id: p.id, duplicate: false });
+    return fresh.map((p) => ({ id: p.id, duplicate: raced.has(p.id) }));
   }
 
-  /** Steps 3 and 4; resolves with the enqueue's token (tells our keyed jobs from a racing producer's). */
-  async #add(fresh: PreparedJob[], batch: boolean): Promise<string> {
+  #retentionOptions() {
+    const { retention } = this.#options;
+    const keep = (ageMs: number, count: number) => ({ age: Math.max(1, Math.ceil(ageMs / 1000)), count });
+    return { removeOnComplete: keep(retention.completedAgeMs, retention.completedCount), removeOnFail: keep(retention.failedAgeMs, retention.failedCount) };
+  }
+
+  /** Plain jobs, built for BullMQ and queued on a pipeline; sent by the returned function. */
+  #stage(fresh: PreparedJob[], token: string): Promise<() => Promise<string[]>> {
+    const { removeOnComplete, removeOnFail } = this.#retentionOptions();
+    return stageBulk(
+      this.#queue,
+      fresh.map((p) => {
+        const opts: JobsOptions & { jobId: string } = { jobId: p.id, attempts: p.attempts, backoff: courierBackoff, removeOnComplete, removeOnFail };
+        if (p.delayMs > 0) opts.delay = p.delayMs;
+        if (p.priority !== undefined) opts.priority = PRIORITY_MIDPOINT - p.priority;
+        return { name: p.kind, data: storedJobData(p, token), opts };
+      }),
+    );
+  }
+
+  /** Steps 3 and 4: `send` adds the staged plain jobs (none when `fresh` is empty); with `batch`, `fresh` go as batch jobs. */
+  async #add(fresh: PreparedJob[], token: string, send: (() => Promise<unknown>) | null, batch: boolean): Promise<void> {
     // 3. Credentials first (the worker may take the job the moment it is added); stale cancel
     //    markers of a removed job with the same key go.
     const withSecrets = fresh.filter((p) => p.secrets);
@@ -171,31 +211,12 @@ export class BullmqDriver implements QueueDriver {
     if (reusedKeys.length > 0) await this.#producer.del(...reusedKeys);
 
     // 4. Add. BullMQ ignores an add whose id exists, so a racing producer's job survives intact.
-    const token = randomUUID();
-    const { retention } = this.#options;
-    const keep = (ageMs: number, count: number) => ({ age: Math.max(1, Math.ceil(ageMs / 1000)), count });
-    if (batch) {
-      await this.#addBatches(fresh, token, keep(retention.completedAgeMs, retention.completedCount), keep(retention.failedAgeMs, retention.failedCount));
-      return token;
+    if (!batch) {
+      await send?.();
+      return;
     }
-    if (fresh.length > 0) {
-      await this.#queue.addBulk(
-        fresh.map((p) => ({
-          name: p.kind,
-          data: storedJobData(p, token),
-          opts: {
-            jobId: p.id,
-            attempts: p.attempts,
-            backoff: courierBackoff,
-            removeOnComplete: keep(retention.completedAgeMs, retention.completedCount),
-            removeOnFail: keep(retention.failedAgeMs, retention.failedCount),
-            ...(p.delayMs > 0 ? { delay: p.delayMs } : {}),
-            ...(p.priority !== undefined ? { priority: PRIORITY_MIDPOINT - p.priority } : {}),
-          },
-        })),
-      );
-    }
-    return token;
+    const { removeOnComplete, removeOnFail } = this.#retentionOptions();
+    await this.#addBatches(fresh, token, removeOnComplete, removeOnFail);
   }
 
   /**
