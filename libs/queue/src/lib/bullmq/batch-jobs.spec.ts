@@ -79,4 +79,30 @@ describe('batch jobs on Redis', () => {
     expect(await driver.wait(bad!.id, 30_000)).toMatchObject({ state: 'failed', error: { code: 'BAD_JOB' } });
     expect(fixture.requestLog.map((r) => r.path)).toEqual(['/hello?n=2']);
   });
+
+  it('a batch request reads `active` from the moment a worker takes its batch job, before its own request starts; a cancel then stops it before it reaches its origin', async () => {
+    const { driver } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const held = fixture.hold('/hello');
+    const client = createClient();
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    // Two slots for the origin: two requests run, the other eight wait in the batch for a slot.
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 4, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2, originLimits: { default: { concurrency: 2 } } });
+    onTestFinished(() => worker.close(0));
+    const ids = (await driver.enqueue(Array.from({ length: 10 }, (_, i) => ({ url: `${fixture.url}/hello?n=${i}` })), undefined, { batch: true })).map((r) => r.id);
+    await held.waitForArrivals(2);
+    const states = await Promise.all(ids.map(async (id) => (await driver.get(id))!.state));
+    // All ten: the two at the origin and the eight no request was sent for yet.
+    expect(states).toEqual(Array(10).fill('active'));
+    const started = new Set(fixture.requestLog.map((r) => r.path));
+    const notStarted = ids.filter((_, i) => !started.has(`/hello?n=${i}`));
+    expect(notStarted).toHaveLength(8);
+    for (const id of notStarted) expect(await driver.cancel(id)).toBe(true);
+    held.release();
+    for (const id of ids) expect((await driver.wait(id, 30_000))!.state).toBe(notStarted.includes(id) ? 'cancelled' : 'completed');
+    expect(fixture.requestLog).toHaveLength(2);
+  });
 });
