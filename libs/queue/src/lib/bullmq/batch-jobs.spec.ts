@@ -105,4 +105,30 @@ describe('batch jobs on Redis', () => {
     for (const id of ids) expect((await driver.wait(id, 30_000))!.state).toBe(notStarted.includes(id) ? 'cancelled' : 'completed');
     expect(fixture.requestLog).toHaveLength(2);
   });
+
+  it('a request outcome Redis refuses to record does not end the worker: the batch job goes back to the queue and the slot is given back', async () => {
+    const { prefix, driver } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const held = fixture.hold('/hello');
+    const client = createClient();
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    const errors: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (_obj: object, msg?: string) => void errors.push(msg ?? '') };
+    // One slot for the origin: the next request runs only if the failed lane gave it back.
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2, logger, originLimits: { default: { concurrency: 1 } } });
+    onTestFinished(() => worker.close(0));
+    const [broken] = await driver.enqueue([{ url: `${fixture.url}/hello?n=1` }], undefined, { batch: true });
+    await held.waitForArrivals(1);
+    // Its record turns into a string while its request runs: recording the outcome fails in
+    // Redis (WRONGTYPE), as any Redis error there would (OOM, a cluster that stays down).
+    await redis.conn.del(`${prefix}:jobs:${broken!.id}`);
+    await redis.conn.set(`${prefix}:jobs:${broken!.id}`, 'not a record');
+    held.release();
+    const [next] = await driver.enqueue([{ url: `${fixture.url}/hello?n=2` }], undefined, { batch: true });
+    expect(await driver.wait(next!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
+    expect(errors).toContain('batch job: recording an outcome failed; the batch job goes back to the queue');
+  });
 });

@@ -153,11 +153,25 @@ class OriginRun {
   #addLane(lease: Lease | null): void {
     this.#lanes += 1;
     this.#ctx.exchange.laneStarted(this.#origin);
-    void this.#lane(lease).finally(() => {
-      this.#lanes -= 1;
-      this.#ctx.exchange.laneEnded(this.#origin);
-      this.#wake?.();
-    });
+    void this.#lane(lease)
+      .catch((error: unknown) => this.#laneFailed(error, lease))
+      .finally(() => {
+        this.#lanes -= 1;
+        this.#ctx.exchange.laneEnded(this.#origin);
+        this.#wake?.();
+      });
+  }
+
+  /**
+   * Redis refused a request's outcome (OOM, a cluster that stays down): it is not recorded. Left
+   * unhandled, the rejection would end the worker process; instead the batch job goes back to
+   * the queue, whose next delivery runs what is unrecorded (at least once, as a plain job whose
+   * completion was lost), and the lane's slot goes back.
+   */
+  async #laneFailed(error: unknown, lease: Lease | null): Promise<void> {
+    this.#ctx.logger?.error({ err: error, jobId: this.#batchId }, 'batch job: recording an outcome failed; the batch job goes back to the queue');
+    this.#state.handedBack = true;
+    await this.#ctx.limiter.release(lease);
   }
 
   /** Slots taken before the claim (`runBatch`'s `slots`): lanes for as many as help, the rest back. */
