@@ -131,4 +131,33 @@ describe('batch jobs on Redis', () => {
     expect(await driver.wait(next!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
     expect(errors).toContain('batch job: recording an outcome failed; the batch job goes back to the queue');
   });
+
+  it('a request whose batch job was never added (an enqueue that failed half-way) is added again when its key is sent again, and runs', async () => {
+    const { driver, bull } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const job = { url: `${fixture.url}/hello?n=1` };
+    const [first] = await driver.enqueue([job], { idempotencyKey: 'half-way' }, { batch: true });
+    // What an enqueue leaves when Redis goes away after storing the requests and before adding
+    // their batch job (and before it could take them back): the request, and no batch job.
+    const [batchJob] = await bull.getWaiting();
+    await bull.remove(batchJob!.id!);
+    expect(await driver.get(first!.id)).toMatchObject({ state: 'waiting' });
+
+    // The producer sends the key again (its first enqueue failed): a new request, not a duplicate of one that would never run.
+    const [again] = await driver.enqueue([job], { idempotencyKey: 'half-way' }, { batch: true });
+    expect(again).toEqual({ id: first!.id, duplicate: false });
+    expect(await bull.getWaitingCount()).toBe(1);
+    // Sent a third time, it is a duplicate: its batch job exists.
+    expect(await driver.enqueue([job], { idempotencyKey: 'half-way' }, { batch: true })).toEqual([{ id: first!.id, duplicate: true }]);
+
+    const client = createClient();
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
+    onTestFinished(() => worker.close(0));
+    expect(await driver.wait(first!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
+    expect(fixture.requestLog.map((r) => r.path)).toEqual(['/hello?n=1']);
+  });
 });

@@ -40,7 +40,7 @@ import { depthLedgerKeys, releaseDepth, reserveDepth, type DepthLedgerKeys } fro
 import { payloadBytes } from '../depth/queue-depth.ts';
 import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
 import { packBatches } from '../batch-packing.ts';
-import { addBatchMembers, BATCH_JOB_ATTEMPTS, BATCH_JOB_NAME, finishBatchMembers, isBatchJobId, memberState, newBatchJobId, type BatchJobData } from './batch-members.ts';
+import { addBatchMembers, BATCH_JOB_ATTEMPTS, BATCH_JOB_NAME, finishBatchMembers, isBatchJobId, memberState, newBatchJobId, takeBackOrphanedMembers, type BatchJobData } from './batch-members.ts';
 
 export interface BullmqDriverOptions extends CreateQueueOptions {
   redisUrl: string;
@@ -134,6 +134,8 @@ export class BullmqDriver implements QueueDriver {
       if (stored.payloadHash !== p.payloadHash) throw new CourierError('CONFLICT', `idempotency key already used for another payload (job ${p.id})`);
       outcome.set(p.id, { id: p.id, duplicate: true });
     });
+    // A duplicate that is a request of a batch job never added (batch-members.ts) is added again.
+    for (const id of await takeBackOrphanedMembers(this.#producer, this.#keys, [...outcome.keys()])) outcome.delete(id);
     const fresh = [...new Map(prepared.filter((p) => !outcome.has(p.id)).map((p) => [p.id, p])).values()];
 
     // 2. Depth bound, in jobs and payload bytes: checked and reserved in one script (exact across
