@@ -129,4 +129,42 @@ describe('campaigns on Redis with worker processes', () => {
     const list = JSON.parse((await second.app.inject('/v1/campaigns')).body) as { total: number; campaigns: CampaignView[] };
     expect(list.campaigns.map((c) => [c.id, c.state])).toEqual([[id, 'completed']]);
   }, 120_000);
+
+  it('an abort on Redis cancels the wave\'s jobs that have not started, lets the running ones finish, and starts no later wave', async () => {
+    const ids = deviceIds(40);
+    const { firmware, origin, fetchedBy } = await firmwareOrigin();
+    const held = origin.hold('/fw.bin');
+    // Two worker slots: two devices download (held by the origin), the wave's eight others wait.
+    const fleet = await startFleet(redis, { workers: 1, concurrency: 2 });
+    const api = await startApi(redis, fleet);
+    const created = await api.app.inject({ method: 'POST', url: '/v1/campaigns', payload: { firmware, devices: ids, waves: [0.25, 1] } });
+    const { id } = JSON.parse(created.body) as CampaignView;
+    await held.waitForArrivals(2);
+    await until(async () => (await campaign(api, id)).waves[0]!.released === 10, 'wave 0 released', WATCHDOG_MS, 100);
+    // A queue job per device (plain jobs, not batch jobs: wave-release.ts says why): the waiting
+    // ones read `waiting`, which is how the abort tells them from the running ones.
+    expect(await api.queue.counts()).toMatchObject({ active: 2, waiting: 8 });
+
+    const aborted = await api.app.inject({ method: 'DELETE', url: `/v1/campaigns/${id}` });
+    expect(aborted.statusCode, aborted.body).toBe(200);
+    expect(JSON.parse(aborted.body)).toEqual({ id, aborted: true, cancelled: 8, state: 'aborted' });
+    held.release();
+
+    let over!: CampaignAnswer;
+    await until(
+      async () => {
+        over = await campaign(api, id, '?deviceLimit=40');
+        const wave = over.waves[0]!.counts;
+        return wave.waiting === 0 && wave.active === 0 && wave.completed + wave.failed + wave.cancelled === 10;
+      },
+      () => `wave 0 settled; last ${JSON.stringify(over?.waves)}`,
+      WATCHDOG_MS,
+      100,
+    );
+    expect(over.state).toBe('aborted');
+    expect(over.waves.map((w) => w.state)).toEqual(['aborted', 'skipped']);
+    expect(over.counts).toMatchObject({ completed: 2, failed: 0, cancelled: 8, skipped: 30 });
+    expect(fetchedBy()).toHaveLength(2);
+    for (let index = 10; index < 40; index += 1) expect(await api.queue.get(deviceJobId(id, index))).toBeNull();
+  }, 120_000);
 });

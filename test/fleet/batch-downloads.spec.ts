@@ -7,12 +7,12 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { createQueue, type DownloadResult, type JobProgress, type JobRecord, type QueueDriver } from '@courier/queue';
+import { createQueue, type DownloadResult, type JobProgress } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startFleet } from '../campaigns/support/fleet.ts';
 import { serveGeneratedFile } from '../download/support/generated-file.ts';
 import { startHttpFixture } from '../fixtures/index.ts';
-import { startRedis, until, type RedisHandle } from '../harness/index.ts';
+import { requestsFinished, startRedis, type RedisHandle } from '../harness/index.ts';
 
 const MiB = 1024 * 1024;
 const JOBS = 500;
@@ -30,22 +30,6 @@ async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-/** Every id finished (not `allFinished`: its shortcut compares BullMQ's job counts, and a batch job counts once). */
-async function requestsFinished(queue: QueueDriver, ids: readonly string[]): Promise<JobRecord[]> {
-  let pending = [...ids];
-  await until(
-    async () => {
-      const records = await Promise.all(pending.map((id) => queue.get(id)));
-      pending = pending.filter((_, i) => !['completed', 'failed', 'cancelled'].includes(records[i]?.state ?? ''));
-      return pending.length === 0;
-    },
-    'every download finished',
-    RUN_WATCHDOG_MS,
-    250,
-  );
-  return Promise.all(ids.map(async (id) => (await queue.get(id))!));
 }
 
 describe('download jobs as batch jobs across worker processes', () => {
@@ -81,7 +65,7 @@ describe('download jobs as batch jobs across worker processes', () => {
       await Promise.all([manyActive, transferHeld]);
       expect(file.bodyResponses).toBe(1);
       release();
-      const records = await requestsFinished(queue, ids);
+      const records = await requestsFinished(queue, ids, RUN_WATCHDOG_MS, 250);
 
       const failed = records.filter((r) => r.state !== 'completed');
       expect(failed.map((r) => r.error), fleet.workers.map((w) => w.log()).join('\n').slice(-4000)).toEqual([]);

@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createQueue, type JobRecord, type QueueDriver } from '@courier/queue';
+import { createQueue } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startHttpFixture, type HttpFixture } from '../fixtures/index.ts';
-import { startRedis, until, type RedisHandle } from '../harness/index.ts';
+import { requestsFinished, startRedis, until, type RedisHandle } from '../harness/index.ts';
 import { startProducerChild, startWorkerChild, type WorkerChild } from '../service/processes.ts';
 
 const RUN_WATCHDOG_MS = 180_000;
@@ -27,25 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis?.stop();
 });
-
-/**
- * Waits until every request is finished. Not `allFinished`: its shortcut compares the queue's
- * job counts with the requests, and a batch job counts once for all its requests.
- */
-async function requestsFinished(queue: QueueDriver, ids: readonly string[]): Promise<JobRecord[]> {
-  let pending = [...ids];
-  await until(
-    async () => {
-      const records = await Promise.all(pending.map((id) => queue.get(id)));
-      pending = pending.filter((_, i) => !['completed', 'failed', 'cancelled'].includes(records[i]?.state ?? ''));
-      return pending.length === 0;
-    },
-    'every acknowledged request finished',
-    RUN_WATCHDOG_MS,
-    500,
-  );
-  return Promise.all(ids.map(async (id) => (await queue.get(id))!));
-}
 
 describe('batch jobs through the fleet', () => {
   it(
@@ -104,7 +85,7 @@ describe('batch jobs through the fleet', () => {
       for (const p of producers) for (const b of p.acked) b.keys.forEach((k, i) => ids.set(k, b.ids[i]!));
       expect(ids.size).toBe(5_000);
       expect(new Set(ids.values()).size).toBe(5_000);
-      const records = await requestsFinished(queue, [...ids.values()]);
+      const records = await requestsFinished(queue, [...ids.values()], RUN_WATCHDOG_MS);
       expect(records.filter((r) => r.state !== 'completed').map((r) => [r.id, r.state, r.error])).toEqual([]);
 
       const counts = new Map<string, number>();

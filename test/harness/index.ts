@@ -1,4 +1,4 @@
-export { allFinished } from './all-finished.ts';
+export { allFinished, requestsFinished } from './all-finished.ts';
 export { courierCommand } from './courier-command.ts';
 export { ensureDebianPackage, findBinary } from './debian-package.ts';
 export { freePort } from './free-port.ts';

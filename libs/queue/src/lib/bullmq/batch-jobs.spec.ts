@@ -114,4 +114,85 @@ describe('batch jobs on Redis', () => {
     expect(await redis.conn.hlen(`${prefix}:jobs:depth:jobs`)).toBe(0);
     expect(await redis.conn.get(`${prefix}:jobs:depth:bytes`)).toBe('0');
   });
+
+  it('a batch request reads `active` from the moment a worker takes its batch job, before its own request starts; a cancel then stops it before it reaches its origin', async () => {
+    const { driver } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const held = fixture.hold('/hello');
+    const client = createClient();
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    // Two slots for the origin: two requests run, the other eight wait in the batch for a slot.
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 4, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2, originLimits: { default: { concurrency: 2 } } });
+    onTestFinished(() => worker.close(0));
+    const ids = (await driver.enqueue(Array.from({ length: 10 }, (_, i) => ({ url: `${fixture.url}/hello?n=${i}` })), undefined, { batch: true })).map((r) => r.id);
+    await held.waitForArrivals(2);
+    const states = await Promise.all(ids.map(async (id) => (await driver.get(id))!.state));
+    // All ten: the two at the origin and the eight no request was sent for yet.
+    expect(states).toEqual(Array(10).fill('active'));
+    const started = new Set(fixture.requestLog.map((r) => r.path));
+    const notStarted = ids.filter((_, i) => !started.has(`/hello?n=${i}`));
+    expect(notStarted).toHaveLength(8);
+    for (const id of notStarted) expect(await driver.cancel(id)).toBe(true);
+    held.release();
+    for (const id of ids) expect((await driver.wait(id, 30_000))!.state).toBe(notStarted.includes(id) ? 'cancelled' : 'completed');
+    expect(fixture.requestLog).toHaveLength(2);
+  });
+
+  it('a request outcome Redis refuses to record does not end the worker: the batch job runs again after its backoff and the slot is given back', async () => {
+    const { prefix, driver } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const held = fixture.hold('/hello');
+    const client = createClient();
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    const errors: string[] = [];
+    const logger = { debug() {}, info() {}, warn() {}, error: (_obj: object, msg?: string) => void errors.push(msg ?? '') };
+    // One slot for the origin: the next request runs only if the failed lane gave it back.
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2, logger, originLimits: { default: { concurrency: 1 } } });
+    onTestFinished(() => worker.close(0));
+    const [broken] = await driver.enqueue([{ url: `${fixture.url}/hello?n=1` }], undefined, { batch: true });
+    await held.waitForArrivals(1);
+    // Its record turns into a string while its request runs: recording the outcome fails in
+    // Redis (WRONGTYPE), as any Redis error there would (OOM, a cluster that stays down).
+    await redis.conn.del(`${prefix}:jobs:${broken!.id}`);
+    await redis.conn.set(`${prefix}:jobs:${broken!.id}`, 'not a record');
+    held.release();
+    const [next] = await driver.enqueue([{ url: `${fixture.url}/hello?n=2` }], undefined, { batch: true });
+    expect(await driver.wait(next!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
+    expect(errors).toContain('batch job: recording an outcome failed; the batch job runs again after its backoff');
+  });
+
+  it('a request whose batch job was never added (an enqueue that failed half-way) is added again when its key is sent again, and runs', async () => {
+    const { driver, bull } = await setup({ maxJobs: 100 });
+    const fixture = await startHttpFixture();
+    onTestFinished(() => fixture.close());
+    const job = { url: `${fixture.url}/hello?n=1` };
+    const [first] = await driver.enqueue([job], { idempotencyKey: 'half-way' }, { batch: true });
+    // What an enqueue leaves when Redis goes away after storing the requests and before adding
+    // their batch job (and before it could take them back): the request, and no batch job.
+    const [batchJob] = await bull.getWaiting();
+    await bull.remove(batchJob!.id!);
+    expect(await driver.get(first!.id)).toMatchObject({ state: 'waiting' });
+
+    // The producer sends the key again (its first enqueue failed): a new request, not a duplicate of one that would never run.
+    const [again] = await driver.enqueue([job], { idempotencyKey: 'half-way' }, { batch: true });
+    expect(again).toEqual({ id: first!.id, duplicate: false });
+    expect(await bull.getWaitingCount()).toBe(1);
+    // Sent a third time, it is a duplicate: its batch job exists.
+    expect(await driver.enqueue([job], { idempotencyKey: 'half-way' }, { batch: true })).toEqual([{ id: first!.id, duplicate: true }]);
+
+    const client = createClient();
+    onTestFinished(() => client.destroy());
+    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
+    onTestFinished(() => worker.close(0));
+    expect(await driver.wait(first!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
+    expect(fixture.requestLog.map((r) => r.path)).toEqual(['/hello?n=1']);
+  });
 });

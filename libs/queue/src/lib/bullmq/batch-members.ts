@@ -67,6 +67,36 @@ export async function addBatchMembers(
   return reply.map((created) => created === 1);
 }
 
+/**
+ * Of `ids` (keys an enqueue found taken), the requests stored for a batch job that does not
+ * exist — an enqueue that failed between storing them and adding their batch job, with Redis
+ * away for its clean-up too — deleted, so the enqueue adds them again: left alone, they would
+ * be answered as duplicates and never run. No worker can have claimed one (no batch job to
+ * claim it); should a racing producer add its batch job meanwhile, that batch's claim skips it
+ * and the request runs once, in the batch this enqueue adds.
+ */
+export async function takeBackOrphanedMembers(redis: Redis, keys: CourierKeys, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const read = redis.pipeline();
+  for (const id of ids) read.hmget(keys.job(id), 'batch', 'state');
+  const waiting: Array<{ id: string; batch: string }> = [];
+  ((await read.exec()) ?? []).forEach(([error, fields], i) => {
+    if (error) throw error;
+    const [batch, state] = fields as Array<string | null>;
+    if (batch && (state === 'waiting' || state === 'delayed')) waiting.push({ id: ids[i]!, batch });
+  });
+  if (waiting.length === 0) return [];
+  const look = redis.pipeline();
+  for (const w of waiting) look.exists(keys.job(w.batch));
+  const orphans: string[] = [];
+  ((await look.exec()) ?? []).forEach(([error, exists], i) => {
+    if (error) throw error;
+    if (exists === 0) orphans.push(waiting[i]!.id);
+  });
+  if (orphans.length > 0) await redis.del(...orphans.map((id) => keys.job(id)));
+  return orphans;
+}
+
 export interface ClaimedMember {
   id: string;
   data: StoredJobData;

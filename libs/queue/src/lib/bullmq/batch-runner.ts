@@ -113,8 +113,14 @@ export async function runBatch(
 
   await Promise.all(runs.map((run) => run.run()));
   while (state.recording.size > 0) await Promise.all(state.recording);
-  // Redis away mid-run: the batch job's delivery fails; the next one's claim skips what was recorded.
-  if (state.error) throw state.error.cause;
+  // Redis refused an outcome (OOM, a cluster that stays down): the batch job's delivery fails and
+  // runs again after its backoff (bounded attempts, no hot loop while Redis refuses); the next
+  // delivery's claim skips what was recorded and runs the rest (at least once, as a plain job
+  // whose completion was lost). The slots went back as the lanes ended.
+  if (state.error) {
+    ctx.logger?.error({ err: state.error.cause, jobId: batchId }, 'batch job: recording an outcome failed; the batch job runs again after its backoff');
+    throw state.error.cause;
+  }
   return state.handedBack ? { type: 'handed-back' } : { type: 'done', ran: state.ran };
 }
 
@@ -173,12 +179,14 @@ class OriginRun {
   #addLane(lease: Lease | null): void {
     this.#lanes += 1;
     this.#ctx.exchange.laneStarted(this.#origin);
+    // #lane catches what its requests throw (state.error): it never rejects.
     void this.#lane(lease).finally(() => {
       this.#lanes -= 1;
       this.#ctx.exchange.laneEnded(this.#origin);
       this.#wake?.();
     });
   }
+
 
   /** Takes slots of this origin that batches of this worker hand over while it waits (until the returned function is called). */
   #takeHandedOver(): () => void {

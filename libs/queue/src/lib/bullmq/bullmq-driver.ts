@@ -41,7 +41,7 @@ import { stageBulk } from './staged-add.ts';
 import { payloadBytes } from '../depth/queue-depth.ts';
 import { isReservedJobId, isWrongTypeError } from './reserved-ids.ts';
 import { packBatches } from '../batch-packing.ts';
-import { addBatchMembers, BATCH_JOB_ATTEMPTS, BATCH_JOB_NAME, finishBatchMembers, isBatchJobId, memberState, newBatchJobId, type BatchJobData } from './batch-members.ts';
+import { addBatchMembers, BATCH_JOB_ATTEMPTS, BATCH_JOB_NAME, finishBatchMembers, isBatchJobId, memberState, newBatchJobId, takeBackOrphanedMembers, type BatchJobData } from './batch-members.ts';
 import { expandBatchEvents } from './batch-events.ts';
 
 export interface BullmqDriverOptions extends CreateQueueOptions {
@@ -137,6 +137,8 @@ export class BullmqDriver implements QueueDriver {
       if (stored.payloadHash !== p.payloadHash) throw new CourierError('CONFLICT', `idempotency key already used for another payload (job ${p.id})`);
       outcome.set(p.id, { id: p.id, duplicate: true });
     });
+    // A duplicate that is a request of a batch job never added (batch-members.ts) is added again.
+    for (const id of await takeBackOrphanedMembers(this.#producer, this.#keys, [...outcome.keys()])) outcome.delete(id);
     const fresh = [...new Map(prepared.filter((p) => !outcome.has(p.id)).map((p) => [p.id, p])).values()];
     const added = await this.#enqueueFresh(fresh, batch);
     for (const result of added) outcome.set(result.id, result);

@@ -324,6 +324,21 @@ export class BullmqQueueWorker implements QueueWorker {
     if (this.#recentCancels.size > 1_000) for (const [k, until] of this.#recentCancels) if (until < now) this.#recentCancels.delete(k);
   }
 
+  /**
+   * Closes the BullMQ worker, within the grace period and a slack. BullMQ's close waits for its
+   * fetch loop, whose blocking call on a Redis Cluster can stay unsettled for good after a master
+   * crashed (the blocking client never comes back; taskforcesh/bullmq#4138): then its connections
+   * are dropped and the close goes on without it, so a stopping worker still ends.
+   */
+  async #closeBullmqWorker(graceMs: number): Promise<void> {
+    const closed = this.#worker.close();
+    if (await settlesWithin(closed, graceMs + BULLMQ_CLOSE_SLACK_MS)) return await closed;
+    this.#logger?.warn({ graceMs, slackMs: BULLMQ_CLOSE_SLACK_MS }, 'the queue worker did not close in time (its blocking Redis call never returned); dropping its connections');
+    closed.catch(() => {});
+    const dropped = this.#worker.disconnect().catch((error: unknown) => this.#logger?.warn({ err: error }, 'closing the worker: dropping the queue worker connections failed'));
+    await settlesWithin(dropped, BULLMQ_CLOSE_SLACK_MS);
+  }
+
   close(graceMs: number = queueDefaults.worker.graceMs): Promise<void> {
     this.#closingSignal.abort();
     this.#closing ??= (async () => {
@@ -332,7 +347,7 @@ export class BullmqQueueWorker implements QueueWorker {
         for (const control of this.#active.values()) stopAttempt(control, 'shutdown');
       }, graceMs);
       const steps: Array<[string, () => Promise<unknown>]> = [
-        ['worker', () => this.#worker.close()],
+        ['worker', () => this.#closeBullmqWorker(graceMs)],
         // Lingering origin leases go back while the connection is still open.
         ['origin leases', () => this.#limiter.close()],
         ['fleet state', async () => (await this.#fleet)?.close()],
@@ -351,6 +366,25 @@ export class BullmqQueueWorker implements QueueWorker {
       this.#ctx.onClosed(this);
     })();
     return this.#closing;
+  }
+}
+
+/**
+ * How long past the grace period a BullMQ worker's close may take before it is given up on: its
+ * jobs were aborted and handed back at the grace, so what is left is its own Redis calls.
+ */
+const BULLMQ_CLOSE_SLACK_MS = 5_000;
+
+/** True when `promise` settles within `ms` (its outcome is the caller's business), false after. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

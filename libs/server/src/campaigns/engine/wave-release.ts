@@ -56,6 +56,16 @@ async function releaseBatch(ctx: EngineContext, t: Tracked, wave: number): Promi
     t.unconfirmed.add(id);
   });
   try {
+    // Plain jobs, not batch jobs (`{ batch: true }`), on purpose. An abort cancels the wave's jobs
+    // that have not started and lets the running ones finish (cancel-waiting.ts), and it tells
+    // them apart by their state. A batch request reads `active` from the moment a worker takes
+    // its batch job — all of them, up to 100, while only as many run as the firmware origin has
+    // slots (libs/queue batch-jobs.spec.ts) — so after an abort every device of a taken batch
+    // would still download: the emergency stop of a rollout would stop little (with batch jobs,
+    // the abort test of test/campaigns/campaign-fleet.spec.ts cancels 0 of its 8 waiting
+    // devices). The dashboard's running count would count them too. The saving would be small
+    // besides: a device's job is a whole firmware download, next to which a plain job's Redis
+    // work is noise.
     await ctx.queue.enqueue(jobs, options);
   } catch (error) {
     // Not known to be enqueued: forget them (the retry enqueues them again, same keys, no duplicates).
