@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { QueueEvent } from '../driver.ts';
-import { startHttpFixture } from '../../../../../test/fixtures/index.ts';
+import { forThisTest, startHttpFixture } from '../../../../../test/fixtures/index.ts';
 import { createClient } from '@courier/origin';
 import { until, useTestRedis } from '../../testing/test-redis.ts';
-import { startWorker } from '../start-worker.ts';
+import { startWorker, type StartWorkerOptions } from '../start-worker.ts';
 import { BullmqDriver } from './bullmq-driver.ts';
 
 const redis = useTestRedis();
@@ -24,6 +24,16 @@ async function setup(batch: { maxJobs: number }) {
   const bull = new Queue('jobs', { connection: redis.conn.duplicate(), prefix });
   onTestFinished(() => bull.close());
   return { prefix, driver, bull };
+}
+
+/** A worker on `driver` for the running test (its own client and results directory, the suite's BullMQ test timings), closed after it. */
+async function work(driver: BullmqDriver, options: Partial<StartWorkerOptions> & { concurrency: number }, policy?: Parameters<typeof createClient>[0]): Promise<void> {
+  const client = createClient(policy);
+  onTestFinished(() => client.destroy());
+  const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
+  onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
+  const worker = startWorker({ queue: driver, client, resultsDir, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2, ...options });
+  onTestFinished(() => worker.close(0));
 }
 
 describe('batch jobs on Redis', () => {
@@ -49,14 +59,8 @@ describe('batch jobs on Redis', () => {
 
   it('keeps a finished request for the retention age', async () => {
     const { prefix, driver } = await setup({ maxJobs: 100 });
-    const fixture = await startHttpFixture();
-    onTestFinished(() => fixture.close());
-    const client = createClient();
-    onTestFinished(() => client.destroy());
-    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
-    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
-    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
-    onTestFinished(() => worker.close(0));
+    const fixture = await forThisTest(startHttpFixture());
+    await work(driver, { concurrency: 2 });
     const [job] = await driver.enqueue([{ url: `${fixture.url}/hello` }], undefined, { batch: true });
     expect(await driver.wait(job!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
     const ttl = await redis.conn.pttl(`${prefix}:jobs:${job!.id}`);
@@ -66,16 +70,10 @@ describe('batch jobs on Redis', () => {
 
   it("a request whose stored record is not Courier's fails alone as BAD_JOB; its batch-mate completes", async () => {
     const { prefix, driver } = await setup({ maxJobs: 100 });
-    const fixture = await startHttpFixture();
-    onTestFinished(() => fixture.close());
+    const fixture = await forThisTest(startHttpFixture());
     const [bad, good] = await driver.enqueue([{ url: `${fixture.url}/hello?n=1` }, { url: `${fixture.url}/hello?n=2` }], { delayMs: 200 }, { batch: true });
     await redis.conn.hset(`${prefix}:jobs:${bad!.id}`, 'data', JSON.stringify({ written: 'by someone else' }));
-    const client = createClient();
-    onTestFinished(() => client.destroy());
-    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
-    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
-    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
-    onTestFinished(() => worker.close(0));
+    await work(driver, { concurrency: 2 });
     expect(await driver.wait(good!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
     expect(await driver.wait(bad!.id, 30_000)).toMatchObject({ state: 'failed', error: { code: 'BAD_JOB' } });
     expect(fixture.requestLog.map((r) => r.path)).toEqual(['/hello?n=2']);
@@ -83,8 +81,7 @@ describe('batch jobs on Redis', () => {
 
   it('one stream entry for many requests, yet an `active` and a `completed` event (with its result) per request; the queue room of all of them back', async () => {
     const { prefix, driver } = await setup({ maxJobs: 100 });
-    const fixture = await startHttpFixture();
-    onTestFinished(() => fixture.close());
+    const fixture = await forThisTest(startHttpFixture());
     const latch = fixture.hold('/held');
     fixture.route('/held', (_req, res) => res.end('released'));
     const events: QueueEvent[] = [];
@@ -92,12 +89,7 @@ describe('batch jobs on Redis', () => {
     const jobs = await driver.enqueue(Array.from({ length: 20 }, (_, i) => ({ url: `${fixture.url}/held?i=${i}` })), undefined, { batch: true });
     const ids = jobs.map((j) => j.id);
     const before = await redis.conn.xlen(`${prefix}:jobs:events`);
-    const client = createClient({ policy: { connections: 20 } });
-    onTestFinished(() => client.destroy());
-    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
-    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
-    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 20, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
-    onTestFinished(() => worker.close(0));
+    await work(driver, { concurrency: 20 }, { policy: { connections: 20 } });
     // All twenty in flight at once, then released together: their outcomes are recorded in few calls.
     await latch.waitForArrivals(20);
     latch.release();
@@ -117,16 +109,10 @@ describe('batch jobs on Redis', () => {
 
   it('a batch request reads `active` from the moment a worker takes its batch job, before its own request starts; a cancel then stops it before it reaches its origin', async () => {
     const { driver } = await setup({ maxJobs: 100 });
-    const fixture = await startHttpFixture();
-    onTestFinished(() => fixture.close());
+    const fixture = await forThisTest(startHttpFixture());
     const held = fixture.hold('/hello');
-    const client = createClient();
-    onTestFinished(() => client.destroy());
-    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
-    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
     // Two slots for the origin: two requests run, the other eight wait in the batch for a slot.
-    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 4, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2, originLimits: { default: { concurrency: 2 } } });
-    onTestFinished(() => worker.close(0));
+    await work(driver, { concurrency: 4, originLimits: { default: { concurrency: 2 } } });
     const ids = (await driver.enqueue(Array.from({ length: 10 }, (_, i) => ({ url: `${fixture.url}/hello?n=${i}` })), undefined, { batch: true })).map((r) => r.id);
     await held.waitForArrivals(2);
     const states = await Promise.all(ids.map(async (id) => (await driver.get(id))!.state));
@@ -143,18 +129,12 @@ describe('batch jobs on Redis', () => {
 
   it('a request outcome Redis refuses to record does not end the worker: the batch job runs again after its backoff and the slot is given back', async () => {
     const { prefix, driver } = await setup({ maxJobs: 100 });
-    const fixture = await startHttpFixture();
-    onTestFinished(() => fixture.close());
+    const fixture = await forThisTest(startHttpFixture());
     const held = fixture.hold('/hello');
-    const client = createClient();
-    onTestFinished(() => client.destroy());
-    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
-    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
     const errors: string[] = [];
     const logger = { debug() {}, info() {}, warn() {}, error: (_obj: object, msg?: string) => void errors.push(msg ?? '') };
     // One slot for the origin: the next request runs only if the failed lane gave it back.
-    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2, logger, originLimits: { default: { concurrency: 1 } } });
-    onTestFinished(() => worker.close(0));
+    await work(driver, { concurrency: 2, logger, originLimits: { default: { concurrency: 1 } } });
     const [broken] = await driver.enqueue([{ url: `${fixture.url}/hello?n=1` }], undefined, { batch: true });
     await held.waitForArrivals(1);
     // Its record turns into a string while its request runs: recording the outcome fails in
@@ -169,8 +149,7 @@ describe('batch jobs on Redis', () => {
 
   it('a request whose batch job was never added (an enqueue that failed half-way) is added again when its key is sent again, and runs', async () => {
     const { driver, bull } = await setup({ maxJobs: 100 });
-    const fixture = await startHttpFixture();
-    onTestFinished(() => fixture.close());
+    const fixture = await forThisTest(startHttpFixture());
     const job = { url: `${fixture.url}/hello?n=1` };
     const [first] = await driver.enqueue([job], { idempotencyKey: 'half-way' }, { batch: true });
     // What an enqueue leaves when Redis goes away after storing the requests and before adding
@@ -186,12 +165,7 @@ describe('batch jobs on Redis', () => {
     // Sent a third time, it is a duplicate: its batch job exists.
     expect(await driver.enqueue([job], { idempotencyKey: 'half-way' }, { batch: true })).toEqual([{ id: first!.id, duplicate: true }]);
 
-    const client = createClient();
-    onTestFinished(() => client.destroy());
-    const resultsDir = await mkdtemp(join(tmpdir(), 'courier-batch-'));
-    onTestFinished(() => rm(resultsDir, { recursive: true, force: true }));
-    const worker = startWorker({ queue: driver, client, resultsDir, concurrency: 2, lockDurationMs: 10_000, stalledIntervalMs: 1_000, maxStalledCount: 2 });
-    onTestFinished(() => worker.close(0));
+    await work(driver, { concurrency: 2 });
     expect(await driver.wait(first!.id, 30_000)).toMatchObject({ state: 'completed', result: { status: 200 } });
     expect(fixture.requestLog.map((r) => r.path)).toEqual(['/hello?n=1']);
   });
