@@ -67,6 +67,17 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       return { ...under, client, resultsDir, fixture, work, finished };
     }
 
+    /** `/flaky`: 503 twice, then 200; `hits` counts the requests it got. */
+    function flakyRoute(fixture: HttpFixture): { readonly hits: number } {
+      const counter = { hits: 0 };
+      fixture.route('/flaky', (_req, res) => {
+        counter.hits += 1;
+        res.writeHead(counter.hits < 3 ? 503 : 200, { 'content-type': 'text/plain' });
+        res.end(counter.hits < 3 ? 'busy' : 'ok');
+      });
+      return counter;
+    }
+
     function requestsTo(fixture: HttpFixture, path: string): number {
       return fixture.requestLog.filter((r) => r.path === path).length;
     }
@@ -184,19 +195,14 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
 
     it('retries transient failures with backoff: 5xx then success; connect refused until attempts run out', async () => {
       const { driver, fixture, work, finished } = await setup();
-      let hits = 0;
-      fixture.route('/flaky', (_req, res) => {
-        hits += 1;
-        res.writeHead(hits < 3 ? 503 : 200, { 'content-type': 'text/plain' });
-        res.end(hits < 3 ? 'busy' : 'ok');
-      });
+      const flakyOrigin = flakyRoute(fixture);
       const closed = await startHttpFixture();
       const deadUrl = `${closed.url}/gone`;
       await closed.close();
       work();
       const [flaky, dead] = await driver.enqueue([{ url: `${fixture.url}/flaky` }, { url: deadUrl }], [{ attempts: 3 }, { attempts: 3 }]);
       expect(await finished(flaky!.id)).toMatchObject({ state: 'completed', attempts: 3, result: { status: 200 } });
-      expect(hits).toBe(3);
+      expect(flakyOrigin.hits).toBe(3);
       expect(await finished(dead!.id)).toMatchObject({ state: 'failed', attempts: 3, error: { code: 'CONNECT_REFUSED' } });
     });
 
@@ -272,12 +278,7 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
 
     it('batch: requests in one batch succeed, fail, retry and get cancelled independently, each under its own id', async () => {
       const { driver, fixture, work, finished } = await setup();
-      let hits = 0;
-      fixture.route('/flaky', (_req, res) => {
-        hits += 1;
-        res.writeHead(hits < 3 ? 503 : 200, { 'content-type': 'text/plain' });
-        res.end(hits < 3 ? 'busy' : 'ok');
-      });
+      const flakyOrigin = flakyRoute(fixture);
       const events: QueueEvent[] = [];
       const unsubscribe = driver.subscribe((event) => events.push(event));
       onTestFinished(unsubscribe);
@@ -301,7 +302,7 @@ export function describeDriver(name: string, createDriver: CreateDriver): void {
       expect(await finished(ok!)).toMatchObject({ state: 'completed', attempts: 1, result: { status: 200 } });
       expect(await finished(notFound!)).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'HTTP_STATUS', status: 404 } });
       expect(await finished(flaky!)).toMatchObject({ state: 'completed', attempts: 3, result: { status: 200 } });
-      expect(hits).toBe(3);
+      expect(flakyOrigin.hits).toBe(3);
       expect(requestsTo(fixture, '/hello')).toBe(1);
       expect(requestsTo(fixture, '/status/404')).toBe(1);
       await until(() => events.some((e) => e.type === 'completed' && e.id === flaky), 'completed event of the retried request', WAIT_MS);
