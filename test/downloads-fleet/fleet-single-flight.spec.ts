@@ -4,13 +4,12 @@
  * the body, and all 500 `dst` files are right. Real Redis (harness), real worker processes
  * (`courier worker`), a loopback fixture origin in this process; orders come from a latch.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { DownloadResult, JobProgress, JobRecord } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startApi, startFleet } from '../campaigns/support/fleet.ts';
 import { serveGeneratedFile } from '../download/support/generated-file.ts';
+import { sha256File } from '../download/support/setup.ts';
 import { startHttpFixture } from '../fixtures/index.ts';
 import { allFinished, startRedis, type RedisHandle } from '../harness/index.ts';
 
@@ -26,12 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis?.stop();
 });
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 describe('download jobs across worker processes', () => {
   it(

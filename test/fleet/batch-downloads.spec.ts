@@ -4,13 +4,12 @@
  * one upstream GET carries the body, every `dst` is right, and progress reaches this process
  * under each download's own id.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { createQueue, type DownloadResult, type JobProgress } from '@courier/queue';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startFleet } from '../campaigns/support/fleet.ts';
 import { serveGeneratedFile } from '../download/support/generated-file.ts';
+import { sha256File } from '../download/support/setup.ts';
 import { startHttpFixture } from '../fixtures/index.ts';
 import { requestsFinished, startRedis, type RedisHandle } from '../harness/index.ts';
 
@@ -25,12 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis?.stop();
 });
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 describe('download jobs as batch jobs across worker processes', () => {
   it(
