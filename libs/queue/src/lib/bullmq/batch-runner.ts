@@ -40,7 +40,7 @@ export interface BatchRunContext {
   exchange: LeaseExchange;
   /** The worker's places for requests of batch jobs (at most its concurrency at once). */
   places: LanePlaces;
-  /** Records outcomes, those of one event-loop turn together. */
+  /** Records outcomes, many per script call (group commit: batch-members.ts). */
   finisher: MemberFinisher;
   logger?: QueueLogger | undefined;
 }

@@ -227,36 +227,38 @@ export class BullmqQueueWorker implements QueueWorker {
   async #processBatch(job: CourierJob, token: string | undefined): Promise<JobResult> {
     const data = job.data as unknown as BatchJobData;
     const members = Array.isArray(data?.members) ? data.members.filter((id): id is string => typeof id === 'string') : [];
-    // Slots first. A full origin parks the batch job, as it parks a plain one, holding no worker
-    // slot (a release anywhere in the fleet wakes it) — unless a batch of this worker runs that
-    // origin and few batches wait here: then it waits for those slots to be handed over (no
-    // release, park, wake and acquire round trips per slot), holding at most half the worker's
-    // slots, so other origins always find room.
+    // Places, then slots, before the claim. The worker runs at most `concurrency` requests of
+    // batch jobs at once (lane-places.ts). A full origin parks the batch job, as it parks a plain
+    // one, holding no worker slot (a release anywhere in the fleet wakes it). Either way the batch
+    // may instead wait here — for lanes of this worker's other batches to end, or for slots of
+    // its origin to be handed over by a batch of this worker running it (no release, park, wake
+    // and acquire round trips per slot) — while fewer than half the worker's slots wait so, so
+    // other origins always find room.
     let slots: { origin: string; leases: Array<Lease | null> } | null = null;
     const origin = typeof data?.url === 'string' ? safeOrigin(data.url) : null;
     let waitsHere = false;
-    // Places for its requests first: the worker runs at most `concurrency` requests of batch
-    // jobs at once (lane-places.ts). With none free it waits here for lanes of its other batches
-    // to end, or (too many waiting already) goes back to the queue for a moment.
-    const places = origin !== null && members.length > 0 ? this.#batchContext.places.take(members.length) : 0;
-    if (origin !== null && members.length > 0 && places === 0) {
-      if (this.#batchesWaiting < this.#maxBatchesWaiting) waitsHere = true;
-      else {
-        await job.moveToDelayed(Date.now() + this.#limiter.saturatedDelay({ ok: false, reason: 'concurrency', retryInMs: 0, origin }, 0), token);
-        throw new DelayedError();
-      }
-    }
-    if (places > 0) {
-      const taken = await this.#limiter.acquireMany(data.url!, places);
-      this.#batchContext.places.give(places - (taken.ok ? taken.leases.length : 0));
-      if (taken.ok) slots = { origin: origin!, leases: taken.leases };
-      else if (taken.reason === 'concurrency' && this.#batchContext.exchange.running(origin!) && this.#batchesWaiting < this.#maxBatchesWaiting) waitsHere = true;
-      else {
-        const deferrals = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
-        const delayMs = this.#limiter.saturatedDelay(taken, deferrals);
-        if (taken.reason === 'concurrency') await this.#parking.park(job, token, taken.origin, delayMs);
-        else await job.moveToDelayed(Date.now() + delayMs, token);
-        throw new DelayedError();
+    if (origin !== null && members.length > 0) {
+      // Read when deciding (other batches start and end waiting during the awaits).
+      const mayWaitHere = () => this.#batchesWaiting < this.#maxBatchesWaiting;
+      const places = this.#batchContext.places.take(members.length);
+      if (places === 0) {
+        if (!mayWaitHere()) {
+          await job.moveToDelayed(Date.now() + this.#limiter.saturatedDelay({ ok: false, reason: 'concurrency', retryInMs: 0, origin }, 0), token);
+          throw new DelayedError();
+        }
+        waitsHere = true;
+      } else {
+        const taken = await this.#limiter.acquireMany(data.url!, places);
+        this.#batchContext.places.give(places - (taken.ok ? taken.leases.length : 0));
+        if (taken.ok) slots = { origin, leases: taken.leases };
+        else if (taken.reason === 'concurrency' && this.#batchContext.exchange.running(origin) && mayWaitHere()) waitsHere = true;
+        else {
+          const deferrals = Math.max(0, (job.attemptsStarted ?? 0) - job.attemptsMade - 1);
+          const delayMs = this.#limiter.saturatedDelay(taken, deferrals);
+          if (taken.reason === 'concurrency') await this.#parking.park(job, token, taken.origin, delayMs);
+          else await job.moveToDelayed(Date.now() + delayMs, token);
+          throw new DelayedError();
+        }
       }
     }
     if (waitsHere) this.#batchesWaiting += 1;

@@ -71,8 +71,6 @@ export class DepthReleaser {
   readonly #keys: DepthLedgerKeys;
   readonly #logger: QueueLogger | undefined;
   #pending: string[] = [];
-  /** Jobs known finished (a batch's requests, recorded by this worker): released without a look at their state. */
-  #finished: string[] = [];
   #timer: NodeJS.Timeout | null = null;
 
   constructor(redis: Redis, keys: DepthLedgerKeys, logger?: QueueLogger) {
@@ -81,10 +79,9 @@ export class DepthReleaser {
     this.#logger = logger;
   }
 
-  /** A job finished (or failed: released only if it will not run again). `finished`: known to be done for good. */
-  add(id: string, finished = false): void {
-    if (finished) this.#finished.push(id);
-    else this.#pending.push(id);
+  /** A job finished (or failed: released only if it will not run again). */
+  add(id: string): void {
+    this.#pending.push(id);
     this.#timer ??= setTimeout(() => void this.flush(), queueDefaults.depth.releaseEveryMs);
   }
 
@@ -92,14 +89,12 @@ export class DepthReleaser {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     const ids = this.#pending;
-    const finished = this.#finished;
     this.#pending = [];
-    this.#finished = [];
     try {
-      await Promise.all([releaseDepth(this.#redis, this.#keys, ids, false), releaseDepth(this.#redis, this.#keys, finished, true)]);
+      await releaseDepth(this.#redis, this.#keys, ids, false);
     } catch (error) {
       // The reserve script's sweep drops these entries once the queue is full; nothing is lost.
-      this.#logger?.debug({ err: error, jobs: ids.length + finished.length }, 'could not give back queue room; the ledger sweep will');
+      this.#logger?.debug({ err: error, jobs: ids.length }, 'could not give back queue room; the ledger sweep will');
     }
   }
 }

@@ -35,8 +35,4 @@ export class LanePlaces {
     this.#waiting.add(wake);
     return () => this.#waiting.delete(wake);
   }
-
-  get free(): number {
-    return this.#free;
-  }
 }
