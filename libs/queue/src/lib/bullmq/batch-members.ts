@@ -170,7 +170,7 @@ export async function finishBatchMembers(redis: Redis, keys: CourierKeys, finish
  * A worker's outcomes, recorded together (group commit): one `finishBatchMembers` call at a time
  * is in flight; the outcomes that arrive meanwhile go in the next one, so under load one call
  * carries many (a batch's requests to a fast origin finish by the hundred) and when idle an
- * outcome waits one event-loop turn. Each caller is told its own answer.
+ * outcome waits `gatherMs` for others. Each caller is told its own answer.
  */
 export class MemberFinisher {
   /** Most outcomes per script call: bounds the time Redis spends in one script. */
